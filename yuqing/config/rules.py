@@ -1,0 +1,157 @@
+"""The rules file: the routing tree (R1–R7) and the thresholds of the rulebook, as data.
+
+The routing tree follows Prometheus Alertmanager's routes: the root names the default unit
+and has no matcher; children are tried depth-first, left to right; the first match wins
+unless it sets `continue: true`. Matchers use a fixed vocabulary of event features
+(`MATCH_KEYS`); unit references are literal unit names or one of the resolvers in
+`UNIT_REFS`, checked on load.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# Event features a route can match on (see pipeline/routing.py for how each is computed).
+MATCH_KEYS = {
+    "about_policy": "the event is about a district policy, decision or measure itself (R1)",
+    "place_scope": "none | one_zone | one_street | several: where the event's district places lie",
+    "has_category": "the event has a main category",
+    "category_owners": "one | several: how many different owners its involved categories have",
+    "rumour": "the event spreads or is about a rumour",
+    "emergency": "the event is an emergency",
+    "main_category": "the event's main category is one of the listed",
+}
+# Unit resolvers usable in first_responsible / co_responsible / refer_to.
+UNIT_REFS = {
+    "owner_of_main_category": "the department that owns the main category",
+    "place_unit": "the street or zone of the event's places (one_zone / one_street)",
+    "place_units": "every street or zone the event's places lie in",
+    "owners_of_categories": "the owner of every category involved",
+    "owners_of_other_categories": "the owners of the involved categories other than the main one",
+}
+
+
+class Match(Strict):
+    about_policy: bool | None = None
+    place_scope: Literal["none", "one_zone", "one_street", "several"] | None = None
+    has_category: bool | None = None
+    category_owners: Literal["one", "several"] | None = None
+    rumour: bool | None = None
+    emergency: bool | None = None
+    main_category: list[str] | None = None
+
+
+class Route(Strict):
+    rule: str                                   # the id shown in decisions (R1 … R7, rumour …)
+    description: str = ""
+    match: Match | None = None
+    first_responsible: str | None = None        # a unit name or a resolver from UNIT_REFS
+    co_responsible: list[str] = Field(default_factory=list)
+    refer_to: list[str] = Field(default_factory=list)
+    continue_: bool = Field(False, alias="continue")
+    routes: list["Route"] = Field(default_factory=list)
+
+
+class Threshold(Strict):
+    fact: Literal["deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse"]
+    at_least: int = 1
+    label: str = ""
+
+
+class SeverityWhen(Strict):
+    emergency: bool | None = None
+    negative: bool | None = None
+    deaths_at_least: int | None = None
+    heat_at_least: int | None = None
+    media_tier_in: list[Literal["central", "provincial"]] | None = None
+    special_group: bool | None = None
+
+
+class SeverityRule(Strict):
+    level: Literal["一般", "较大", "重大", "特别重大"]
+    when: SeverityWhen
+    label: str
+
+
+class Involve(Strict):
+    """Extra categories an event involves because of its facts (e.g. a gathering → 社会治安)."""
+    fact: Literal["deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse"]
+    at_least: int = 1
+    category: str
+    label: str = ""
+
+
+class HandlingRule(Strict):
+    type: Literal["建设性意见建议", "实际困难", "重大问题", "模糊认识", "错误看法", "虚假不实信息"]
+    when: dict[str, bool | str | list[str]] = Field(default_factory=dict)
+    label: str = ""
+
+
+class Grouping(Strict):
+    """Event grouping: what makes two items one incident (pipeline/events.py)."""
+    window_hours: float = 336           # candidate events: last item within this many hours
+    join_threshold: float = 0.34        # combined score needed to join
+    decay_hours: float = 72             # text evidence needed grows with the time gap
+    max_candidates: int = 50
+    max_shingle_events: int = 60        # shingles shared by more recent events than this are ignored
+
+
+class Rules(Strict):
+    version: int = 1
+    route: Route
+    emergency_any_of: list[Threshold]
+    severity: list[SeverityRule]
+    involve: list[Involve] = Field(default_factory=list)
+    special_group_categories: list[str] = Field(default_factory=list)   # a negative case in these is 较大
+    handling: list[HandlingRule] = Field(default_factory=list)
+    policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
+    official_sources: list[str] = Field(default_factory=list)
+    official_cues: list[str] = Field(default_factory=list)
+    handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
+    grouping: Grouping = Field(default_factory=Grouping)
+
+    @model_validator(mode="after")
+    def _root_is_default(self) -> "Rules":
+        r = self.route
+        if r.match is not None:
+            raise ValueError("route (root): the root route must not have a match: every event lands somewhere")
+        if r.continue_:
+            raise ValueError("route (root): the root route must not set continue")
+        if not r.first_responsible:
+            raise ValueError("route (root): the root route must name a default first_responsible unit")
+        return self
+
+    @field_validator("policy_cues", "official_sources", "official_cues", "handling_cues")
+    @classmethod
+    def _regexes_compile(cls, v):
+        import re
+        pats = [p for ps in v.values() for p in ps] if isinstance(v, dict) else v
+        for p in pats:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
+        return v
+
+    @field_validator("severity")
+    @classmethod
+    def _nonempty(cls, v: list[SeverityRule]) -> list[SeverityRule]:
+        if not v:
+            raise ValueError("at least one severity rule is required")
+        return v
+
+
+Route.model_rebuild()
+
+
+def walk_routes(route: Route, path: str = "root"):
+    """Yield (path id, route) depth-first: stable ids used in logs, decisions and `rules show`."""
+    yield path, route
+    for i, child in enumerate(route.routes):
+        yield from walk_routes(child, f"{path}/{i}:{child.rule}")

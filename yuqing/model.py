@@ -1,0 +1,173 @@
+"""The one domain model every stage shares.
+
+Items come in; the pipeline attaches an `Analysis` to each, groups items into `Event`s and
+keeps one `CaseState` per event (the routing decision, severity, clocks). Every decision
+carries `reasons`: human-readable strings in Chinese that say which rule, place and number
+led to it, so a person can check it and an auditor can replay it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from yuqing.timeutil import parse_time
+
+PLATFORMS = ("news", "weibo", "wechat", "forum", "gov_board", "video", "hotline")
+LEVELS = ("无", "一般", "较大", "重大", "特别重大")
+HANDLING_TYPES = ("建设性意见建议", "实际困难", "重大问题", "模糊认识", "错误看法", "虚假不实信息")
+
+
+class Metrics(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    reposts: int = 0
+    comments: int = 0
+    likes: int = 0
+    views: int = 0
+
+    @field_validator("reposts", "comments", "likes", "views", mode="before")
+    @classmethod
+    def _none_is_zero(cls, v: Any) -> Any:
+        return 0 if v is None else v
+
+    @property
+    def interactions(self) -> int:
+        """Heat as the rulebook counts it: reposts + comments + likes (views excluded)."""
+        return self.reposts + self.comments + self.likes
+
+
+class Item(BaseModel):
+    """One crawled or submitted piece of text, in the `route` input format."""
+
+    model_config = ConfigDict(extra="ignore")  # unknown fields are ignored, by contract
+
+    id: str
+    url: str | None = None
+    platform: str = "unknown"
+    source: str | None = None
+    author: str | None = None
+    title: str | None = None
+    content: str
+    published_at: datetime
+    metrics: Metrics = Field(default_factory=Metrics)
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _aware_time(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return parse_time(v, what="published_at")
+        if isinstance(v, datetime) and v.tzinfo is None:
+            raise ValueError("published_at has no timezone")
+        return v
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _none_metrics(cls, v: Any) -> Any:
+        return {} if v is None else v
+
+    @field_validator("platform", mode="before")
+    @classmethod
+    def _platform(cls, v: Any) -> Any:
+        return "unknown" if v is None else v
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content(cls, v: Any) -> Any:
+        if v is None:
+            raise ValueError("content is null")
+        return v
+
+    @property
+    def text(self) -> str:
+        """Title and content as one text for analysis."""
+        return f"{self.title}\n{self.content}" if self.title else self.content
+
+
+class PlaceHit(BaseModel):
+    name: str            # the gazetteer name matched (normalised spelling)
+    unit: str            # the street or zone that is 属地 for it
+    unit_kind: str       # street | zone
+    matched: str = ""    # the text as it appeared
+    start: int = -1
+
+
+class Facts(BaseModel):
+    """Casualties and incident facts read from text (rulebook §3 and §7)."""
+
+    deaths: int = 0
+    injured: int = 0
+    ill: int = 0
+    gathering: int = 0
+    trapped: bool = False
+    evacuated: bool = False
+    explosion: bool = False
+    collapse: bool = False
+    refuted: bool = False           # the item refutes claims (经核实不实、系谣言 …)
+    evidence: list[str] = Field(default_factory=list)
+
+    def merge_max(self, other: "Facts") -> "Facts":
+        return Facts(
+            deaths=max(self.deaths, other.deaths), injured=max(self.injured, other.injured),
+            ill=max(self.ill, other.ill), gathering=max(self.gathering, other.gathering),
+            trapped=self.trapped or other.trapped, evacuated=self.evacuated or other.evacuated,
+            explosion=self.explosion or other.explosion, collapse=self.collapse or other.collapse,
+            refuted=self.refuted or other.refuted,
+            evidence=self.evidence + [e for e in other.evidence if e not in self.evidence],
+        )
+
+
+class Analysis(BaseModel):
+    """What the pipeline read from one item."""
+
+    sentiment: float = 0.5                 # probability the text is positive (snownlp scale)
+    negative: bool = False
+    category: str | None = None            # the item's main category
+    categories: list[str] = Field(default_factory=list)   # categories involved, main first
+    places: list[PlaceHit] = Field(default_factory=list)  # district places
+    foreign_places: list[str] = Field(default_factory=list)  # places of other districts/cities
+    facts: Facts = Field(default_factory=Facts)
+    about_policy: bool = False             # about a district policy/decision/measure itself (R1)
+    rumour: bool = False                   # spreads or is about a rumour
+    refutes: bool = False                  # an official refutation of claims
+    official: bool = False                 # published by a government account
+    special_groups: list[str] = Field(default_factory=list)  # children, elderly, food, medical
+    media_tier: str | None = None          # central | provincial | None (local)
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ClockStatus(str, Enum):
+    running = "running"
+    met = "met"
+    late = "late"
+    cancelled = "cancelled"
+
+
+class ClockState(BaseModel):
+    kind: str                     # statement | press_conference | follow_up | feedback | ...
+    starts_at: datetime
+    due_at: datetime
+    status: ClockStatus = ClockStatus.running
+    provisional: bool = False     # rests on an assumed calendar (no official data)
+    met_at: datetime | None = None
+    reason: str = ""
+
+
+class CaseState(BaseModel):
+    """The event's routing decision after its latest item."""
+
+    event_id: str
+    severity: str = "无"
+    emergency: bool = False
+    first_responsible: str | None = None
+    co_responsible: list[str] = Field(default_factory=list)
+    refer_to: list[str] = Field(default_factory=list)
+    rule: str | None = None
+    route_path: list[str] = Field(default_factory=list)
+    handling_type: str | None = None
+    category: str | None = None
+    places: list[str] = Field(default_factory=list)
+    heat: int = 0
+    reasons: list[str] = Field(default_factory=list)
+    clocks: list[ClockState] = Field(default_factory=list)

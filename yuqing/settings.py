@@ -1,0 +1,100 @@
+"""Settings: each defined once (name, default, help), with one precedence order.
+
+defaults < config/settings.yaml < environment (YUQING_<NAME>) < command line (--set NAME=VALUE).
+Every value remembers where it came from (`yuqing settings show`). Secrets are read from the
+environment and masked when shown.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("STORE_URL", "sqlite:///var/yuqing.db", "SQLAlchemy URL of the store (SQLite by default; postgresql+psycopg://… at scale)"),
+    Setting("BUS", "inprocess", "message bus: inprocess | kafka"),
+    Setting("BUS_KAFKA_SERVERS", "127.0.0.1:9092", "Kafka bootstrap servers when BUS=kafka"),
+    Setting("BUS_TOPIC_ITEMS", "yuqing.items", "topic that carries crawled items"),
+    Setting("SENTIMENT_MODEL", "", "path of a retrained sentiment model; empty = the shipped model"),
+    Setting("STAGES", {}, "analysis stages to add, reorder or disable (name → order, null disables), merged over STAGES_BASE"),
+    Setting("CRAWL_INTERVAL_SECONDS", 20, "how often the demo crawls its sources"),
+    Setting("SCHEDULER_SWEEP_SECONDS", 30, "how often the scheduler sweeps due clocks and alerts"),
+    Setting("DASHBOARD_PORT", 8501, "port of the Streamlit dashboard"),
+    Setting("DEMO_SITE_PORT", 0, "port of the demo news site (0 = any free port)"),
+    Setting("DEMO_SPEED", 1.0, "how much faster than real time the demo stories unfold"),
+    Setting("ALERT_SMTP_HOST", "", "SMTP server for email alerts; empty disables email"),
+    Setting("ALERT_SMTP_PORT", 25, "SMTP port"),
+    Setting("ALERT_SMTP_USER", "", "SMTP user"),
+    Setting("ALERT_SMTP_PASSWORD", "", "SMTP password (environment only)", secret=True),
+    Setting("ALERT_SMTP_FROM", "yuqing@localhost", "sender address of email alerts"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    d = setting.default
+    if isinstance(value, str):
+        if isinstance(d, bool):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(d, int):
+            return int(value)
+        if isinstance(d, float):
+            return float(value)
+        if isinstance(d, dict):
+            return yaml.safe_load(value) or {}
+    return value
+
+
+class Settings:
+    def __init__(self, values: dict[str, Any], sources: dict[str, str]):
+        self._values, self._sources = values, sources
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def source(self, name: str) -> str:
+        return self._sources[name]
+
+    def show(self) -> list[tuple[str, str, str]]:
+        out = []
+        for s in SETTINGS:
+            v = self._values[s.name]
+            shown = "****" if (s.secret and v) else repr(v)
+            out.append((s.name, shown, self._sources[s.name]))
+        return out
+
+    @classmethod
+    def load(cls, config_dir: Path | None = None, overrides: dict[str, str] | None = None,
+             environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        values = {s.name: s.default for s in SETTINGS}
+        sources = {s.name: "default" for s in SETTINGS}
+        f = (config_dir / "settings.yaml") if config_dir else None
+        if f and f.exists():
+            data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+            for k, v in data.items():
+                if k not in _BY_NAME:
+                    raise ValueError(f"{f}: unknown setting {k!r} (known: {', '.join(_BY_NAME)})")
+                if _BY_NAME[k].secret:
+                    raise ValueError(f"{f}: {k} is a secret: set it in the environment (YUQING_{k})")
+                values[k], sources[k] = _coerce(_BY_NAME[k], v), "config"
+        for s in SETTINGS:
+            if f"YUQING_{s.name}" in env:
+                values[s.name], sources[s.name] = _coerce(s, env[f"YUQING_{s.name}"]), "env"
+        for k, v in (overrides or {}).items():
+            if k not in _BY_NAME:
+                raise ValueError(f"--set: unknown setting {k!r} (known: {', '.join(_BY_NAME)})")
+            values[k], sources[k] = _coerce(_BY_NAME[k], v), "cmdline"
+        return cls(values, sources)
