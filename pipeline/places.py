@@ -1,0 +1,281 @@
+"""Places: which of the district's streets and zones an item names (rulebook §1, §7).
+
+One Aho-Corasick automaton holds the district's place names (from district.yaml), the
+district's own names and the places of other districts and cities (config/places.yaml).
+Matches are resolved leftmost-longest, so 闸弄口 hides 弄口 and 凯旋门 hides nothing of ours.
+A district place is then rejected when its context says it is elsewhere (上海凯旋路) or a
+person (教师丁兰, 王丁兰). Everything the data needs lives in config; the code only applies it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ahocorasick
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from yuqing.model import PlaceHit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from yuqing.config.district import District
+
+DEFAULT_PLACES_YAML = Path(__file__).resolve().parents[1] / "config" / "places.yaml"
+
+# Characters that end an address run between a foreign name and a place.
+_PUNCT = set("，。！？、；：,.!?;:（）()【】[]「」『』“”\"'‘’《》<>…—-~～·/|\\\n\r\t ")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonCues(_Strict):
+    titles_before: list[str] = Field(default_factory=list)
+    titles_after: list[str] = Field(default_factory=list)
+    surnames: str = ""
+    place_suffixes: list[str] = Field(default_factory=list)
+
+
+class PlacesConfig(_Strict):
+    """config/places.yaml: what is not the district's, and how to tell."""
+
+    home_names: list[str] = Field(default_factory=list)
+    home_prefixes: list[str] = Field(default_factory=list)
+    foreign: dict[str, list[str]] = Field(default_factory=dict)   # group -> names
+    foreign_prefix_gap: int = Field(default=6, ge=0, le=20)
+    gap_breaks: list[str] = Field(default_factory=list)
+    person: PersonCues = Field(default_factory=PersonCues)
+    char_variants: str = ""   # pairs: traditional, simplified
+
+    @field_validator("char_variants")
+    @classmethod
+    def _pairs(cls, v: str) -> str:
+        v = "".join(v.split())
+        if len(v) % 2:
+            raise ValueError("char_variants must be pairs of characters (traditional, simplified)")
+        return v
+
+    @field_validator("home_names", "home_prefixes", "gap_breaks")
+    @classmethod
+    def _non_empty(cls, v: list[str]) -> list[str]:
+        if any(not s.strip() for s in v):
+            raise ValueError("empty name")
+        return v
+
+    @model_validator(mode="after")
+    def _foreign_names(self) -> "PlacesConfig":
+        for group, names in self.foreign.items():
+            if any(not n.strip() for n in names):
+                raise ValueError(f"foreign.{group}: empty name")
+        return self
+
+    def foreign_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for names in self.foreign.values():
+            for n in names:
+                seen.setdefault(n, None)
+        return list(seen)
+
+    def variant_table(self) -> dict[int, int]:
+        v = self.char_variants
+        return {ord(v[i]): ord(v[i + 1]) for i in range(0, len(v), 2) if v[i] != v[i + 1]}
+
+    def check_against(self, district: "District") -> list[tuple[tuple, str]]:
+        """Problems against district.yaml (the config loader calls this)."""
+        out: list[tuple[tuple, str]] = []
+        ours = district.place_index()
+        for group, names in self.foreign.items():
+            for i, n in enumerate(names):
+                if n in ours:
+                    out.append((("foreign", group, i), f"{n!r} is a place of the district ({ours[n][0]}), not a foreign place"))
+        for i, n in enumerate(self.home_names):
+            if n in ours:
+                out.append((("home_names", i), f"{n!r} is a place of the district, not the district's own name"))
+        return out
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_PLACES_YAML) -> "PlacesConfig":
+        with open(path, encoding="utf-8") as f:
+            return cls.model_validate(yaml.safe_load(f) or {})
+
+
+@dataclass
+class PlaceResult:
+    places: list[PlaceHit] = field(default_factory=list)   # district places, by name, in order
+    foreign: list[str] = field(default_factory=list)       # other districts/cities named
+    rejected: list[str] = field(default_factory=list)      # look-alikes rejected, with why
+    reasons: list[str] = field(default_factory=list)
+    home_named: bool = False                               # 上城区 / 我区 named (not a place)
+
+    @property
+    def not_ours(self) -> bool:
+        """Wholly about somewhere else: foreign places named, no district place, no home name."""
+        return bool(self.foreign) and not self.places and not self.home_named
+
+    @property
+    def units(self) -> list[str]:
+        out: list[str] = []
+        for p in self.places:
+            if p.unit not in out:
+                out.append(p.unit)
+        return out
+
+
+# kinds of automaton entries
+_PLACE, _FOREIGN, _HOME = "place", "foreign", "home"
+
+
+class Gazetteer:
+    def __init__(self, district: "District", cfg: PlacesConfig):
+        self.cfg = cfg
+        self._table = cfg.variant_table()
+        self._index = district.place_index()   # zones written last: a zone wins a shared name
+        self._breaks = set(cfg.gap_breaks)
+        self._home_prefixes = sorted(cfg.home_prefixes, key=len, reverse=True)
+        self._surnames = set(cfg.person.surnames)
+        self._before = sorted(cfg.person.titles_before, key=len, reverse=True)
+        self._after = sorted(cfg.person.titles_after, key=len, reverse=True)
+        self._suffixes = sorted(cfg.person.place_suffixes, key=len, reverse=True)
+        self._admin_names = {n for g, names in cfg.foreign.items() if g != "landmarks" for n in names}
+        auto = ahocorasick.Automaton()
+        entries: dict[str, tuple[str, str]] = {}
+        for name in cfg.foreign_names():
+            entries[name] = (_FOREIGN, name)
+        for name in cfg.home_names:
+            entries[name] = (_HOME, name)
+        for name in self._index:           # district places win a name clash
+            entries[name] = (_PLACE, name)
+        district_name = district.district
+        for name in (district_name, district_name.removeprefix("杭州市")):
+            if name and name not in self._index:
+                entries.setdefault(name, (_HOME, name))
+        for key, (kind, name) in entries.items():
+            auto.add_word(key, (len(key), kind, name))
+        auto.make_automaton()
+        self._auto = auto
+
+    @classmethod
+    def default(cls, district: "District") -> "Gazetteer":
+        return _default(id(district), district)
+
+    # ---- matching ----
+    def _matches(self, text: str) -> list[tuple[int, int, str, str]]:
+        """Leftmost-longest, non-overlapping (start, end, kind, name)."""
+        found: list[tuple[int, int, str, str]] = []
+        for end, (n, kind, name) in self._auto.iter(text):
+            found.append((end - n + 1, end + 1, kind, name))
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        out: list[tuple[int, int, str, str]] = []
+        last_end = 0
+        for m in found:
+            if m[0] >= last_end:
+                out.append(m)
+                last_end = m[1]
+        return out
+
+    def _foreign_before(self, text: str, start: int, prev: tuple[int, int, str, str] | None) -> str | None:
+        """The foreign name this place follows closely in one address run, if any."""
+        if prev is None or prev[2] != _FOREIGN:
+            return None
+        gap = text[prev[1]:start]
+        if len(gap) > self.cfg.foreign_prefix_gap:
+            return None
+        if any(c in _PUNCT or c in self._breaks for c in gap):
+            return None
+        if any(h in gap for h in self._home_prefixes):
+            return None
+        return prev[3] + gap
+
+    def _person(self, text: str, start: int, end: int, name: str) -> str | None:
+        """A person's name cue around the match, as shown in the reason, or None."""
+        after = text[end:end + 4]
+        if any(after.startswith(s) for s in self._suffixes):
+            return None
+        for t in self._before:
+            if text.endswith(t, max(0, start - len(t)), start):
+                return t + name
+        for t in self._after:
+            if after.startswith(t):
+                return name + t
+        if len(name) == 2 and start > 0 and text[start - 1] in self._surnames:
+            # 王丁兰: a surname glued to a two-character name; a CJK character before the
+            # surname (采荷丁兰?) is too ambiguous, so only accept a clean left boundary.
+            before2 = text[start - 2] if start >= 2 else ""
+            if not before2 or before2 in _PUNCT or not _is_cjk(before2) or before2 in "叫是和与及的":
+                return text[start - 1] + name
+        return None
+
+    def find(self, text: str | None) -> PlaceResult:
+        res = PlaceResult()
+        if not text:
+            return res
+        if self._table:
+            text = text.translate(self._table)
+        seen: set[str] = set()
+        prev: tuple[int, int, str, str] | None = None
+        for m in self._matches(text):
+            start, end, kind, name = m
+            if kind == _HOME:
+                res.home_named = True
+            elif kind == _FOREIGN:
+                if name not in res.foreign:
+                    res.foreign.append(name)
+                if name not in self._admin_names:
+                    # a landmark elsewhere (凯旋门): named with its city when one precedes it
+                    lead = self._foreign_before(text, start, prev)
+                    why = f"{(lead or '') + name}（外地地名）"
+                    plain = f"{name}（外地地名）"
+                    if lead and plain in res.rejected:      # upgrade 凯旋门 to 巴黎凯旋门
+                        i = res.rejected.index(plain)
+                        res.rejected[i] = why
+                        res.reasons[res.reasons.index(f"排除 {plain}")] = f"排除 {why}"
+                    elif why not in res.rejected and not (not lead and any(
+                            r.endswith(plain) for r in res.rejected)):
+                        res.rejected.append(why)
+                        res.reasons.append(f"排除 {why}")
+            else:
+                unit, unit_kind = self._index[name]
+                elsewhere = self._foreign_before(text, start, prev)
+                person = None if elsewhere else self._person(text, start, end, name)
+                if elsewhere is not None:
+                    why = f"{elsewhere}{text[start:end]}（外地同名地点）"
+                elif person is not None:
+                    why = f"{person}（人名，非地点）"
+                else:
+                    why = None
+                if why is not None:
+                    if why not in res.rejected:
+                        res.rejected.append(why)
+                        res.reasons.append(f"排除 {why}")
+                elif name not in seen:
+                    seen.add(name)
+                    res.places.append(PlaceHit(name=name, unit=unit, unit_kind=unit_kind,
+                                               matched=text[start:end], start=start))
+                    res.reasons.append(f"地点 {name} → {unit}")
+            prev = m
+        if res.not_ours:
+            res.reasons.append(f"外地：{'、'.join(res.foreign)}（无本区地点）")
+        return res
+
+def _is_cjk(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
+
+
+_DEFAULT_CACHE: dict[int, tuple["District", Gazetteer]] = {}
+
+
+def _default(key: int, district: "District") -> Gazetteer:
+    hit = _DEFAULT_CACHE.get(key)
+    if hit is not None and hit[0] is district:
+        return hit[1]
+    g = Gazetteer(district, _default_cfg())
+    _DEFAULT_CACHE[key] = (district, g)
+    return g
+
+
+@lru_cache(maxsize=1)
+def _default_cfg() -> PlacesConfig:
+    return PlacesConfig.load(DEFAULT_PLACES_YAML)

@@ -1,0 +1,99 @@
+"""Categoriser: main category, involved categories, null for rants, config validation."""
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from pipeline.category import (CategoriesConfig, Categoriser, UnknownCategoryError,
+                               DEFAULT_CATEGORIES_YAML)
+from yuqing.config.district import District
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def district() -> District:
+    with open(ROOT / "config" / "district.yaml", encoding="utf-8") as f:
+        return District.model_validate(yaml.safe_load(f))
+
+
+@pytest.fixture(scope="module")
+def cat(district) -> Categoriser:
+    return Categoriser.default(district)
+
+
+def test_gas_explosion_in_restaurant_is_safety_only(cat):
+    r = cat.classify("一饭店发生燃气爆炸", "今天中午一家餐厅后厨燃气爆炸，两人受伤被送往医院，饭菜撒了一地。")
+    assert r.main == "安全生产与事故"
+    assert r.involved == ["安全生产与事故"]
+    assert any(x.startswith("类别 安全生产与事故") for x in r.reasons)
+
+
+def test_construction_noise_at_night(cat):
+    r = cat.classify(None, "楼下工地天天夜里施工到凌晨两点，电钻噪音吵得孩子睡不着，投诉了也没用")
+    assert r.main == "征收与建设工程"
+    assert "生态环境" not in r.involved[:1]
+
+
+def test_vague_rant_is_none(cat):
+    r = cat.classify(None, "说好的事情一拖再拖，问谁都说不归他管，到底还有没有人管了？")
+    assert r.main is None and r.involved == []
+    r = cat.classify(None, "算了，不说了。")
+    assert r.main is None
+
+
+def test_parking_fees_are_traffic(cat):
+    assert cat.classify("路边停车收费又涨了", "一小时十块，太离谱").main == "交通管理"
+
+
+def test_secondary_complaint(cat):
+    r = cat.classify(None, "小区门口那家超市卖过期面包，吃了拉肚子。顺便吐槽一下，附近公交站牌好久没人修了")
+    assert r.main == "食品药品安全"
+
+
+def test_first_demand_in_hotline(cat):
+    r = cat.classify("药店售卖过期药及看病问题",
+                     "市民来电反映：在一家药店买到过期的感冒药，之前去医院看病医生态度也很差，挂号排队两小时。"
+                     "诉求：要求市场监管部门查处药店售卖过期药品，并请卫生部门核实医院服务。")
+    assert r.main == "食品药品安全"
+    assert "卫生健康" in r.involved
+
+
+def test_storm_collapse_is_natural_disaster(cat):
+    r = cat.classify("暴雨致围墙倒塌", "强降雨导致多处积水，一段老围墙倒塌砸中行人。")
+    assert r.main == "自然灾害"
+
+
+def test_wages(cat):
+    assert cat.classify(None, "老板拖欠我们三个月工资，讨薪无门").main == "就业与社会保障"
+
+
+def test_robust_inputs(cat):
+    assert cat.classify(None, "").main is None
+    assert cat.classify(None, "😀" * 5000).main is None
+    r = cat.classify("火灾", "起火了" * 300000)
+    assert r.main == "安全生产与事故"
+
+
+def test_unknown_category_rejected(district):
+    data = yaml.safe_load(DEFAULT_CATEGORIES_YAML.read_text(encoding="utf-8"))
+    data["categories"]["外星人入侵"] = {"cues": {4: ["飞碟"]}}
+    cfg = CategoriesConfig.model_validate(data)          # the schema itself is fine…
+    assert cfg.check_against(district)                    # …the loader reports it…
+    with pytest.raises(UnknownCategoryError):
+        Categoriser(district, cfg)                         # …and the categoriser refuses it
+    with pytest.raises(ValidationError):
+        CategoriesConfig.model_validate(data, context={"categories": set(district.categories)})
+
+
+def test_config_is_strict():
+    with pytest.raises(ValidationError):
+        CategoriesConfig.model_validate({"categories": {}, "typo": 1})
+    with pytest.raises(ValidationError):
+        CategoriesConfig.model_validate({"categories": {"教育": {"cues": {0: ["学校"]}}}})
+
+
+def test_shipped_config_matches_district(district):
+    cfg = CategoriesConfig.load(district=district)
+    assert cfg.check_against(district) == []

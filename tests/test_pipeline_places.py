@@ -1,0 +1,100 @@
+"""Gazetteer: longest match, zones, look-alikes, foreign-only items (own sentences only)."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.places import Gazetteer, PlacesConfig
+from yuqing.config.district import District
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def gaz() -> Gazetteer:
+    with open(ROOT / "config" / "district.yaml", encoding="utf-8") as f:
+        d = District.model_validate(yaml.safe_load(f))
+    return Gazetteer.default(d)
+
+
+def names(r):
+    return [p.name for p in r.places]
+
+
+def test_longest_match_zhanongkou_is_not_nongkou(gaz):
+    r = gaz.find("闸弄口一家养老院护工不足")
+    assert names(r) == ["闸弄口"]
+    assert r.places[0].unit == "闸弄口街道"
+    r = gaz.find("笕桥街道弄口那边的菜场")
+    assert "弄口" in names(r)
+
+
+def test_zone_before_street(gaz):
+    r = gaz.find("杭州东站出站口排长队")
+    assert r.places[0].unit == "东站枢纽管委会" and r.places[0].unit_kind == "zone"
+    r = gaz.find("城站广场有人打架")
+    assert r.places[0].unit == "城站广场管委会"
+
+
+def test_unit_own_name_places_there(gaz):
+    r = gaz.find("南星街道今天开展防汛检查")
+    assert names(r) == ["南星街道"] and r.places[0].unit == "南星街道"
+    assert "地点 南星街道 → 南星街道" in r.reasons
+
+
+def test_district_name_alone_is_no_place(gaz):
+    r = gaz.find("上城区发布冬季供暖提示")
+    assert r.places == [] and not r.not_ours
+
+
+def test_same_name_elsewhere_rejected(gaz):
+    r = gaz.find("上海凯旋路新开了一家咖啡店")
+    assert r.places == [] and r.not_ours
+    assert any("上海凯旋路" in x for x in r.rejected)
+    r = gaz.find("北京复兴路堵成一片")
+    assert r.places == [] and "北京" in r.foreign
+
+
+def test_arc_de_triomphe_is_not_kaixuan_road(gaz):
+    for text in ("巴黎凯旋门夜景太美了", "巴黎凱旋門登頂攻略", "凯旋门下拍照"):
+        r = gaz.find(text)
+        assert r.places == [], text
+        assert r.not_ours, text
+    assert "排除 巴黎凯旋门（外地地名）" in gaz.find("巴黎凯旋门夜景").reasons
+
+
+def test_person_named_like_a_place(gaz):
+    r = gaz.find("七旬退休教师丁兰坚持义务教书法十年")
+    assert r.places == [] and any("教师丁兰" in x for x in r.rejected)
+    r = gaz.find("王丁兰今天去菜场买菜")
+    assert r.places == []
+    r = gaz.find("王南星老师说这事不归他管")
+    assert r.places == []
+    # the place itself still counts
+    assert names(gaz.find("丁兰附近的小区停水了")) == ["丁兰"]
+
+
+def test_foreign_only_not_ours_but_mixed_is_ours(gaz):
+    assert gaz.find("滨江区长河路积水严重").not_ours
+    r = gaz.find("从萧山回来，望江路也淹了")
+    assert names(r) == ["望江路"] and not r.not_ours
+
+
+def test_dedup_and_order(gaz):
+    r = gaz.find("凯旋路与庆春东路交叉口，凯旋路上又堵了")
+    assert names(r) == ["凯旋路", "庆春东路"]
+
+
+def test_robust_inputs(gaz):
+    assert gaz.find("").places == []
+    assert gaz.find(None).places == []
+    assert gaz.find("😀🔥" * 1000).places == []
+    big = ("今天天气不错。" * 20000) + "湖滨步行街"
+    assert names(gaz.find(big * 5)) == ["湖滨步行街"]
+
+
+def test_config_is_strict():
+    with pytest.raises(Exception):
+        PlacesConfig.model_validate({"unknown_key": 1})
+    with pytest.raises(Exception):
+        PlacesConfig.model_validate({"char_variants": "濱"})
