@@ -1,0 +1,104 @@
+"""Tests for the sentiment stage; own example sentences only (no shared/ data)."""
+import os
+import time
+
+import pytest
+
+from pipeline.sentiment import SentimentModel, SentimentResult, train
+from pipeline.sentiment.features import normalize
+
+
+@pytest.fixture(scope="module")
+def model():
+    return SentimentModel.load()
+
+
+def test_load_is_fast():
+    t0 = time.time()
+    SentimentModel.load()
+    assert time.time() - t0 < 3.0
+
+
+@pytest.mark.parametrize("text", [
+    "我们小区门口的垃圾堆了一个星期没人清运，臭味熏天，打了好几次热线都没人管！",
+    "市民来电反映：某路段井盖缺失，存在安全隐患。诉求：要求尽快处理。",
+    "老街一家饭店突然起火，浓烟滚滚，听说有人被困在二楼😱",
+    "网传我们这里的自来水被污染了，大家赶紧转发扩散！",
+    "工地老板拖欠我们半年工资，求求大家帮忙扩散🙏",
+])
+def test_complaints_incidents_rumours_are_negative(model, text):
+    r = model.score(text)
+    assert isinstance(r, SentimentResult)
+    assert r.negative, (text, r)
+    assert 0.0 <= r.score < 0.5
+    assert r.reasons and r.reasons[0].startswith("情感模型")
+
+
+@pytest.mark.parametrize("text", [
+    "【情况通报】今日下午，某商铺发生火情。接警后，消防救援力量迅速到场处置，明火已被扑灭，现场无人员伤亡。",
+    "近日，网上流传“我区学校将合并”的消息。经核实，该消息不实，请广大网民不信谣、不传谣。",
+    "网友您好！您反映的路灯损坏问题已收悉，相关部门已于当日完成维修。感谢您的关注。",
+    "感谢政务服务中心的工作人员，耐心帮我把材料理清楚，半小时就办完了，点赞！",
+    "周末带孩子去公园放风筝，天气真好，好开心",
+])
+def test_notices_refutations_praise_are_not_negative(model, text):
+    r = model.score(text)
+    assert not r.negative, (text, r)
+    assert r.score >= 0.5
+
+
+def test_negation_reason(model):
+    r = model.score("【情况通报】燃气泄漏已处置完毕，无人员伤亡，周边群众已有序返回。")
+    assert any(x.startswith("否定") for x in r.reasons), r.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", None, "😀😀😀", "！！！？？？……", "[哈哈][泪]", "<p>&nbsp;</p>", "https://example.com/a?b=1",
+    "喺西湖邊行緊街，突然間前面一間舖頭著火，濃煙好大", "<div class='x'>路灯坏了<br/>没人修</div>",
+])
+def test_odd_input_never_crashes(model, text):
+    r = model.score(text)
+    assert 0.0 <= r.score <= 1.0
+    assert isinstance(r.negative, bool)
+    assert r.reasons
+
+
+def test_huge_text_is_bounded(model):
+    text = ("老旧小区改造工程进展顺利，居民纷纷点赞。" * 60000)[:1_000_000]
+    t0 = time.time()
+    r = model.score(text)
+    assert time.time() - t0 < 2.0
+    assert 0.0 <= r.score <= 1.0
+
+
+def test_traditional_characters_are_normalised():
+    assert normalize("濃煙 著火 頭髮 鐘") == normalize("浓烟 着火 头发 钟")
+
+
+def test_faster_than_snownlp(model):
+    snownlp = pytest.importorskip("snownlp")
+    texts = ["小区门口的路灯坏了半个月，没人修", "今天天气真好，心情不错", "感谢社区工作人员的帮助"] * 40
+    t0 = time.perf_counter()
+    for t in texts:
+        model.score(t)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in texts:
+        snownlp.SnowNLP(t).sentiments
+    theirs = time.perf_counter() - t0
+    assert ours * 2 < theirs
+
+
+def test_train_changes_prediction_and_reloads(tmp_path, model):
+    text = "这家店的星空拿铁口感很特别"
+    before = model.score(text).negative
+    examples = [(text, not before)] * 30 + [("今天下班路上心情很好", False)] * 5 + [("电梯又坏了没人修", True)] * 5
+    out = tmp_path / "model.json.gz"
+    figures = train(examples, str(out))
+    assert figures["n"] == 40
+    assert figures["classes"]["negative"] + figures["classes"]["not_negative"] == 40
+    assert os.path.exists(out)
+    trained = SentimentModel.load(str(out))
+    assert trained.score(text).negative == (not before)
+    # the rest of the model still works
+    assert trained.score("我们小区垃圾一个星期没人清运，臭味熏天，投诉了也没用").negative
