@@ -1,0 +1,276 @@
+"""The `readings` config section: every word list and number the fact reader uses.
+
+`config/readings.yaml` is validated by `ReadingsConfig` (strict: unknown keys are errors;
+every pattern must compile). `pipeline.facts` re-exports it, which is where the config
+loader looks for it (`pipeline.facts:ReadingsConfig`).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_READINGS_PATH = Path(__file__).resolve().parents[1] / "config" / "readings.yaml"
+
+# The fact kinds a cue can speak about (the counted and flag fields of yuqing.model.Facts).
+FACT_KINDS = ("deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse")
+COUNTED_KINDS = ("deaths", "injured", "ill", "gathering")
+# Cue kinds beyond the fact kinds: hospital (→ ill or injured), casualties (→ deaths+injured).
+CUE_KINDS = FACT_KINDS + ("hospital", "casualties")
+GROUPS = ("children", "elderly", "food", "medical")
+
+
+def _check_regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"pattern {v!r} does not compile: {exc}") from exc
+    return v
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Limits(Strict):
+    max_chars: int = Field(20_000, ge=100)
+    count_gap_before: int = Field(10, ge=0, le=40)
+    count_gap_after: int = Field(6, ge=0, le=40)
+    negation_window: int = Field(8, ge=1, le=40)
+    hypothetical_window: int = Field(10, ge=1, le=40)
+    evidence_chars: int = Field(24, ge=6, le=200)
+
+
+class Numbers(Strict):
+    digits: dict[str, int]
+    units: dict[str, int]
+    vague: dict[str, int] = Field(default_factory=dict)
+    approx_suffixes: list[str] = Field(default_factory=list)
+    approx_prefixes: list[str] = Field(default_factory=list)
+    below_prefixes: list[str] = Field(default_factory=list)
+    people_classifiers: list[str]
+    people_nouns: list[str] = Field(default_factory=list)
+
+    @field_validator("digits", "units")
+    @classmethod
+    def _single_chars(cls, v: dict[str, int]) -> dict[str, int]:
+        for k, n in v.items():
+            if len(k) != 1:
+                raise ValueError(f"{k!r}: a numeral is one character")
+            if n < 0:
+                raise ValueError(f"{k!r}: negative value")
+        return v
+
+    @field_validator("vague")
+    @classmethod
+    def _vague_values(cls, v: dict[str, int]) -> dict[str, int]:
+        for k, n in v.items():
+            if not k or n < 0:
+                raise ValueError(f"{k!r}: a vague count needs a word and a value ≥ 0")
+        return v
+
+
+class KindRule(Strict):
+    counted: bool = False
+    bare_value: int = Field(1, ge=0)
+    cues: list[str] = Field(min_length=1)
+    weak_cues: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    require: str | None = None
+    require_scope: Literal["sentence", "text"] = "sentence"
+    weak_require: str | None = None
+    count_gap_before: int | None = Field(None, ge=0, le=60)
+    count_gap_after: int | None = Field(None, ge=0, le=60)
+    speaks_for: list[str] | None = None
+    assert_: bool = Field(True, alias="assert")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("exclude")
+    @classmethod
+    def _excl(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+    @field_validator("require", "weak_require")
+    @classmethod
+    def _req(cls, v: str | None) -> str | None:
+        return None if v is None else _check_regex(v)
+
+    @field_validator("speaks_for")
+    @classmethod
+    def _speaks(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            bad = [k for k in v if k not in FACT_KINDS]
+            if bad:
+                raise ValueError(f"unknown fact kinds {bad}; known: {list(FACT_KINDS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _weak(self) -> "KindRule":
+        if self.weak_cues and not self.weak_require:
+            raise ValueError("weak_cues need weak_require")
+        return self
+
+
+class Negation(Strict):
+    cues: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    contrast: list[str] = Field(default_factory=list)
+    refuting: list[str] = Field(default_factory=list)
+
+    @field_validator("cues", "exclude", "refuting")
+    @classmethod
+    def _rx(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class Hypothetical(Strict):
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+
+    @field_validator("before", "after")
+    @classmethod
+    def _rx(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class Question(Strict):
+    cues: list[str] = Field(default_factory=list)
+
+    @field_validator("cues")
+    @classmethod
+    def _rx(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class Refutation(Strict):
+    strong: list[str] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    verify: list[str] = Field(default_factory=list)
+    attribution: list[str] = Field(default_factory=list)
+    short_clause: int = Field(8, ge=0, le=40)
+
+    @field_validator("strong", "exclude", "verify", "attribution")
+    @classmethod
+    def _rx(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class Rumour(Strict):
+    claim: list[str] = Field(default_factory=list)
+    spread: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("claim", "spread", "exclude")
+    @classmethod
+    def _rx(cls, v: list[str]) -> list[str]:
+        return [_check_regex(p) for p in v]
+
+
+class GroupCue(Strict):
+    pattern: str | None = None
+    age: bool = False                       # N岁 with N ≥ elderly_min_age (age_pattern)
+    require: str | None = None
+    require_scope: Literal["sentence", "text"] = "text"
+    exclude: str | None = None              # a match inside an exclude match does not count
+    exclude_sentence: str | None = None     # a match whose sentence matches this does not count
+
+    @field_validator("pattern", "require", "exclude", "exclude_sentence")
+    @classmethod
+    def _rx(cls, v: str | None) -> str | None:
+        return None if v is None else _check_regex(v)
+
+    @model_validator(mode="after")
+    def _one(self) -> "GroupCue":
+        if bool(self.pattern) == bool(self.age):
+            raise ValueError("a group cue has either a pattern or age: true")
+        return self
+
+
+class SpecialGroups(Strict):
+    elderly_min_age: int = Field(60, ge=40, le=100)
+    age_pattern: str
+    children: list[GroupCue] = Field(default_factory=list)
+    elderly: list[GroupCue] = Field(default_factory=list)
+    food: list[GroupCue] = Field(default_factory=list)
+    medical: list[GroupCue] = Field(default_factory=list)
+
+    @field_validator("age_pattern")
+    @classmethod
+    def _age(cls, v: str) -> str:
+        _check_regex(v)
+        if re.compile(v).groups < 1:
+            raise ValueError("age_pattern needs a group capturing the age")
+        return v
+
+
+class ReadingsConfig(Strict):
+    """config/readings.yaml: how facts, rumours and special groups are read from text."""
+
+    version: int = 1
+    limits: Limits = Field(default_factory=Limits)
+    numbers: Numbers
+    compact: list[str] = Field(default_factory=list)
+    kinds: dict[str, KindRule]
+    negation: Negation
+    hypothetical: Hypothetical = Field(default_factory=Hypothetical)
+    question: Question = Field(default_factory=Question)
+    refutation: Refutation
+    rumour: Rumour = Field(default_factory=Rumour)
+    special_groups: SpecialGroups
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds(cls, v: dict[str, KindRule]) -> dict[str, KindRule]:
+        bad = [k for k in v if k not in CUE_KINDS]
+        if bad:
+            raise ValueError(f"unknown kinds {bad}; known: {list(CUE_KINDS)}")
+        seen: dict[str, str] = {}
+        for kind, rule in v.items():
+            for cue in rule.cues + rule.weak_cues:
+                if cue in seen and seen[cue] != kind:
+                    raise ValueError(f"cue {cue!r} is listed under both {seen[cue]} and {kind}")
+                seen[cue] = kind
+        return v
+
+    @field_validator("compact")
+    @classmethod
+    def _compact(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if "{N}" not in p:
+                raise ValueError(f"compact pattern {p!r} has no {{N}}")
+            rx = _check_regex(p.replace("{N}", "(?:1)"))
+            names = set(re.compile(rx).groupindex)
+            if not names or not names <= set(COUNTED_KINDS):
+                raise ValueError(f"compact pattern {p!r}: named groups must be among {list(COUNTED_KINDS)}")
+        return v
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "ReadingsConfig":
+        """Load and validate; raises yuqing.config.ConfigError listing every problem."""
+        from yuqing.config.errors import ConfigError, ConfigProblem
+        from yuqing.config.yamlfile import pydantic_problems, read_yaml
+
+        path = Path(path)
+        data, lines, problems = read_yaml(path)
+        if problems:
+            raise ConfigError(problems)
+        if not isinstance(data, dict):
+            raise ConfigError([ConfigProblem(path.name, "", "expected a mapping at the top")])
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(pydantic_problems(path.name, exc, lines)) from None
+
+
+_DEFAULT: ReadingsConfig | None = None
+
+
+def default_readings() -> ReadingsConfig:
+    """The repository's config/readings.yaml, loaded once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ReadingsConfig.from_yaml(DEFAULT_READINGS_PATH)
+    return _DEFAULT

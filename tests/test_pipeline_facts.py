@@ -1,0 +1,474 @@
+"""Reading facts from text (pipeline/facts.py, config/readings.yaml).
+
+All sentences here are written for these tests; none comes from the evaluation sets.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.facts import FactReader, FactReading, ReadingsConfig, read_facts
+from pipeline.readings_config import DEFAULT_READINGS_PATH
+from yuqing.config.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def reader() -> FactReader:
+    return FactReader.default()
+
+
+def read(reader: FactReader, text: str) -> FactReading:
+    return reader.read(text)
+
+
+# ---------------------------------------------------------------- config
+
+def test_default_config_loads_and_is_strict(tmp_path: Path):
+    cfg = ReadingsConfig.from_yaml(DEFAULT_READINGS_PATH)
+    assert "deaths" in cfg.kinds and cfg.numbers.vague["数十"] == 20
+    data = yaml.safe_load(DEFAULT_READINGS_PATH.read_text(encoding="utf-8"))
+    data["limits"]["max_charz"] = 5
+    bad = tmp_path / "readings.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        ReadingsConfig.from_yaml(bad)
+    assert "unknown key" in str(exc.value)
+
+
+def test_config_rejects_bad_pattern_and_unknown_kind(tmp_path: Path):
+    data = yaml.safe_load(DEFAULT_READINGS_PATH.read_text(encoding="utf-8"))
+    data["kinds"]["deaths"]["exclude"] = ["(unclosed"]
+    with pytest.raises(Exception):
+        ReadingsConfig.model_validate(data)
+    data = yaml.safe_load(DEFAULT_READINGS_PATH.read_text(encoding="utf-8"))
+    data["kinds"]["flood"] = {"cues": ["淹了"]}
+    with pytest.raises(Exception):
+        ReadingsConfig.model_validate(data)
+
+
+def test_config_rejects_cue_under_two_kinds():
+    data = yaml.safe_load(DEFAULT_READINGS_PATH.read_text(encoding="utf-8"))
+    data["kinds"]["injured"]["cues"].append("死亡")
+    with pytest.raises(Exception):
+        ReadingsConfig.model_validate(data)
+
+
+def test_config_is_data_a_new_word_changes_the_reading(tmp_path: Path):
+    data = yaml.safe_load(DEFAULT_READINGS_PATH.read_text(encoding="utf-8"))
+    data["kinds"]["trapped"]["cues"].append("困于楼顶")
+    data["numbers"]["vague"]["成百"] = 100
+    path = tmp_path / "readings.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = FactReader.from_yaml(path)
+    out = r.read("成百名村民聚集在镇政府门口。")
+    assert out.facts.gathering == 100
+
+
+def test_default_reader_and_module_helper():
+    assert read_facts("工厂发生爆炸").facts.explosion
+    assert FactReader.default().read("").facts.deaths == 0
+
+
+# ---------------------------------------------------------------- numbers
+
+@pytest.mark.parametrize("word,value", [
+    ("3", 3), ("12", 12), ("十", 10), ("十二", 12), ("二十", 20), ("二十多", 20), ("三十余", 30),
+    ("四十多", 40), ("十余", 10), ("十多", 10), ("十几", 10), ("数十", 20), ("几十", 20),
+    ("上百", 100), ("百余", 100), ("一百二十", 120), ("两百", 200), ("三四", 3), ("七八", 7),
+    ("好几", 3), ("3-5", 3), ("1.2万", 12000), ("十来", 10),
+])
+def test_parse_number_lower_bound(reader: FactReader, word: str, value: int):
+    assert reader.parse_number(word) == value
+
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("仓库失火，十余名工人受伤。", "injured", 10),
+    ("仓库失火，十多人受伤。", "injured", 10),
+    ("仓库失火，十几个人受伤。", "injured", 10),
+    ("数十名租户聚集在物业门口。", "gathering", 20),
+    ("几十位村民围堵施工现场。", "gathering", 20),
+    ("二十多名骑手聚集在站点门口。", "gathering", 20),
+    ("三十余名商户聚集在市场管理处。", "gathering", 30),
+    ("四十多名员工拉起横幅讨薪。", "gathering", 40),
+    ("约五十名业主聚集在售楼处。", "gathering", 50),
+    ("上百名会员聚集在门店门口维权。", "gathering", 100),
+    ("百余名学员聚集在培训机构楼下。", "gathering", 100),
+    ("近百名家长聚集在校门口。", "gathering", 99),
+])
+def test_vague_counts_read_at_lower_bound(reader: FactReader, text: str, kind: str, value: int):
+    assert getattr(read(reader, text).facts, kind) == value
+
+
+def test_count_before_cue_with_a_noun_between(reader: FactReader):
+    f = read(reader, "周三中午，某中学18名学生在食堂用餐后陆续出现腹痛、呕吐。").facts
+    assert f.ill == 18
+
+
+def test_count_after_cue(reader: FactReader):
+    f = read(reader, "据最新消息，死亡人数已上升至4人，受伤8人。").facts
+    assert (f.deaths, f.injured) == (4, 8)
+
+
+def test_count_not_taken_from_dates_or_months(reader: FactReader):
+    f = read(reader, "3月12日下午，一名男子在工地摔伤，住院3个月。").facts
+    assert f.injured == 1
+
+
+def test_thirteen_is_not_three(reader: FactReader):
+    assert read(reader, "事故共造成13人受伤。").facts.injured == 13
+
+
+# ---------------------------------------------------------------- compact forms
+
+@pytest.mark.parametrize("text,deaths,injured", [
+    ("两车追尾，事故造成一死两伤。", 1, 2),
+    ("货车侧翻，造成3死2伤。", 3, 2),
+    ("烟花仓库起火，1死3伤。", 1, 3),
+    ("商铺燃气爆燃，一死多伤", 1, 2),
+    ("施工吊塔倾倒，两人死亡、五人受伤。", 2, 5),
+    ("路面塌陷致二人受伤，暂无人员死亡。", 0, 2),
+])
+def test_compact_and_listed_casualties(reader: FactReader, text: str, deaths: int, injured: int):
+    f = read(reader, text).facts
+    assert (f.deaths, f.injured) == (deaths, injured)
+
+
+def test_evidence_strings_are_chinese_and_quote_the_text(reader: FactReader):
+    f = read(reader, "货车侧翻，造成3死2伤。").facts
+    assert "死亡 3（3死2伤）" in f.evidence
+    assert "受伤 2（3死2伤）" in f.evidence
+
+
+def test_bare_death_without_count_is_one(reader: FactReader):
+    f = read(reader, "电动车与货车相撞，骑车人经抢救无效死亡。").facts
+    assert f.deaths == 1
+
+
+def test_colloquial_death_words_are_not_deaths(reader: FactReader):
+    f = read(reader, "这天气热死人了，排队排到累死，笑死我了。").facts
+    assert f.deaths == 0
+
+
+# ---------------------------------------------------------------- ill vs injured
+
+def test_hospital_is_ill_when_the_item_reports_illness(reader: FactReader):
+    f = read(reader, "某幼儿园多名孩子午饭后出现呕吐症状。截至晚上，已有9名幼儿被送往医院。").facts
+    assert f.ill == 9 and f.injured == 0
+
+
+def test_hospital_is_injured_in_an_accident(reader: FactReader):
+    f = read(reader, "公交车急刹，车上4名乘客被送医检查。").facts
+    assert f.injured == 4 and f.ill == 0
+
+
+def test_patients_in_a_hospital_complaint_are_not_casualties(reader: FactReader):
+    f = read(reader, "这家医院每天上百名患者住院，住院部电梯却只有两部。").facts
+    assert f.injured == 0 and f.ill == 0
+
+
+def test_ill_with_count(reader: FactReader):
+    f = read(reader, "公司团建聚餐后，12名员工出现呕吐腹泻。").facts
+    assert f.ill == 12
+
+
+# ---------------------------------------------------------------- flags
+
+def test_explosion_and_collapse(reader: FactReader):
+    f = read(reader, "化工厂昨夜发生爆炸，一处厂房倒塌。").facts
+    assert f.explosion and f.collapse
+
+
+def test_explosion_denied_is_not_an_explosion(reader: FactReader):
+    out = read(reader, "商场地下室燃气泄漏，所幸并未发生爆炸。")
+    assert not out.facts.explosion and "explosion" in out.negated_kinds
+    assert any(e.startswith("否定：") for e in out.facts.evidence)
+
+
+def test_did_not_hear_an_explosion(reader: FactReader):
+    assert not read(reader, "我就住在对面，根本没听到爆炸声，只闻到一股焦味。").facts.explosion
+
+
+def test_explosion_question_then_denied(reader: FactReader):
+    out = read(reader, "朋友圈有人说是爆炸了？我在现场，没有爆炸，就是冒烟。")
+    assert not out.facts.explosion
+    assert "explosion" in out.negated_kinds
+
+
+def test_explosion_only_asked_is_not_reported(reader: FactReader):
+    out = read(reader, "刚才那一声是不是爆炸了？")
+    assert not out.facts.explosion and "explosion" in out.questioned_kinds
+
+
+def test_figurative_explosion_is_not_an_explosion(reader: FactReader):
+    assert not read(reader, "消息一出，评论区也炸了，心态都炸了。").facts.explosion
+    assert not read(reader, "这是一条爆炸性新闻。").facts.explosion
+
+
+def test_collapse_words(reader: FactReader):
+    assert read(reader, "小区一段挡土墙塌了！").facts.collapse
+    assert read(reader, "在建厂房钢架发生坍塌。").facts.collapse
+
+
+def test_risk_of_collapse_is_not_a_collapse(reader: FactReader):
+    out = read(reader, "这栋危房随时可能倒塌，楼下还住着人。")
+    assert not out.facts.collapse
+    assert not read(reader, "老旧围墙存在坍塌隐患，请尽快处理。").facts.collapse
+
+
+def test_people_trapped(reader: FactReader):
+    out = read(reader, "写字楼电梯突然停运，两名员工被困其中二十分钟。")
+    assert out.facts.trapped
+    assert any(e.startswith("被困（") for e in out.facts.evidence)
+
+
+def test_vehicles_trapped_are_not_people_trapped(reader: FactReader):
+    assert not read(reader, "暴雨过后，下穿通道里十多辆汽车被困水中。").facts.trapped
+    assert not read(reader, "积水太深，好几辆车都被困了。").facts.trapped
+
+
+def test_driver_trapped_in_a_vehicle_is_trapped(reader: FactReader):
+    assert read(reader, "货车侧翻后，司机被困驾驶室。").facts.trapped
+
+
+def test_being_troubled_is_not_trapped(reader: FactReader):
+    assert not read(reader, "居民长期被困扰于噪音问题。").facts.trapped
+
+
+def test_evacuated(reader: FactReader):
+    assert read(reader, "商场火警，三百余名顾客被有序疏散。").facts.evacuated
+    assert read(reader, "周边居民已紧急撤离。").facts.evacuated
+
+
+def test_fire_escape_complaint_is_not_an_evacuation(reader: FactReader):
+    assert not read(reader, "楼里的疏散通道堆满杂物，安全出口还上了锁。").facts.evacuated
+
+
+def test_people_under_rubble_are_trapped(reader: FactReader):
+    assert read(reader, "老楼局部坍塌，有两人被埋。").facts.trapped
+
+
+# ---------------------------------------------------------------- negation
+
+def test_no_casualties_keeps_evacuation_and_trapped(reader: FactReader):
+    out = read(reader, "地下车库起火，30余名居民被疏散，一人被困后获救，无人员伤亡。")
+    f = out.facts
+    assert f.evacuated and f.trapped
+    assert f.deaths == 0 and f.injured == 0
+    assert {"deaths", "injured"} <= out.negated_kinds
+    assert "否定：无人员伤亡" in f.evidence
+
+
+def test_not_in_danger_does_not_remove_injured(reader: FactReader):
+    f = read(reader, "三名伤者已送医，均无生命危险。").facts
+    assert f.injured == 3
+
+
+def test_negation_reaches_only_its_clause(reader: FactReader):
+    f = read(reader, "事故未造成人员死亡，4人受伤送医。").facts
+    assert f.deaths == 0 and f.injured == 4
+
+
+def test_contrast_ends_negation(reader: FactReader):
+    f = read(reader, "没有发生爆炸，但是有人被困。").facts
+    assert not f.explosion and f.trapped
+
+
+def test_words_that_only_look_negative(reader: FactReader):
+    assert read(reader, "两名未成年人在冲突中受伤。").facts.injured == 2
+    assert read(reader, "没想到竟有5人受伤。").facts.injured == 5
+    assert read(reader, "一名无辜路人被砍伤。").facts.injured == 1
+
+
+def test_hope_nobody_is_hurt_is_not_an_injury(reader: FactReader):
+    assert read(reader, "看着火好大，希望没人受伤🙏").facts.injured == 0
+
+
+# ---------------------------------------------------------------- refutation
+
+def test_general_refutation_is_all(reader: FactReader):
+    out = read(reader, "近日网上流传“某区明年取消全部公交线路”的消息。经核实，上述消息不实。")
+    assert out.facts.refuted and out.refuted_kinds == {"all"}
+
+
+def test_refutation_names_the_refuted_kind(reader: FactReader):
+    out = read(reader, "网传某商场发生爆炸，经核实，系谣言。现场为空调外机起火，已扑灭。")
+    assert out.facts.refuted
+    assert "explosion" in out.refuted_kinds
+    assert not out.facts.explosion
+
+
+def test_not_a_knife_attack_and_no_death(reader: FactReader):
+    out = read(reader, "警方通报：两名男子酒后争执扭打，致一人受伤。经查，并非持刀伤人，网传“有人被捅死”系谣言。")
+    f = out.facts
+    assert f.refuted
+    assert f.injured == 1 and f.deaths == 0
+    assert "deaths" in out.refuted_kinds and "injured" in out.refuted_kinds
+
+
+def test_nobody_died_in_a_refutation(reader: FactReader):
+    out = read(reader, "关于网传某工地有人死亡的情况说明：经核实，现场无人死亡，一名工人轻微擦伤。")
+    assert out.facts.refuted and "deaths" in out.refuted_kinds
+    assert out.facts.deaths == 0 and out.facts.injured == 1
+
+
+def test_self_correction_without_refutation_words_is_not_a_refutation(reader: FactReader):
+    out = read(reader, "消防员说只是燃气泄漏，并未发生爆炸，大家别慌。")
+    assert not out.facts.refuted and "explosion" in out.negated_kinds
+
+
+def test_do_not_believe_rumours_boilerplate_alone_is_not_a_refutation(reader: FactReader):
+    assert not read(reader, "请广大市民不信谣、不传谣，以官方发布为准。").facts.refuted
+
+
+# ---------------------------------------------------------------- rumours
+
+def test_rumour_cues(reader: FactReader):
+    out = read(reader, "听说明天全区停水三天，内部消息，消息来源绝对可靠，转发扩散！")
+    assert {"听说", "内部消息", "消息来源绝对可靠", "转发扩散"} <= set(out.rumour_cues)
+    assert out.rumour_claim
+
+
+def test_spread_only_is_not_a_claim(reader: FactReader):
+    out = read(reader, "孩子走失了，穿红色外套，求扩散！")
+    assert out.rumour_cues and not out.rumour_claim
+
+
+def test_spreading_fire_is_not_rumour_language(reader: FactReader):
+    assert read(reader, "火势迅速扩散至隔壁仓库。").rumour_cues == []
+
+
+def test_insider_says(reader: FactReader):
+    assert "知情人士透露" in read(reader, "据知情人士透露，该楼盘将停工。").rumour_cues
+
+
+def test_a_claimed_incident_counts_until_refuted(reader: FactReader):
+    f = read(reader, "网传某小区发生爆炸，已有2人死亡。").facts
+    assert f.explosion and f.deaths == 2 and not f.refuted
+
+
+# ---------------------------------------------------------------- special groups
+
+def test_students_and_kindergarten(reader: FactReader):
+    assert read(reader, "某小学门口接送车辆乱停。").special_groups == ["children"]
+    assert "children" in read(reader, "幼儿园午睡室没有空调。").special_groups
+
+
+def test_child_needs_a_school_context(reader: FactReader):
+    assert "children" in read(reader, "孩子在学校被老师体罚。").special_groups
+    assert "children" not in read(reader, "周末带孩子去公园，停车太难。").special_groups
+
+
+def test_elderly_specific_person(reader: FactReader):
+    assert read(reader, "一位独居老人家中断水三天。").special_groups == ["elderly"]
+    out = read(reader, "一名81岁的大爷在菜场滑倒。")
+    assert "elderly" in out.special_groups and out.group_evidence["elderly"] == "81岁"
+    assert "elderly" in read(reader, "七旬老翁被困家中。").special_groups
+
+
+def test_laobaixing_is_not_elderly(reader: FactReader):
+    assert read(reader, "老百姓办事太难了，跑了三趟还没办成。").special_groups == []
+
+
+def test_young_age_is_not_elderly(reader: FactReader):
+    assert "elderly" not in read(reader, "一名25岁的外卖小哥被撞伤。").special_groups
+
+
+def test_food_safety(reader: FactReader):
+    assert "food" in read(reader, "在这家店买的面包吃出了虫子。").special_groups
+    assert "food" in read(reader, "食堂饭菜发霉变质，学生吃了肚子疼。").special_groups
+    assert "food" not in read(reader, "卫生间墙面发霉，物业不管。").special_groups
+
+
+def test_medical_care(reader: FactReader):
+    assert "medical" in read(reader, "社区医院挂号排了两个小时，医生态度很差。").special_groups
+    assert "medical" in read(reader, "药店同一种药比网上贵三倍。").special_groups
+
+
+def test_accident_victims_sent_to_hospital_is_not_medical_care(reader: FactReader):
+    assert "medical" not in read(reader, "两车相撞，一名伤者被送往医院救治。").special_groups
+
+
+def test_reasons_name_groups_in_chinese(reader: FactReader):
+    out = read(reader, "一名80岁老人在养老院摔伤。")
+    assert any(r.startswith("特殊群体：老年人") for r in out.reasons)
+
+
+# ---------------------------------------------------------------- robustness
+
+@pytest.mark.parametrize("text", ["", None, "   ", "\n\n", "😀😀😀", "🔥🔥🔥！！！", "<br/><p></p>", "&nbsp;&amp;"])
+def test_empty_and_odd_text(reader: FactReader, text):
+    out = reader.read(text)
+    assert out.facts.deaths == 0 and not out.facts.explosion and out.refuted_kinds == set()
+
+
+def test_html_remnants_are_stripped(reader: FactReader):
+    f = read(reader, "<p>某路段<b>发生</b>塌方，3人被困&nbsp;现场正在救援</p>").facts
+    assert f.collapse and f.trapped
+
+
+def test_fullwidth_digits(reader: FactReader):
+    assert read(reader, "事故造成１２人受伤。").facts.injured == 12
+
+
+def test_one_megabyte_text_is_fast_and_capped(reader: FactReader):
+    text = "某小区3人受伤，无人员伤亡。<div>网传爆炸系谣言😀&amp;</div>" * 40000
+    assert len(text) > 1_000_000
+    t0 = time.perf_counter()
+    out = reader.read(text)
+    assert time.perf_counter() - t0 < 2.0
+    assert out.facts.injured == 3
+    assert any("仅读取" in r for r in out.reasons)
+
+
+@pytest.mark.parametrize("unit", ["十", "3", "受伤", "维权", "网传", "一死", "。", "<", "无"])
+def test_pathological_repetition_stays_linear(reader: FactReader, unit: str):
+    text = unit * (1_000_000 // len(unit))
+    t0 = time.perf_counter()
+    reader.read(text)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_many_items_are_fast(reader: FactReader):
+    texts = [f"第{i}号楼发生火灾，{i % 7}人受伤，无人员伤亡，约{i % 90}名居民被疏散。" for i in range(2000)]
+    t0 = time.perf_counter()
+    for t in texts:
+        reader.read(t)
+    assert time.perf_counter() - t0 < 5.0
+
+
+# ---------------------------------------------------------------- more readings
+
+def test_colloquial_died_with_count(reader: FactReader):
+    assert read(reader, "听人说那边塌了，死了好几个人。").facts.deaths == 3
+    assert read(reader, "有两个人死了。").facts.deaths == 2
+
+
+def test_colloquial_died_figurative(reader: FactReader):
+    assert read(reader, "今天热死了，手机也死了。").facts.deaths == 0
+
+
+def test_uncertain_report_counts_but_risk_does_not(reader: FactReader):
+    assert read(reader, "初步了解，可能有人员被困。").facts.trapped
+    assert not read(reader, "再这样下去可能会爆炸。").facts.explosion
+    assert not read(reader, "楼板差点塌下来，好险。").facts.collapse
+
+
+def test_gathering_needs_people_somewhere(reader: FactReader):
+    assert read(reader, "200多名业主在网上维权，要求开发商兑现承诺。").facts.gathering == 0
+    assert read(reader, "五十多名业主来到开发商办公室维权。").facts.gathering == 50
+
+
+def test_gathering_without_count_is_zero(reader: FactReader):
+    assert read(reader, "工人们聚集在项目部门口。").facts.gathering == 0
+
+
+def test_crowd_of_travellers_is_not_a_gathering(reader: FactReader):
+    assert read(reader, "大雾导致航班延误，两百多名旅客滞留候机楼。").facts.gathering == 0
+
+
+def test_vaccination_is_medical_and_medical_insurance_alone_is_not(reader: FactReader):
+    assert "medical" in read(reader, "社区疫苗接种点排队三小时。").special_groups
+    assert "medical" not in read(reader, "医保转移接续手续太麻烦。").special_groups
