@@ -1,0 +1,9 @@
+"""Crawling: the demo news site, the Scrapy news spider, page decoding and extraction.
+
+- `crawlers.extract`: decode_html (real charset of Chinese pages) and extract_article
+- `crawlers.sources`: the strict model of config/sources.yaml
+- `crawlers.spiders.news`: the spider (RSS feeds and listing pages -> items)
+- `crawlers.crawl`: one crawl in a subprocess, JSON lines on stdout
+- `crawlers.runner.crawl_once`: runs that subprocess and streams items to a callback
+- `crawlers.demo_site.DemoSite`: a local news site whose stories develop over time
+"""
