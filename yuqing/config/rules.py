@@ -95,11 +95,13 @@ class HandlingRule(Strict):
 
 class Grouping(Strict):
     """Event grouping: what makes two items one incident (pipeline/events.py)."""
-    window_hours: float = 336           # candidate events: last item within this many hours
-    join_threshold: float = 0.34        # combined score needed to join
-    decay_hours: float = 72             # text evidence needed grows with the time gap
+    window_hours: float = 504           # candidate events: last item within this many hours
+    join_threshold: float = 0.30        # combined score needed to join right away
+    gap_weight: float = 0.15            # + this × log2(1 + days since the event's last item)
+    keywords: int = 12                  # an item is compared by its most distinctive words
     max_candidates: int = 50
-    max_shingle_events: int = 60        # shingles shared by more recent events than this are ignored
+    max_shingle_events: int = 60        # words shared by more recent events than this are ignored
+    max_account_events: int = 5         # an account in more events than this is generic
 
 
 class Rules(Strict):
@@ -113,6 +115,7 @@ class Rules(Strict):
     policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
     official_sources: list[str] = Field(default_factory=list)
     official_cues: list[str] = Field(default_factory=list)
+    complaint_cues: list[str] = Field(default_factory=list)        # complaints and requests for help (regexes)
     handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
     grouping: Grouping = Field(default_factory=Grouping)
 
@@ -127,7 +130,7 @@ class Rules(Strict):
             raise ValueError("route (root): the root route must name a default first_responsible unit")
         return self
 
-    @field_validator("policy_cues", "official_sources", "official_cues", "handling_cues")
+    @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "handling_cues")
     @classmethod
     def _regexes_compile(cls, v):
         import re

@@ -1,0 +1,1 @@
+"""The processing stage: one module per step, from a raw item to a routed case."""

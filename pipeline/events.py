@@ -1,0 +1,243 @@
+"""Group items into events: one incident, across platforms and over hours.
+
+An item joins the recent event it resembles most, or starts a new one. Resemblance combines
+- text: the share of the item's word weight (jieba words, weighted by jieba's IDF table) that
+  the event's text also has, so a short post ("望江路又淹了") can join a long thread;
+- places: a shared place helps (also one outside the district), places of different units hurt;
+- category: the same main category helps, a different one hurts;
+- the account: a second post by the same person within days helps, and so does a reply that
+  @mentions someone in the event.
+The score needed grows with the time since the event's last item, so a festival's items
+days apart can join while two look-alike complaints a week apart stay apart.
+
+Cost does not grow with history: only events active within `window_hours` are kept, and only
+candidates reached through an inverted index (rare words, places, account) are scored.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from yuqing.config.rules import Grouping
+
+jieba.setLogLevel(60)
+_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
+_MAX_W = 12.0
+_MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
+
+
+@lru_cache(maxsize=1)
+def _idf_table() -> tuple[dict[str, float], float]:
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    table: dict[str, float] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            word, _, val = line.rstrip("\n").partition(" ")
+            if val:
+                table[word] = float(val)
+    values = sorted(table.values())
+    return table, values[len(values) // 2]
+
+
+class Tokeniser:
+    """Words with weights; the district's place and unit names are kept whole."""
+
+    def __init__(self, extra_words: list[str] = ()):
+        self.idf, self.median = _idf_table()
+        for w in extra_words:
+            jieba.add_word(w, freq=2000)
+
+    def weights(self, text: str, cap: int = 4000) -> dict[str, float]:
+        """word → idf (unknown words, such as names of firms and products, count as distinctive)."""
+        return {w: wt for w, (wt, _) in self.counted(text, cap).items()}
+
+    def counted(self, text: str, cap: int = 4000) -> dict[str, tuple[float, int]]:
+        out: dict[str, tuple[float, int]] = {}
+        for w in jieba.lcut(text[:cap]):
+            if _WORD.match(w):
+                wt, n = out.get(w, (min(self.idf.get(w, self.median * 1.15), _MAX_W), 0))
+                out[w] = (wt, n + 1)
+        return out
+
+
+@dataclass
+class Sketch:
+    """What the grouper remembers of an event."""
+    id: str
+    first: datetime
+    last: datetime
+    words: dict[str, float] = field(default_factory=dict)
+    places: dict[str, str | None] = field(default_factory=dict)   # name → unit (None: elsewhere)
+    categories: Counter = field(default_factory=Counter)
+    accounts: set[str] = field(default_factory=set)
+    bigrams: set[str] = field(default_factory=set)
+    size: int = 0
+
+    @property
+    def category(self) -> str | None:
+        return self.categories.most_common(1)[0][0] if self.categories else None
+
+
+@dataclass
+class Assignment:
+    event_id: str
+    new: bool
+    score: float
+    reasons: list[str]
+
+
+class EventGrouper:
+    def __init__(self, cfg: Grouping, tokeniser: Tokeniser):
+        self.cfg = cfg
+        self.tok = tokeniser
+        self.events: dict[str, Sketch] = {}
+        self._by_word: dict[str, set[str]] = defaultdict(set)
+        self._by_place: dict[str, set[str]] = defaultdict(set)
+        self._by_account: dict[str, set[str]] = defaultdict(set)
+        self._expired_at: datetime | None = None
+
+    # ---- scoring ----
+    def keywords(self, text: str) -> dict[str, float]:
+        """The item's most telling words (tf·idf), so long articles and short posts compare alike."""
+        counted = self.tok.counted(text)
+        top = sorted(counted.items(), key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1])))
+        return {w: wt for w, (wt, _) in top[: self.cfg.keywords]}
+
+    @staticmethod
+    def _partial(word: str, bigrams: set[str]) -> float:
+        """Share of a word's character pairs found in the event (渣土 ~ 渣土车, 气味 ~ 煤气味)."""
+        pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+        return sum(p in bigrams for p in pairs) / len(pairs) if pairs else 0.0
+
+    def _account_counts(self, account: str | None) -> bool:
+        """A generic account name ('微博用户') shared by many threads says nothing."""
+        return bool(account) and len(self._by_account.get(account, ())) <= self.cfg.max_account_events
+
+    def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
+               account: str | None, text: str, when: datetime) -> tuple[float, float, list[str]]:
+        total = sum(words.values()) or 1.0
+        sim = sum(wt if w in e.words else 0.7 * wt * self._partial(w, e.bigrams)
+                  for w, wt in words.items()) / total
+        score, why = sim, [f"文本相似 {sim:.2f}"]
+        common = set(places) & set(e.places)
+        if common:
+            # A place outside the district is often a whole district or city ("滨江区"): weaker.
+            score += 0.3 if any(places[p] for p in common) else 0.1
+            why.append("同地点 " + "、".join(sorted(common)))
+        elif places and e.places:
+            mine = {u for u in places.values()}
+            theirs = {u for u in e.places.values()}
+            if mine & theirs - {None}:
+                # Same street, another spot: no evidence either way (two complaints in one street
+                # on one day are usually two cases).
+                why.append("同属 " + "、".join(sorted(u for u in mine & theirs if u)))
+            else:
+                score -= 0.25
+                why.append("地点不同")
+        if category and e.categories:
+            # An incident touches several categories (a school lunch: 教育 and 食品药品安全).
+            if category in e.categories:
+                score += 0.1
+                why.append(f"同类别 {category}")
+            else:
+                score -= 0.1
+        gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
+        if gap_h < 24 * 7:
+            if account and account in e.accounts and self._account_counts(account):
+                # A short follow-up by the same person ("还是没人理") continues their thread.
+                bonus = 0.5 if (not places and not category and len(words) <= 5) else 0.2
+                score += bonus
+                why.append(f"同一账号 {account}")
+            mentioned = [a for a in e.accounts if a and f"@{a}" in text]
+            if mentioned:
+                score += 0.3
+                why.append(f"回复 @{mentioned[0]}")
+        need = self.cfg.join_threshold + self.cfg.gap_weight * math.log2(1 + gap_h / 24)
+        return score, need, why
+
+    def _candidates(self, words: dict[str, float], places: dict[str, str | None], account: str | None,
+                    text: str) -> list[str]:
+        votes: Counter = Counter()
+        for w, wt in words.items():
+            evs = self._by_word.get(w)
+            if evs and len(evs) <= self.cfg.max_shingle_events:
+                for eid in evs:
+                    votes[eid] += wt
+        for p in places:
+            evs = self._by_place.get(p, ())
+            if len(evs) <= self.cfg.max_shingle_events:
+                for eid in evs:
+                    votes[eid] += 5.0
+        if account and self._account_counts(account):
+            for eid in self._by_account.get(account, ()):
+                votes[eid] += 3.0
+        if "@" in text:
+            for m in _MENTION.findall(text):
+                for eid in self._by_account.get(m, ()):
+                    votes[eid] += 3.0
+        return [eid for eid, _ in votes.most_common(self.cfg.max_candidates)]
+
+    # ---- public ----
+    def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
+               category: str | None, account: str | None) -> Assignment:
+        """places: name → unit (None for a place outside the district)."""
+        if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
+            self.expire(when)   # at most hourly: a sweep costs O(active events)
+            self._expired_at = when
+        words = self.keywords(text)
+        best: tuple[float, str, list[str]] | None = None
+        for eid in self._candidates(words, places, account, text):
+            e = self.events[eid]
+            score, need, why = self._score(e, words, places, category, account, text, when)
+            if score >= need and (best is None or score - need > best[0]):
+                best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
+        if best is None:
+            eid = f"ev-{item_id}"
+            self.events[eid] = Sketch(eid, when, when)
+            result = Assignment(eid, True, 0.0, ["新事件：近期无相似事件"])
+        else:
+            eid = best[1]
+            result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
+        self._add(self.events[eid], self.tok.weights(text), places, category, account, when)
+        return result
+
+    def _add(self, e: Sketch, words, places, category, account, when) -> None:
+        for w, wt in words.items():
+            if w not in e.words:
+                e.words[w] = wt
+                self._by_word[w].add(e.id)
+                e.bigrams.update(w[i:i + 2] for i in range(len(w) - 1))
+        for p, unit in places.items():
+            if p not in e.places:
+                e.places[p] = unit
+                self._by_place[p].add(e.id)
+        if account and account not in e.accounts:
+            e.accounts.add(account)
+            self._by_account[account].add(e.id)
+        if category:
+            e.categories[category] += 1
+        e.first, e.last = min(e.first, when), max(e.last, when)
+        e.size += 1
+
+    def expire(self, now: datetime) -> list[str]:
+        """Forget events idle for longer than the window; returns their ids."""
+        limit = self.cfg.window_hours * 3600
+        gone = [eid for eid, e in self.events.items() if (now - e.last).total_seconds() > limit]
+        for eid in gone:
+            e = self.events.pop(eid)
+            for w in e.words:
+                self._by_word[w].discard(eid)
+                if not self._by_word[w]:
+                    del self._by_word[w]
+            for p in e.places:
+                self._by_place[p].discard(eid)
+            for a in e.accounts:
+                self._by_account[a].discard(eid)
+        return gone

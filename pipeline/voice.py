@@ -1,0 +1,71 @@
+"""Who is speaking and what about: official statements, district policies (R1), handling cues.
+
+All cues come from rules.yaml (`official_sources`, `official_cues`, `policy_cues`,
+`handling_cues`) as regular expressions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from yuqing.config.rules import Rules
+
+
+def _any(patterns: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+@dataclass
+class VoiceReading:
+    official: bool = False
+    about_policy: bool = False
+    complaint: bool = False
+    question: bool = False
+    suggestion: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+class VoiceReader:
+    def __init__(self, rules: Rules):
+        self._official_source = _any(rules.official_sources)
+        self._official_cue = _any(rules.official_cues)
+        pc = rules.policy_cues
+        self._actor = _any(pc.get("actors", []))
+        self._instrument = _any(pc.get("instruments", []))
+        self._act = _any(pc.get("acts", []))
+        self._complaint = _any(rules.complaint_cues)
+        hc = rules.handling_cues
+        self._question = _any(hc.get("question", []))
+        self._suggestion = _any(hc.get("suggestion", []))
+
+    def read(self, source: str | None, title: str, content: str) -> VoiceReading:
+        r = VoiceReading()
+        head = content[:300]
+        if source and self._official_source and self._official_source.search(source):
+            r.official = True
+            r.reasons.append(f"发布者 {source} 为政府机构账号")
+        else:
+            for text in (title, head):
+                m = self._official_cue.search(text) if (self._official_cue and text) else None
+                if m:
+                    r.official = True
+                    r.reasons.append(f"官方口径用语“{m.group(0)}”")
+                    break
+        # R1: a district actor, a policy instrument and an act, in the title or the opening.
+        lead = f"{title}\n{content[:200]}"
+        if self._actor and self._instrument and self._act:
+            a, i, t = self._actor.search(lead), self._instrument.search(lead), self._act.search(lead)
+            if a and i and t:
+                r.about_policy = True
+                r.reasons.append(f"涉及区政策/决策：{a.group(0)}·{i.group(0)}·{t.group(0)}")
+        text = f"{title}\n{content[:2000]}"
+        if not r.official and self._complaint and (m := self._complaint.search(text)):
+            r.complaint = True
+            r.reasons.append(f"投诉或求助：“{m.group(0)}”")
+        if self._question and (m := self._question.search(text)):
+            r.question = True
+            r.reasons.append(f"求证、疑问：“{m.group(0)}”")
+        if self._suggestion and (m := self._suggestion.search(text)):
+            r.suggestion = True
+            r.reasons.append(f"意见建议：“{m.group(0)}”")
+        return r
