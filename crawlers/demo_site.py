@@ -137,7 +137,8 @@ class DemoSite:
 
     def published_at(self, art: DemoArticle) -> datetime:
         assert self.started_at is not None
-        return (self.started_at + timedelta(seconds=art.offset)).astimezone(SHANGHAI)
+        # Published when it appears: with speed > 1 the story unfolds faster, never in the future.
+        return (self.started_at + timedelta(seconds=art.offset / self.speed)).astimezone(SHANGHAI)
 
     def visible(self) -> list[DemoArticle]:
         el = self.story_elapsed()

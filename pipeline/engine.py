@@ -98,11 +98,8 @@ class Engine:
         self.clock_policy = config.get("clocks") or ClockPolicy.default()
         self.calendar = WorkCalendar.from_config(config.get("calendar")) if config.get("calendar") else WorkCalendar.default()
         self.router = Router(r.route, d)
-        words = list(d.place_index()) + sorted(d.unit_names())
-        self.grouper = EventGrouper(r.grouping, Tokeniser(words))
-        self.dedup = Deduplicator()
-        self.events: dict[str, EventState] = {}
-        self._item_event: dict[str, str] = {}
+        self._tokeniser = Tokeniser(list(d.place_index()) + sorted(d.unit_names()))
+        self.reset()
         order = {**STAGES_BASE, **(stages or {})}
         unknown = set(order) - set(STAGES_BASE)
         if unknown:
@@ -110,6 +107,13 @@ class Engine:
         self.stages = [name for name, o in sorted(order.items(), key=lambda kv: (kv[1] or 0)) if o is not None]
         disabled = [n for n, o in order.items() if o is None]
         log.info("analysis stages enabled: %s; disabled: %s", self.stages, disabled or "none")
+
+    def reset(self) -> None:
+        """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
+        self.grouper = EventGrouper(self.rules.grouping, self._tokeniser)
+        self.dedup = Deduplicator()
+        self.events: dict[str, EventState] = {}
+        self._item_event: dict[str, str] = {}
 
     # ------------------------------------------------------------------ item analysis
     def _stage_sentiment(self, ctx: ItemContext) -> None:
@@ -258,7 +262,8 @@ class Engine:
         a = ctx.analysis
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
         assign = self.grouper.assign(item.id, item.published_at, ctx.norm.text, places,
-                                     a.category, None if a.official else (item.author or item.source))
+                                     a.category, None if a.official else (item.author or item.source),
+                                     negative=a.negative)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

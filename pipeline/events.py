@@ -78,6 +78,7 @@ class Sketch:
     categories: Counter = field(default_factory=Counter)
     accounts: set[str] = field(default_factory=set)
     bigrams: set[str] = field(default_factory=set)
+    negative: bool = False
     size: int = 0
 
     @property
@@ -121,7 +122,7 @@ class EventGrouper:
         return bool(account) and len(self._by_account.get(account, ())) <= self.cfg.max_account_events
 
     def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
-               account: str | None, text: str, when: datetime) -> tuple[float, float, list[str]]:
+               account: str | None, text: str, when: datetime, negative: bool = False) -> tuple[float, float, list[str]]:
         total = sum(words.values()) or 1.0
         sim = sum(wt if w in e.words else 0.7 * wt * self._partial(w, e.bigrams)
                   for w, wt in words.items()) / total
@@ -152,7 +153,8 @@ class EventGrouper:
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
-                bonus = 0.5 if (not places and not category and len(words) <= 5) else 0.2
+                followup = not places and not category and len(words) <= 5 and negative and e.negative
+                bonus = 0.5 if followup else 0.2
                 score += bonus
                 why.append(f"同一账号 {account}")
             mentioned = [a for a in e.accounts if a and f"@{a}" in text]
@@ -186,7 +188,7 @@ class EventGrouper:
 
     # ---- public ----
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
-               category: str | None, account: str | None) -> Assignment:
+               category: str | None, account: str | None, negative: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district)."""
         if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
             self.expire(when)   # at most hourly: a sweep costs O(active events)
@@ -195,7 +197,7 @@ class EventGrouper:
         best: tuple[float, str, list[str]] | None = None
         for eid in self._candidates(words, places, account, text):
             e = self.events[eid]
-            score, need, why = self._score(e, words, places, category, account, text, when)
+            score, need, why = self._score(e, words, places, category, account, text, when, negative)
             if score >= need and (best is None or score - need > best[0]):
                 best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
         if best is None:
@@ -206,6 +208,7 @@ class EventGrouper:
             eid = best[1]
             result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
         self._add(self.events[eid], self.tok.weights(text), places, category, account, when)
+        self.events[eid].negative = self.events[eid].negative or negative
         return result
 
     def _add(self, e: Sketch, words, places, category, account, when) -> None:

@@ -164,7 +164,7 @@ def cmd_rules(args, out: IO, err: IO) -> int:
                   + ("  continue" if r.continue_ else ""), file=out)
         return 0
     from pipeline.rulestest import run_rule_tests
-    return run_rule_tests(cfg, args.files, out, err, model=args.model, verbose=args.verbose)
+    return run_rule_tests(cfg, args.files, out, err, model=args.model, verbose=getattr(args, "verbose", False))
 
 
 def cmd_due(args, out: IO, err: IO) -> int:
@@ -229,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     rt = rsub.add_parser("test", help="run YAML test cases against the config; exit 1 on any failure")
     rt.add_argument("files", nargs="+")
     rt.add_argument("--model", help="sentiment model path")
+    rt.add_argument("-v", "--verbose", action="store_true", help="print the path and reasons of passing cases too")
     rt.set_defaults(func=cmd_rules)
 
     d = sub.add_parser("due", help="print when a clock started at a time is due")

@@ -131,7 +131,6 @@ class SqlStore:
             if c.emergency and row.policy is None and policy is not None:
                 row.policy = policy     # frozen: a later config edit applies to new cases only
             s.flush()
-            self._sync_clocks(s, c, now)
             s.add(ActionRow(at=now, actor="system", action="item.routed", case_id=c.event_id,
                             unit=c.first_responsible,
                             details={"item": it.id, "severity": c.severity, "rule": c.rule,
@@ -147,6 +146,7 @@ class SqlStore:
                 s.add(ActionRow(at=now, actor="system", action="case.rerouted", case_id=c.event_id,
                                 unit=c.first_responsible, details={"from": old_unit, "to": c.first_responsible,
                                                                    "rule": c.rule}))
+            self._sync_clocks(s, c, now)
         return changes
 
     def _sync_clocks(self, s: Session, c, now: datetime) -> None:

@@ -1,0 +1,81 @@
+"""The engine's event decisions: recomputed as items arrive, with reasons."""
+from datetime import datetime, timedelta
+
+from tests.conftest import item
+from yuqing.model import Item
+from yuqing.timeutil import SHANGHAI
+
+
+def feed(engine, *docs):
+    return [engine.process(Item.model_validate(d)) for d in docs]
+
+
+def test_second_street_moves_r3_to_r4(engine):
+    d1, d2 = feed(engine, item("a", "凯旋路上好多共享单车乱停乱放，人行道都堵了"),
+                  item("b", "庆春东路共享单车也乱停，跟凯旋路一样", when="2026-11-20T11:00:00+08:00"))
+    assert d1.case.rule == "R3" and d1.case.first_responsible == "凯旋街道"
+    assert d2.case.event_id == d1.case.event_id
+    assert d2.case.rule == "R4" and d2.case.first_responsible == "区城管局"
+    assert {"凯旋街道", "采荷街道"} <= set(d2.case.co_responsible)
+
+
+def test_rising_casualties_make_an_emergency_and_start_clocks(engine):
+    d1, d2 = feed(engine,
+                  item("a", "大学路一小学好几个学生午饭后肚子疼", when="2026-11-20T12:30:00+08:00"),
+                  item("b", "大学路一小学学生午餐后呕吐腹痛，已有12名学生送医", when="2026-11-20T15:00:00+08:00"))
+    assert not d1.case.emergency and d1.case.clocks == []
+    assert d2.case.emergency and d2.case.severity == "重大"
+    due = {c.kind: c.due_at for c in d2.case.clocks}
+    # from the earliest publish time in the event, not from when it became an emergency
+    assert due["statement"] == datetime(2026, 11, 20, 17, 30, tzinfo=SHANGHAI)
+    assert due["press_conference"] == datetime(2026, 11, 21, 12, 30, tzinfo=SHANGHAI)
+
+
+def test_late_detection_shows_as_already_late(engine):
+    d, = feed(engine, item("a", "湖滨步行街一商铺起火，4人被困", when="2026-11-20T06:00:00+08:00"))
+    statement = next(c for c in d.case.clocks if c.kind == "statement")
+    assert statement.due_at == datetime(2026, 11, 20, 11, 0, tzinfo=SHANGHAI)
+
+
+def test_heat_raises_the_level_and_never_lowers_it(engine):
+    hot = {"reposts": 6000, "comments": 3000, "likes": 2000, "views": 0}
+    d1, d2 = feed(engine,
+                  item("a", "钱江新城一小区物业费暴涨六成，业主强烈不满", metrics=hot),
+                  item("b", "钱江新城这个小区物业费的事，物业还是不回应", when="2026-11-20T12:00:00+08:00"))
+    assert d1.case.severity == "重大" and any("互动量" in r for r in d1.case.reasons)
+    assert d2.case.severity == "重大"
+
+
+def test_refuted_claim_withdraws_the_emergency_with_a_reason(engine):
+    d1, d2 = feed(engine, item("a", "城站广场有人被砍死了！地上全是血，好多警车"),
+                  item("b", "经核实，城站广场系两人因琐事发生推搡，无人受伤，网传“有人被砍死”系谣言。",
+                       source="平安上城", title="警情通报", when="2026-11-20T11:00:00+08:00"))
+    assert d1.case.emergency
+    assert not d2.case.emergency and d2.case.event_id == d1.case.event_id
+    assert any("撤回" in r for r in d2.case.reasons)
+    assert {"区公安分局", "区委宣传部"} <= set(d2.case.refer_to)
+
+
+def test_official_statement_is_not_negative_and_praise_is_no_case(engine):
+    d1, d2 = feed(engine,
+                  item("a", "关于河坊街一商铺火情的情况通报：明火已扑灭，无人员伤亡。", source="上城发布"),
+                  item("b", "区政务服务中心办事真快，工作人员态度很好，点赞！", when="2026-11-21T10:00:00+08:00"))
+    assert not d1.analysis.negative and any("政府机构" in r or "官方" in r for r in d1.analysis.reasons)
+    assert d2.case.severity == "无" and d2.case.first_responsible is None
+
+
+def test_duplicate_content_joins_the_original_event(engine):
+    d1, d2 = feed(engine, item("a", "丁兰勤丰路小区垃圾三天没人清运，臭气熏天"),
+                  item("b", "丁兰勤丰路小区垃圾三天没人清运，臭气熏天", url="https://other.example/b"))
+    assert d2.duplicate_of == "a" and d2.case.event_id == d1.case.event_id
+
+
+def test_disabled_stage_is_skipped(cfg):
+    from pipeline.engine import Engine
+    import pytest
+    e = Engine(cfg, stages={"category": None})
+    assert "category" not in e.stages
+    d = e.process(Item.model_validate(item("a", "凯旋路共享单车乱停")))
+    assert d.analysis.category is None
+    with pytest.raises(ValueError, match="unknown stage"):
+        Engine(cfg, stages={"nonsense": 10})
