@@ -1,8 +1,9 @@
-"""An event's aggregate state: what its items together say, recomputed as items arrive.
+"""An event's aggregate state: what its items together say, updated as each item arrives.
 
 The rulebook judges the event, not the item: places are the union over items (a place named
 only by an earlier item still counts), heat sums every item, facts take the highest reported
-count, and an official refutation withdraws the claims it refutes (§7).
+count, and an official refutation withdraws the claims it refutes (§7). Every aggregate is
+kept up to date on `add`, so an event of thousands of posts costs the same per item as a new one.
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from datetime import datetime
 from yuqing.model import Analysis, Facts, PlaceHit
 
 FACT_KINDS = ("deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse")
+_KIND_CN = {"deaths": "死亡", "injured": "受伤", "ill": "患病/不适", "gathering": "聚集人数",
+            "trapped": "人员被困", "evacuated": "人员疏散", "explosion": "爆炸", "collapse": "倒塌"}
+MAX_EVIDENCE = 12
 
 
 @dataclass
@@ -31,120 +35,103 @@ class ItemRecord:
 @dataclass
 class EventState:
     id: str
-    items: list[ItemRecord] = field(default_factory=list)
     peak_level: int = 0          # the highest level reached on heat/media/topic (never drops on its own)
-    emergency_since: datetime | None = None
+    size: int = 0
+    first_published: datetime | None = None
+    heat: int = 0
+    negative: bool = False
+    question: bool = False       # among its negative items
+    suggestion: bool = False
+    _places: dict[str, PlaceHit] = field(default_factory=dict)
+    _foreign: list[str] = field(default_factory=list)
+    _votes: Counter = field(default_factory=Counter)
+    _first_seen: dict[str, int] = field(default_factory=dict)
+    _involved: list[str] = field(default_factory=list)
+    _facts: dict[str, int | bool] = field(default_factory=lambda: {k: 0 for k in FACT_KINDS})
+    _withdrawn: dict[str, int | bool] = field(default_factory=dict)   # kind -> highest claim withdrawn
+    _refuted: bool = False
+    _evidence: list[str] = field(default_factory=list)
+    _groups: list[str] = field(default_factory=list)
+    _media: list[tuple[str, str]] = field(default_factory=list)
+    _rumour: bool = False
+    _policy_first: bool = False
+    _policy_count: int = 0
 
-    def add(self, rec: ItemRecord) -> None:
-        self.items.append(rec)
+    def add(self, r: ItemRecord) -> None:
+        a = r.analysis
+        self.size += 1
+        self.first_published = r.published_at if self.first_published is None else min(self.first_published, r.published_at)
+        self.heat += r.heat
+        for p in a.places:
+            self._places.setdefault(p.name, p)
+        self._foreign += [f for f in a.foreign_places if f not in self._foreign]
+        if a.category:
+            self._votes[a.category] += 2 if a.negative else 1    # problem reports weigh double
+            self._first_seen.setdefault(a.category, self.size)
+        # facts: a refutation withdraws what came before it, for the kinds it refutes
+        kinds = FACT_KINDS if "all" in r.refuted_kinds else tuple(k for k in r.refuted_kinds if k in FACT_KINDS)
+        for k in kinds:
+            if self._facts[k]:
+                self._withdrawn[k] = max(self._withdrawn.get(k, 0), self._facts[k])
+            self._facts[k] = 0
+        if r.refuted_kinds:
+            self._refuted = True
+        for k in FACT_KINDS:
+            v = getattr(a.facts, k)
+            if v and v > self._facts[k]:
+                self._facts[k] = v
+        for e in a.facts.evidence:
+            if e not in self._evidence and len(self._evidence) < MAX_EVIDENCE:
+                self._evidence.append(e)
+        if a.negative:
+            self.negative = True
+            self.question |= r.question
+            self.suggestion |= r.suggestion
+            self._involved += [c for c in a.categories if c not in self._involved]
+            self._groups += [g for g in a.special_groups if g not in self._groups]
+            if a.media_tier:
+                self._media.append((a.media_tier, r.source or ""))
+        self._rumour |= a.rumour or a.refutes
+        if self.size == 1:
+            self._policy_first = a.about_policy
+        self._policy_count += a.about_policy
 
-    # ---- aggregates ----
-    @property
-    def first_published(self) -> datetime:
-        return min(r.published_at for r in self.items)
-
-    @property
-    def heat(self) -> int:
-        return sum(r.heat for r in self.items)
-
-    @property
-    def negative_items(self) -> list[ItemRecord]:
-        return [r for r in self.items if r.analysis.negative]
-
-    @property
-    def negative(self) -> bool:
-        return any(r.analysis.negative for r in self.items)
-
+    # ---- views used by the decision ----
     def places(self) -> list[PlaceHit]:
-        seen: dict[str, PlaceHit] = {}
-        for r in self.items:
-            for p in r.analysis.places:
-                seen.setdefault(p.name, p)
-        return list(seen.values())
+        return list(self._places.values())
 
     def foreign_places(self) -> list[str]:
-        out: list[str] = []
-        for r in self.items:
-            out += [f for f in r.analysis.foreign_places if f not in out]
-        return out
-
-    def category_votes(self) -> Counter:
-        """Main categories of the items; problem reports (negative items) weigh double."""
-        votes: Counter = Counter()
-        for r in self.items:
-            if r.analysis.category:
-                votes[r.analysis.category] += 2 if r.analysis.negative else 1
-        return votes
+        return list(self._foreign)
 
     def main_category(self) -> str | None:
-        votes = self.category_votes()
-        if not votes:
+        """The category the event is about: most votes, ties to the one named first."""
+        if not self._votes:
             return None
-        top = max(votes.values())
-        for r in self.items:   # ties go to the category named first
-            if r.analysis.category and votes[r.analysis.category] == top:
-                return r.analysis.category
-        return None
+        return max(self._votes, key=lambda c: (self._votes[c], -self._first_seen[c]))
 
     def involved_categories(self) -> list[str]:
         main = self.main_category()
-        out = [main] if main else []
-        for r in self.negative_items:
-            for c in r.analysis.categories:
-                if c not in out:
-                    out.append(c)
-        return out
+        return ([main] if main else []) + [c for c in self._involved if c != main]
 
     def facts(self) -> tuple[Facts, list[str]]:
-        """Current facts: highest counts reported, less what a later refutation withdrew."""
-        notes: list[str] = []
-        withdrawn_before: dict[str, int] = {}   # kind -> index of the last refuting item
-        for i, r in enumerate(self.items):
-            for k in r.refuted_kinds:
-                for kind in (FACT_KINDS if k == "all" else (k,)):
-                    withdrawn_before[kind] = i
-        values: dict[str, int | bool] = {}
-        for kind in FACT_KINDS:
-            start = withdrawn_before.get(kind, 0)
-            counted = [getattr(r.analysis.facts, kind) for r in self.items[start:]]
-            values[kind] = max(counted) if counted else 0
-            if kind in withdrawn_before:
-                before = [getattr(r.analysis.facts, kind) for r in self.items[:start]]
-                if before and max(before) and max(before) != values[kind]:
-                    notes.append(f"{_KIND_CN[kind]}的说法已被辟谣/核实撤回（原报 {_fmt(max(before))}）")
-        evidence: list[str] = []
-        for r in self.items:
-            evidence += [e for e in r.analysis.facts.evidence if e not in evidence]
-        f = Facts(**values, refuted=bool(withdrawn_before), evidence=evidence[:12])
-        return f, notes
+        """Current facts, and a note for every claim a refutation withdrew."""
+        notes = []
+        for k, before in self._withdrawn.items():
+            if before != self._facts[k]:
+                notes.append(f"{_KIND_CN[k]}的说法已被辟谣/核实撤回（原报 {'是' if before is True else before}）")
+        return Facts(**self._facts, refuted=self._refuted, evidence=list(self._evidence)), notes
 
     def special_groups(self) -> list[str]:
-        out: list[str] = []
-        for r in self.negative_items:
-            out += [g for g in r.analysis.special_groups if g not in out]
-        return out
+        return list(self._groups)
 
     def negative_media(self) -> list[tuple[str, str]]:
         """(tier, source) of negative coverage by central or provincial media."""
-        return [(r.analysis.media_tier, r.source or "") for r in self.negative_items if r.analysis.media_tier]
+        return list(self._media)
 
     def rumour(self) -> bool:
         """Rumour language in an item, or a later refutation of what was claimed (§7)."""
-        return any(r.analysis.rumour or r.analysis.refutes for r in self.items)
+        return self._rumour
 
     def about_policy(self) -> bool:
         """R1 when the event opens with a policy item or most of its items are about the policy."""
-        if not self.items:
-            return False
-        if self.items[0].analysis.about_policy:
-            return True
-        n = sum(1 for r in self.items if r.analysis.about_policy)
-        return n * 2 > len(self.items)
-
-
-_KIND_CN = {"deaths": "死亡", "injured": "受伤", "ill": "患病/不适", "gathering": "聚集人数",
-            "trapped": "人员被困", "evacuated": "人员疏散", "explosion": "爆炸", "collapse": "倒塌"}
-
-
-def _fmt(v: int | bool) -> str:
-    return "是" if v is True else str(v)
+        return self._policy_first or self._policy_count * 2 > self.size

@@ -231,9 +231,7 @@ class Engine:
             reasons.append(f"主类别 {main}" + (f"；涉及 {'、'.join(involved[1:])}" if len(involved) > 1 else ""))
         reasons += rr.reasons
         ctx = {"rumour": feats.rumour, "emergency": g.emergency, "severity": g.level,
-               "question": any(i.question for i in ev.negative_items),
-               "suggestion": any(i.suggestion for i in ev.negative_items),
-               "has_category": main is not None}
+               "question": ev.question, "suggestion": ev.suggestion, "has_category": main is not None}
         case.handling_type, label = handling_type(r, ctx)
         if case.handling_type:
             reasons.append(f"处置类型 {case.handling_type}：{label}")

@@ -105,27 +105,33 @@ class EventGrouper:
         self._expired_at: datetime | None = None
 
     # ---- scoring ----
-    def keywords(self, text: str) -> dict[str, float]:
+    def keywords(self, text: str, counted: dict | None = None) -> dict[str, float]:
         """The item's most telling words (tf·idf), so long articles and short posts compare alike."""
-        counted = self.tok.counted(text)
+        counted = self.tok.counted(text) if counted is None else counted
         top = sorted(counted.items(), key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1])))
         return {w: wt for w, (wt, _) in top[: self.cfg.keywords]}
 
     @staticmethod
-    def _partial(word: str, bigrams: set[str]) -> float:
-        """Share of a word's character pairs found in the event (渣土 ~ 渣土车, 气味 ~ 煤气味)."""
-        pairs = [word[i:i + 2] for i in range(len(word) - 1)]
-        return sum(p in bigrams for p in pairs) / len(pairs) if pairs else 0.0
+    def _pairs(words: dict[str, float]) -> dict[str, list[str]]:
+        """Each word's character pairs, for partial matches (渣土 ~ 渣土车, 气味 ~ 煤气味)."""
+        return {w: [w[i:i + 2] for i in range(len(w) - 1)] for w in words}
 
     def _account_counts(self, account: str | None) -> bool:
         """A generic account name ('微博用户') shared by many threads says nothing."""
         return bool(account) and len(self._by_account.get(account, ())) <= self.cfg.max_account_events
 
     def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
-               account: str | None, text: str, when: datetime, negative: bool = False) -> tuple[float, float, list[str]]:
+               account: str | None, text: str, when: datetime, negative: bool = False,
+               pairs: dict[str, list[str]] | None = None) -> tuple[float, float, list[str]]:
+        pairs = self._pairs(words) if pairs is None else pairs
         total = sum(words.values()) or 1.0
-        sim = sum(wt if w in e.words else 0.7 * wt * self._partial(w, e.bigrams)
-                  for w, wt in words.items()) / total
+        hit = 0.0
+        for w, wt in words.items():
+            if w in e.words:
+                hit += wt
+            elif pairs[w]:
+                hit += 0.7 * wt * sum(p in e.bigrams for p in pairs[w]) / len(pairs[w])
+        sim = hit / total
         score, why = sim, [f"文本相似 {sim:.2f}"]
         common = set(places) & set(e.places)
         if common:
@@ -193,11 +199,13 @@ class EventGrouper:
         if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
             self.expire(when)   # at most hourly: a sweep costs O(active events)
             self._expired_at = when
-        words = self.keywords(text)
+        counted = self.tok.counted(text)
+        words = self.keywords(text, counted)
+        pairs = self._pairs(words)
         best: tuple[float, str, list[str]] | None = None
         for eid in self._candidates(words, places, account, text):
             e = self.events[eid]
-            score, need, why = self._score(e, words, places, category, account, text, when, negative)
+            score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs)
             if score >= need and (best is None or score - need > best[0]):
                 best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
         if best is None:
@@ -207,7 +215,7 @@ class EventGrouper:
         else:
             eid = best[1]
             result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
-        self._add(self.events[eid], self.tok.weights(text), places, category, account, when)
+        self._add(self.events[eid], {w: wt for w, (wt, _) in counted.items()}, places, category, account, when)
         self.events[eid].negative = self.events[eid].negative or negative
         return result
 
