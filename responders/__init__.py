@@ -1,0 +1,7 @@
+"""Responders: alerts, escalation, the unit's workflow and timeliness reporting (rulebook §4–§6).
+
+- `responders.dispatch.on_case_change` — the worker's hook (new case, level raised, emergency).
+- `responders.scheduler.sweep` — one sweep of due clocks, escalations, reminders and deliveries.
+- `responders.workflow` — acknowledge, 三审三校, publish, press conference, clocks, close/reopen.
+- `responders.stats.timeliness` / `responders.report` — §6 statistics and the period report.
+"""

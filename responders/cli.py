@@ -1,0 +1,224 @@
+"""CLI: `yuqing case …` (a unit's actions), `yuqing scheduler`, `yuqing report`.
+
+Hook into yuqing/commands.py:  `from responders.cli import register as _r; _r(sub)` inside register().
+Handlers follow yuqing.cli's convention: func(args, out, err) -> exit code.
+"""
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+from typing import IO
+
+from yuqing.timeutil import SystemClock, iso_local, parse_time, to_local
+
+CASE_ACTIONS = {
+    "ack": "签收提醒（只停止本层级的重复提醒）",
+    "draft": "提交权威信息发布稿",
+    "review": "三审三校：初审 / 复审 / 终审",
+    "approve": "区政府办公室审核（重大、特别重大）",
+    "publish": "发布首次权威信息（完成“发布权威信息”时限，开始持续发布）",
+    "follow-up": "持续发布",
+    "press": "举行新闻发布会",
+    "feedback": "登记群众点题（5个工作日内反馈）",
+    "answer": "反馈群众点题",
+    "extend": "群众点题反馈延期（经批准，仅一次，至20个工作日）",
+    "consult": "登记征求意见（5个工作日内回复，逾期视为同意）",
+    "reply": "回复征求意见",
+    "repost": "登记上级重要政策转载（24小时内）",
+    "reposted": "完成转载",
+    "close": "结案",
+    "reopen": "重新打开",
+    "show": "查看案件的时限、提醒与操作记录",
+}
+
+
+def _env(args):
+    from responders.runtime import load_settings
+    from yuqing.config import load_config
+    from yuqing.store.sql import SqlStore
+    cfg = load_config(getattr(args, "config", None))
+    settings = load_settings(cfg)
+    clock = SystemClock()
+    if getattr(args, "now", None):
+        from responders.scheduler import FixedClock
+        clock = FixedClock(parse_time(args.now))
+    store = SqlStore(getattr(args, "store", None) or settings["STORE_URL"], clock=clock)
+    return cfg, store, clock
+
+
+def _t(dt: datetime | None) -> str:
+    return "—" if dt is None else to_local(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_case(args, out: IO, err: IO) -> int:
+    from responders.workflow import Workflow, WorkflowError
+    from yuqing.config import ConfigError
+    try:
+        cfg, store, clock = _env(args)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=err)
+        return 2
+    try:
+        case = store.case(args.case)
+        if case is None:
+            print(f"错误：未知案件 {args.case}", file=err)
+            return 1
+        if args.case_cmd == "show":
+            return _show(store, case, out)
+        wf = Workflow(store, cfg, clock)
+        unit = args.unit or case.first_responsible or "区政府办公室"
+        a, kw = args.case_cmd, {"actor": args.actor, "unit": unit}
+        if a == "ack":
+            n = wf.acknowledge(args.case, role=args.role, level=args.level, **kw)
+            print(f"已签收：{unit}{'（' + (args.role or '') + '）' if args.role else ''} 的 {n} 条提醒", file=out)
+        elif a == "draft":
+            n = wf.draft_statement(args.case, text=args.text or "", **kw)
+            print(f"已提交发布稿（第{n}稿），请依次初审、复审、终审", file=out)
+        elif a == "review":
+            wf.review(args.case, stage=args.stage, note=args.note or "", **kw)
+            print(f"已完成{args.stage}", file=out)
+        elif a == "approve":
+            wf.approve(args.case, **kw)
+            print("区政府办公室审核通过", file=out)
+        elif a == "publish":
+            r = wf.publish_statement(args.case, url=args.url, **kw)
+            state = {True: "按时", False: "逾期", None: "（无时限）"}[r["on_time"]]
+            print(f"已发布首次权威信息：{state}" + (f"；持续发布截止 {_t(r['follow_up_due'])}" if r["follow_up_due"] else ""),
+                  file=out)
+        elif a == "follow-up":
+            r = wf.publish_follow_up(args.case, url=args.url, **kw)
+            print("已持续发布" + (f"（{'按时' if r['on_time'] else '逾期'}）；下次截止 {_t(r['next_due'])}"
+                                 if r["next_due"] else ""), file=out)
+        elif a == "press":
+            ok = wf.hold_press_conference(args.case, **kw)
+            print("已登记新闻发布会：" + {True: "按时", False: "逾期", None: "（无时限）"}[ok], file=out)
+        elif a in ("feedback", "consult"):
+            at = parse_time(args.at) if args.at else None
+            fn = wf.open_feedback if a == "feedback" else wf.open_consultation
+            row = fn(args.case, at=at, ref=args.ref or "", **kw)
+            print(f"已登记（第{row.seq}项）：截止 {_t(row.due_at)}{'（暂定）' if row.provisional else ''}", file=out)
+        elif a == "repost":
+            if not args.at:
+                print("错误：须用 --at 给出上级政策的发布时间", file=err)
+                return 2
+            row = wf.open_repost(args.case, published_at=parse_time(args.at), ref=args.ref or "", **kw)
+            print(f"已登记转载（第{row.seq}项）：截止 {_t(row.due_at)}", file=out)
+        elif a in ("answer", "reply", "reposted"):
+            fn = {"answer": wf.answer_feedback, "reply": wf.reply_consultation, "reposted": wf.publish_repost}[a]
+            ok = fn(args.case, seq=args.seq, **kw)
+            print("已完成：" + ("按时" if ok else "逾期"), file=out)
+        elif a == "extend":
+            if not args.approved_by or not args.reason:
+                print("错误：延期须填写 --approved-by（批准人）和 --reason（理由）", file=err)
+                return 2
+            row = wf.extend_feedback(args.case, approved_by=args.approved_by, reason=args.reason, seq=args.seq, **kw)
+            print(f"已延期（第{row.seq}项）：新截止 {_t(row.due_at)}{'（暂定）' if row.provisional else ''}", file=out)
+        elif a == "close":
+            n = wf.close(args.case, reason=args.reason or "", **kw)
+            print(f"已结案；取消未到期时限 {n} 个", file=out)
+        elif a == "reopen":
+            row = wf.reopen(args.case, reason=args.reason or "", **kw)
+            print("已重新打开" + (f"；持续发布截止 {_t(row.due_at)}" if row else ""), file=out)
+        return 0
+    except WorkflowError as exc:
+        print(f"错误：{exc}", file=err)
+        return 1
+    finally:
+        store.close()
+
+
+def _show(store, case, out: IO) -> int:
+    from responders.alerts import clock_label
+    w = lambda s="": print(s, file=out)
+    w(f"案件 {case.event_id}：{case.title}")
+    w(f"  级别 {case.severity}{'（重大突发事件）' if case.emergency else ''}  状态 {case.status}  "
+      f"第一责任单位 {case.first_responsible or '—'}  首发 {_t(case.first_published_at)}")
+    w("时限：")
+    for c in store.clocks(case.event_id):
+        w(f"  {clock_label(case.policy, c.kind)}#{c.seq}  截止 {_t(c.due_at)}  {c.status}"
+          f"{'  完成 ' + _t(c.met_at) if c.met_at else ''}{'  （暂定）' if c.provisional else ''}")
+    from sqlalchemy import select
+    from yuqing.store.tables import AlertRow as AR
+    with store.session() as s:
+        alerts = list(s.scalars(select(AR).where(AR.case_id == case.event_id).order_by(AR.id)))
+    w(f"提醒（{len(alerts)}）：")
+    for a in alerts:
+        w(f"  {_t(a.created_at)}  {a.unit}/{a.role}  {a.subject}  {'已签收 ' + (a.acknowledged_by or '') if a.acknowledged_at else '未签收'}")
+    w("操作记录：")
+    for a in store.actions(case.event_id):
+        w(f"  {_t(a.at)}  {a.actor}  {a.action}  {a.unit or ''}")
+    return 0
+
+
+def cmd_report(args, out: IO, err: IO) -> int:
+    from responders.report import write_report
+    from yuqing.config import ConfigError
+    try:
+        cfg, store, clock = _env(args)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=err)
+        return 2
+    try:
+        at = date.fromisoformat(args.at) if args.at else to_local(clock.now()).date()
+        xlsx, md = write_report(store, args.period, at, args.out, district=cfg.district.district)
+        print(f"已生成：{xlsx}\n已生成：{md}", file=out)
+        return 0
+    except ValueError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    finally:
+        store.close()
+
+
+def cmd_scheduler(args, out: IO, err: IO) -> int:
+    from responders.scheduler import cmd_scheduler as run
+    return run(args, out, err)
+
+
+def register(sub) -> None:
+    """Add `case`, `scheduler` and `report` to the `yuqing` subparsers."""
+    c = sub.add_parser("case", help="处置操作：签收、三审三校、发布、发布会、时限、结案 / a unit's actions on a case")
+    csub = c.add_subparsers(dest="case_cmd", required=True)
+    for name, help_ in CASE_ACTIONS.items():
+        p = csub.add_parser(name, help=help_)
+        p.add_argument("--case", required=True, help="case (event) id")
+        p.add_argument("--store", help="store URL (default: setting STORE_URL)")
+        p.add_argument("--now", help=argparse.SUPPRESS)
+        if name == "show":
+            p.set_defaults(func=cmd_case)
+            continue
+        p.add_argument("--actor", required=True, help="操作人姓名")
+        p.add_argument("--unit", help="操作单位（默认：案件的第一责任单位）")
+        if name == "ack":
+            p.add_argument("--role", help="签收角色（默认：信息发布联络员）")
+            p.add_argument("--level", type=int, help="或：升级链层级（1 联络员、2 分管领导、3 主要负责人…）")
+        if name == "draft":
+            p.add_argument("--text", help="稿件内容")
+        if name == "review":
+            p.add_argument("--stage", required=True, choices=["初审", "复审", "终审"])
+            p.add_argument("--note")
+        if name in ("publish", "follow-up", "reposted"):
+            p.add_argument("--url")
+        if name in ("feedback", "consult", "repost"):
+            p.add_argument("--at", help="申请/来函/上级政策发布时间 ISO 8601（默认：现在）")
+            p.add_argument("--ref", help="编号或标题")
+        if name in ("answer", "reply", "reposted", "extend"):
+            p.add_argument("--seq", type=int, help="第几项（默认：最近一项）")
+        if name == "extend":
+            p.add_argument("--approved-by", dest="approved_by", help="批准人")
+        if name in ("extend", "close", "reopen"):
+            p.add_argument("--reason", help="理由")
+        p.set_defaults(func=cmd_case)
+
+    s = sub.add_parser("scheduler", help="时限调度器：每 SCHEDULER_SWEEP_SECONDS 秒扫描到期时限、升级与投递（独立进程）")
+    from responders.scheduler import add_arguments
+    add_arguments(s)
+    s.set_defaults(func=cmd_scheduler)
+
+    r = sub.add_parser("report", help="时效统计报表（XLSX 与 Markdown）")
+    r.add_argument("--period", required=True, choices=["week", "month", "quarter", "year"])
+    r.add_argument("--at", help="统计期内的任一日期 YYYY-MM-DD（默认：今天）")
+    r.add_argument("--out", default="reports", help="输出目录（默认 reports/）")
+    r.add_argument("--store", help="store URL (default: setting STORE_URL)")
+    r.add_argument("--now", help=argparse.SUPPRESS)
+    r.set_defaults(func=cmd_report)

@@ -1,0 +1,247 @@
+"""Escalation of running clocks (rulebook §5), from the policy frozen on each case.
+
+For a clock from `starts_at` to `due_at` the steps are:
+  warn<NN>  at each warn_at fraction  → warning_levels (联络员, 分管领导)
+  overdue   at due_at                 → the clock is marked late (action clock.late);
+                                        overdue_levels (主要负责人; 区政府办公室, 区委宣传部)
+  leader    at due_at + grace_hours   → after_grace_levels (区政府分管领导)
+A clock whose silence counts as consent (征求意见) has `consent` at due_at instead of overdue and
+leader: the clock is met by consent (action consultation.consent) and the unit is told.
+Every step has the key f"{case}:{kind}:{seq}:{step}", claimed in the same transaction as its
+alerts: exactly once, across restarts and concurrent schedulers. A step missed while no
+scheduler ran fires at the next sweep, once; its text says how late it is.
+Reminders: while a recipient has not acknowledged (签收) this clock's alerts to it, it is
+reminded every repeat_minutes after its first alert, key …:remind:L<level>:<n>; after a long
+stop only the latest reminder fires. Acknowledgement stops the reminders of its level only.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from responders.alerts import AlertSpec, Outbox, fire, fmt_span, fmt_time, clock_label
+from responders.policy import Policy, Recipient, ensure_frozen
+from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, FiringRow
+
+log = logging.getLogger("yuqing.escalation")
+PRIMARY = ("warn", "overdue", "leader")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str           # warn60 | warn80 | overdue | leader | consent
+    at: datetime
+    levels: tuple[int, ...]
+
+
+def steps_of(clock: ClockRow, policy: Policy) -> list[Step]:
+    span = clock.due_at - clock.starts_at
+    t = policy.timing
+    rule = policy.clocks.clocks.get(clock.kind)
+    out = [Step(f"warn{round(f * 100)}", clock.starts_at + span * f, tuple(t.warning_levels))
+           for f in policy.clocks.warn_at]
+    if rule is not None and rule.on_timeout == "consent":
+        out.append(Step("consent", clock.due_at, (1,)))
+    else:
+        out.append(Step("overdue", clock.due_at, tuple(t.overdue_levels)))
+        out.append(Step("leader", clock.due_at + timedelta(hours=t.grace_hours), tuple(t.after_grace_levels)))
+    return out
+
+
+def clock_ref(clock: ClockRow) -> str:
+    return f"{clock.kind}#{clock.seq}"
+
+
+def step_key(clock: ClockRow, step: str) -> str:
+    return f"{clock.case_id}:{clock.kind}:{clock.seq}:{step}"
+
+
+@dataclass
+class SweepReport:
+    at: datetime | None = None
+    clocks: int = 0
+    fired: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    consents: list[str] = field(default_factory=list)
+    reminders: list[str] = field(default_factory=list)
+    already: int = 0
+    deliveries: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"clocks": self.clocks, "fired": len(self.fired), "late": len(self.late),
+                "consents": len(self.consents), "reminders": len(self.reminders),
+                "deliveries": self.deliveries, "errors": len(self.errors)}
+
+
+def _lead(step: Step, clock: ClockRow, case: CaseRow, policy: Policy, now: datetime) -> str:
+    label = clock_label({"clocks": policy.clocks.model_dump(mode="json")}, clock.kind)
+    left = clock.due_at - now
+    when = f"截止 {fmt_time(clock.due_at)}，" + (f"已逾期{fmt_span(left)}" if left.total_seconds() < 0
+                                              else f"剩余{fmt_span(left)}")
+    unit = case.first_responsible or "区政府办公室"
+    if step.name.startswith("warn"):
+        return (f"时限预警：{unit}“{label}”时限已过{step.name[4:]}%，{when}。请抓紧办理"
+                + ("（三审三校及区政府办公室审核时间计入时限）。" if clock.kind == "statement" else "。"))
+    if step.name == "overdue":
+        return f"逾期通报：{unit}“{label}”已超过时限（{when}），请督促立即办理。逾期情况记入时效统计。"
+    if step.name == "leader":
+        return f"逾期升级：{unit}“{label}”逾期仍未完成（{when}），报请区政府分管领导督办。"
+    if step.name == "consent":
+        return f"“{label}”已到期（截止 {fmt_time(clock.due_at)}），逾期未回复，依规视为同意，已记录。"
+    return f"催办：{unit}“{label}”{when}，相关提醒尚未签收，请及时签收办理。"
+
+
+def _still_open(clocks: list[ClockRow], clock_id: int) -> ClockRow | None:
+    for c in clocks:
+        if c.id == clock_id:
+            return c if (c.met_at is None and c.status in ("running", "late")) else None
+    return None
+
+
+def _fire_step(store, outbox: Outbox, policy: Policy, clock: ClockRow, step: Step, now: datetime, by: str,
+               report: SweepReport) -> None:
+    key = step_key(clock, step.name)
+    kind = f"{step.name}:{clock_ref(clock)}"
+    flags: dict[str, bool] = {}
+
+    def mutate(s, case: CaseRow) -> None:
+        if step.name == "overdue":
+            res = s.execute(update(ClockRow).where(ClockRow.id == clock.id, ClockRow.status == "running",
+                                                   ClockRow.met_at.is_(None)).values(status="late"))
+            if res.rowcount == 1:
+                flags["late"] = True
+                s.add(ActionRow(at=now, actor="scheduler", action="clock.late", case_id=case.event_id,
+                                unit=case.first_responsible,
+                                details={"kind": clock.kind, "seq": clock.seq, "clock_id": clock.id,
+                                         "due_at": clock.due_at.isoformat(), "late_at": now.isoformat()}))
+        elif step.name == "consent":
+            res = s.execute(update(ClockRow).where(ClockRow.id == clock.id, ClockRow.status == "running",
+                                                   ClockRow.met_at.is_(None))
+                            .values(status="met", met_at=clock.due_at,
+                                    reason=(clock.reason or "") + "；逾期未回复，视为同意"))
+            if res.rowcount == 1:
+                flags["consent"] = True
+                s.add(ActionRow(at=now, actor="scheduler", action="consultation.consent", case_id=case.event_id,
+                                unit=case.first_responsible,
+                                details={"kind": clock.kind, "seq": clock.seq, "clock_id": clock.id,
+                                         "due_at": clock.due_at.isoformat(), "why": "逾期未回复，视为同意"}))
+
+    def specs(s, case: CaseRow, clocks: list[ClockRow]) -> list[AlertSpec]:
+        if case.status != "open":
+            return []
+        if step.name == "consent":
+            if not flags.get("consent"):
+                return []
+            c = next(c for c in clocks if c.id == clock.id)
+        else:
+            c = _still_open(clocks, clock.id)
+            if c is None:
+                return []
+        lead = _lead(step, c, case, policy, now)
+        return [AlertSpec(kind=kind, level=str(r.level), to=r, lead=lead, clock=c,
+                          level_label=policy.label(r.level))
+                for r in policy.recipients(case, step.levels)]
+
+    actions = [{"action": "escalation.fired", "actor": "scheduler",
+                "details": {"kind": clock.kind, "seq": clock.seq, "step": step.name, "levels": list(step.levels),
+                            "scheduled_at": step.at.isoformat()}}]
+    ids = fire(store.session, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
+               actions=actions, mutate=mutate)
+    if ids is None:
+        report.already += 1
+        return
+    report.fired.append(key)
+    if flags.get("late"):
+        report.late.append(key)
+    if flags.get("consent"):
+        report.consents.append(key)
+
+
+def _reminders(store, outbox: Outbox, policy: Policy, clock: ClockRow, now: datetime, by: str,
+               report: SweepReport) -> None:
+    every = policy.timing.repeat_minutes
+    if not every:
+        return
+    prefix = f":{clock_ref(clock)}"
+    with store.session() as s:
+        rows = list(s.execute(select(AlertRow.level, AlertRow.unit, AlertRow.role, AlertRow.created_at,
+                                     AlertRow.acknowledged_at, AlertRow.kind)
+                              .where(AlertRow.case_id == clock.case_id, AlertRow.kind.like(f"%{prefix}"))))
+    primary = [r for r in rows if r.kind.endswith(prefix)
+               and r.kind.split(":")[0].rstrip("0123456789") in PRIMARY]
+    by_level: dict[str, list] = {}
+    for r in primary:
+        by_level.setdefault(r.level, []).append(r)
+    for level, alerts in sorted(by_level.items()):
+        pending = [a for a in alerts if a.acknowledged_at is None]
+        if not pending:
+            continue                    # acknowledged: no reminders for this level
+        first = min(a.created_at for a in pending)
+        n = int((now - first).total_seconds() // (every * 60))
+        if n < 1:
+            continue
+        key = f"{step_key(clock, 'remind')}:L{level}:{n}"
+        recips = {(a.unit, a.role) for a in pending}
+
+        def specs(s, case: CaseRow, clocks: list[ClockRow], level=level, recips=recips, n=n) -> list[AlertSpec]:
+            c = _still_open(clocks, clock.id)
+            if c is None or case.status != "open":
+                return []
+            lead = _lead(Step("remind", now, ()), c, case, policy, now) + f"（第{n}次催办）"
+            return [AlertSpec(kind=f"remind:{clock_ref(clock)}", level=level,
+                              to=Recipient(int(level), u, r), lead=lead, clock=c,
+                              level_label=policy.label(int(level)), key_suffix=f"|{n}")
+                    for u, r in sorted(recips)]
+
+        ids = fire(store.session, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
+                   actions=[{"action": "escalation.reminded", "actor": "scheduler",
+                             "details": {"kind": clock.kind, "seq": clock.seq, "level": int(level), "n": n}}])
+        if ids is None:
+            report.already += 1
+        else:
+            report.reminders.append(key)
+
+
+def _policy_for(store, case_id: str, config_loader) -> Policy:
+    row = store.case(case_id)
+    pol = row.policy or {}
+    if all(k in pol for k in ("clocks", "escalation_chain", "escalation")):
+        return Policy.of(pol)
+    with store.session() as s, s.begin():          # freeze what is missing, once
+        row = s.get(CaseRow, case_id)
+        return Policy.of(ensure_frozen(s, row, config_loader()))
+
+
+def escalate(store, outbox: Outbox, now: datetime, *, by: str, config_loader, report: SweepReport) -> None:
+    with store.session() as s:
+        clocks = list(s.scalars(select(ClockRow).where(ClockRow.status.in_(("running", "late")),
+                                                       ClockRow.met_at.is_(None))
+                                .order_by(ClockRow.due_at)))
+        open_cases = set(s.scalars(select(CaseRow.event_id).where(CaseRow.status == "open")))
+    policies: dict[str, Policy] = {}
+    for clock in clocks:
+        if clock.case_id not in open_cases:
+            continue
+        report.clocks += 1
+        try:
+            policy = policies.get(clock.case_id)
+            if policy is None:
+                policy = policies[clock.case_id] = _policy_for(store, clock.case_id, config_loader)
+            steps = [st for st in steps_of(clock, policy) if st.at <= now]
+            if steps:
+                keys = [step_key(clock, st.name) for st in steps]
+                with store.session() as s:
+                    claimed = set(s.scalars(select(FiringRow.key).where(FiringRow.key.in_(keys))))
+                for st, key in zip(steps, keys):
+                    if key in claimed:
+                        continue
+                    _fire_step(store, outbox, policy, clock, st, now, by, report)
+            _reminders(store, outbox, policy, clock, now, by, report)
+        except Exception as exc:       # one bad clock must not stop the sweep
+            log.exception("escalation of clock %s (%s %s) failed", clock.id, clock.case_id, clock.kind)
+            report.errors.append(f"{clock.case_id}:{clock.kind}:{clock.seq}: {type(exc).__name__}: {exc}")

@@ -1,0 +1,367 @@
+"""A unit's actions on a case, each validated and appended to the action log with actor and time.
+
+Errors are `WorkflowError` with a Chinese message: an unknown case, a unit that is not the one
+responsible, an action out of order (复审 before 初审, publishing before 终审, extending twice).
+
+Statement (发布权威信息): draft → 初审 → 复审 → 终审 (三审三校, inside the unit) → for 重大/特别重大
+approval by 区政府办公室 (上城 附件1 第四条、第七条) → publish. Publishing the first statement
+meets the `statement` clock and, for a case with one (an emergency), starts follow-up releases
+(follow_up #1 due 24 h later; each follow-up meets its clock and starts the next) until closed.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.clocks.calendar import WorkCalendar
+from pipeline.clocks.due import ClockPolicy, due
+from responders.channels.config import LIAISON
+from responders.policy import Policy, ensure_frozen
+from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow
+from yuqing.timeutil import Clock, iso_local, to_local
+
+OFFICE = "区政府办公室"
+REVIEW_STAGES = ("初审", "复审", "终审")
+MAJOR = ("重大", "特别重大")
+OPEN_CLOCK = ("running", "late")
+
+
+class WorkflowError(ValueError):
+    pass
+
+
+def _t(dt: datetime) -> str:
+    return to_local(dt).strftime("%Y-%m-%d %H:%M")
+
+
+class Workflow:
+    def __init__(self, store, config, clock: Clock, *, calendar: WorkCalendar | None = None):
+        self.store, self.config, self.clock = store, config, clock
+        cal = config.get("calendar") if config is not None else None
+        self.calendar = calendar or (WorkCalendar.from_config(cal) if cal else WorkCalendar.default())
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _case(self, case_id: str, *, allow_closed: bool = False) -> Iterator[tuple[Session, CaseRow]]:
+        with self.store.session() as s, s.begin():
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                raise WorkflowError(f"未知案件：{case_id}")
+            if case.status == "not_a_case":
+                raise WorkflowError(f"{case_id} 不是舆情案件（级别“无”），无需处置")
+            if case.status == "closed" and not allow_closed:
+                raise WorkflowError(f"案件 {case_id} 已结案；如需继续处置请先重新打开（reopen）")
+            yield s, case
+
+    @staticmethod
+    def _need_unit(case: CaseRow, unit: str, *also: str) -> None:
+        allowed = {case.first_responsible, *also} - {None}
+        if not case.first_responsible:
+            allowed.add(OFFICE)
+        if unit not in allowed:
+            raise WorkflowError(f"{unit} 不是案件 {case.event_id} 的第一责任单位（{case.first_responsible or OFFICE}），"
+                                f"无权执行此操作")
+
+    def _log(self, s: Session, case: CaseRow, action: str, actor: str, unit: str, now: datetime, **details) -> None:
+        if not actor or not actor.strip():
+            raise WorkflowError("须填写操作人（actor）")
+        s.add(ActionRow(at=now, actor=actor, action=action, case_id=case.event_id, unit=unit, details=details))
+
+    def _actions(self, s: Session, case_id: str, *names: str) -> list[ActionRow]:
+        return list(s.scalars(select(ActionRow).where(ActionRow.case_id == case_id, ActionRow.action.in_(names))
+                              .order_by(ActionRow.id)))
+
+    def _policy(self, s: Session, case: CaseRow) -> Policy:
+        return Policy.of(ensure_frozen(s, case, self.config))
+
+    def _open_clock(self, s: Session, case: CaseRow, kinds: tuple[str, ...], seq: int | None = None) -> ClockRow | None:
+        q = select(ClockRow).where(ClockRow.case_id == case.event_id, ClockRow.kind.in_(kinds),
+                                   ClockRow.status.in_(OPEN_CLOCK), ClockRow.met_at.is_(None))
+        if seq is not None:
+            q = q.where(ClockRow.seq == seq)
+        return s.scalars(q.order_by(ClockRow.seq.desc())).first()
+
+    def _meet(self, s: Session, case: CaseRow, row: ClockRow, actor: str, unit: str, now: datetime) -> bool:
+        on_time = now <= row.due_at
+        if row.status == "running" and not on_time:
+            self._log(s, case, "clock.late", "system", unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
+                      due_at=row.due_at.isoformat(), late_at=now.isoformat())
+        row.status = "met" if on_time else "late"
+        row.met_at = now
+        self._log(s, case, "clock.met", actor, unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
+                  due_at=row.due_at.isoformat(), on_time=on_time)
+        return on_time
+
+    def _start_clock(self, s: Session, case: CaseRow, kind: str, start: datetime, unit: str, actor: str,
+                     now: datetime, **details) -> ClockRow:
+        if start.tzinfo is None:
+            raise WorkflowError("开始时间须带时区")
+        pol = self._policy(s, case).clocks
+        if kind not in pol.clocks:
+            raise WorkflowError(f"冻结的时限政策中没有“{kind}”时限")
+        d = due(kind, start, pol, self.calendar)
+        seq = (s.scalar(select(func.max(ClockRow.seq)).where(ClockRow.case_id == case.event_id,
+                                                             ClockRow.kind.in_(_family(kind)))) or 0) + 1
+        row = ClockRow(case_id=case.event_id, kind=kind, seq=seq, starts_at=d.starts_at, due_at=d.due_at,
+                       status="running", provisional=d.provisional, reason=d.reason)
+        s.add(row)
+        s.flush()
+        self._log(s, case, "clock.started", actor, unit, now, kind=kind, seq=seq, clock_id=row.id,
+                  starts_at=d.starts_at.isoformat(), due_at=d.due_at.isoformat(), provisional=d.provisional,
+                  **details)
+        return row
+
+    # ------------------------------------------------------------------ 签收
+    def acknowledge(self, case_id: str, *, actor: str, unit: str, role: str | None = None,
+                    level: int | None = None) -> int:
+        """签收: this recipient's alerts on the case are acknowledged; stops its level's reminders only."""
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            if role is None and level is not None:
+                roles = [r.role for r in self._policy(s, case).recipients(case, [level]) if r.unit == unit]
+                if not roles:
+                    raise WorkflowError(f"{unit} 不在案件 {case_id} 升级链的第{level}级")
+                role = roles[0]
+            role = role or LIAISON
+            rows = list(s.scalars(select(AlertRow).where(AlertRow.case_id == case_id, AlertRow.unit == unit,
+                                                         AlertRow.role == role)))
+            if not rows:
+                raise WorkflowError(f"{unit}（{role}）没有案件 {case_id} 的提醒，无需签收")
+            todo = [r for r in rows if r.acknowledged_at is None]
+            for r in todo:
+                r.acknowledged_at, r.acknowledged_by = now, actor
+            self._log(s, case, "case.acknowledged", actor, unit, now, role=role, alerts=len(todo),
+                      first=not any(r.acknowledged_at is not None and r not in todo for r in rows))
+            return len(todo)
+
+    # ------------------------------------------------------------------ statement: 三审三校
+    def _draft_state(self, s: Session, case_id: str) -> tuple[ActionRow | None, list[str], bool]:
+        acts = self._actions(s, case_id, "statement.drafted", "statement.reviewed", "statement.approved")
+        last = max((i for i, a in enumerate(acts) if a.action == "statement.drafted"), default=None)
+        if last is None:
+            return None, [], False
+        after = acts[last + 1:]
+        return (acts[last], [a.details.get("stage") for a in after if a.action == "statement.reviewed"],
+                any(a.action == "statement.approved" for a in after))
+
+    def _first_published(self, s: Session, case_id: str) -> ActionRow | None:
+        return s.scalars(select(ActionRow).where(ActionRow.case_id == case_id,
+                                                 ActionRow.action == "statement.published")
+                         .order_by(ActionRow.id)).first()
+
+    def draft_statement(self, case_id: str, *, actor: str, unit: str, text: str = "") -> int:
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            if self._first_published(s, case_id) is not None:
+                raise WorkflowError("首次权威信息已发布；后续发布请用“持续发布”（follow-up）")
+            n = len(self._actions(s, case_id, "statement.drafted")) + 1
+            self._log(s, case, "statement.drafted", actor, unit, now, version=n, text=text[:2000])
+            return n
+
+    def review(self, case_id: str, *, actor: str, unit: str, stage: str, note: str = "") -> None:
+        now = self.clock.now()
+        if stage not in REVIEW_STAGES:
+            raise WorkflowError(f"未知审核环节“{stage}”；应为 {'、'.join(REVIEW_STAGES)}")
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            draft, done, _ = self._draft_state(s, case_id)
+            if draft is None:
+                raise WorkflowError("尚无待审稿件：请先提交发布稿（draft）")
+            want = REVIEW_STAGES[len(done)] if len(done) < len(REVIEW_STAGES) else None
+            if want is None:
+                raise WorkflowError("三审已完成，无需再审；修改稿件请重新提交")
+            if stage != want:
+                raise WorkflowError(f"审核顺序错误：当前应进行“{want}”，不能进行“{stage}”")
+            reviewers = {a.actor for a in self._actions(s, case_id, "statement.reviewed")
+                         if a.id > draft.id}
+            if actor in reviewers:
+                raise WorkflowError(f"{actor} 已参与本稿审核，三审须由不同人员进行")
+            self._log(s, case, "statement.reviewed", actor, unit, now, stage=stage, version=draft.details["version"],
+                      note=note)
+
+    def approve(self, case_id: str, *, actor: str, unit: str) -> None:
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            if unit != OFFICE:
+                raise WorkflowError(f"重大舆情发布稿须由{OFFICE}审核，{unit} 无权审核")
+            draft, done, approved = self._draft_state(s, case_id)
+            if draft is None or len(done) < len(REVIEW_STAGES):
+                raise WorkflowError("发布稿尚未完成三审（初审、复审、终审），不能报送审核")
+            if approved:
+                raise WorkflowError("本稿已审核通过")
+            self._log(s, case, "statement.approved", actor, unit, now, version=draft.details["version"])
+
+    def publish_statement(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
+        """Publish the first authoritative statement: meets `statement`, starts follow-ups."""
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            if self._first_published(s, case_id) is not None:
+                raise WorkflowError("首次权威信息已发布；后续发布请用“持续发布”（follow-up）")
+            draft, done, approved = self._draft_state(s, case_id)
+            if draft is None:
+                raise WorkflowError("尚无发布稿：请先提交发布稿并完成三审三校")
+            if len(done) < len(REVIEW_STAGES):
+                raise WorkflowError(f"发布稿尚未完成三审三校（已完成：{'、'.join(done) or '无'}）")
+            if case.severity in MAJOR and not approved:
+                raise WorkflowError(f"{case.severity}舆情的发布稿须经{OFFICE}审核后发布")
+            self._log(s, case, "statement.published", actor, unit, now, version=draft.details["version"], url=url,
+                      hours_since_first_post=round((now - case.first_published_at).total_seconds() / 3600, 2))
+            out: dict[str, Any] = {"on_time": None, "follow_up_due": None}
+            clk = self._open_clock(s, case, ("statement",))
+            had_clock = clk is not None or s.scalar(select(func.count()).select_from(ClockRow).where(
+                ClockRow.case_id == case_id, ClockRow.kind == "statement")) > 0
+            if clk is not None:
+                out["on_time"] = self._meet(s, case, clk, actor, unit, now)
+            if had_clock:
+                fu = self._start_clock(s, case, "follow_up", now, unit, actor, now, after="statement")
+                out["follow_up_due"] = fu.due_at
+            return out
+
+    def hold_press_conference(self, case_id: str, *, actor: str, unit: str) -> bool | None:
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            self._log(s, case, "press_conference.held", actor, unit, now)
+            clk = self._open_clock(s, case, ("press_conference",))
+            return self._meet(s, case, clk, actor, unit, now) if clk is not None else None
+
+    def publish_follow_up(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            if self._first_published(s, case_id) is None:
+                raise WorkflowError("尚未发布首次权威信息，不能持续发布")
+            n = len(self._actions(s, case_id, "follow_up.published")) + 1
+            self._log(s, case, "follow_up.published", actor, unit, now, n=n, url=url)
+            clk = self._open_clock(s, case, ("follow_up",))
+            out: dict[str, Any] = {"on_time": None, "next_due": None}
+            if clk is not None:
+                out["on_time"] = self._meet(s, case, clk, actor, unit, now)
+                nxt = self._start_clock(s, case, "follow_up", now, unit, actor, now, after=f"follow_up#{clk.seq}")
+                out["next_due"] = nxt.due_at
+            return out
+
+    # ------------------------------------------------------------------ working-day clocks
+    def open_feedback(self, case_id: str, *, actor: str, unit: str, at: datetime | None = None,
+                      ref: str = "") -> ClockRow:
+        """群众点题: feedback due in 5 working days from the request (`at`, default now)."""
+        return self._open(case_id, "feedback", actor, unit, at, ref)
+
+    def open_consultation(self, case_id: str, *, actor: str, unit: str, at: datetime | None = None,
+                          ref: str = "") -> ClockRow:
+        """征求意见: reply due in 5 working days; silence counts as consent (recorded by the sweep)."""
+        return self._open(case_id, "consultation", actor, unit, at, ref)
+
+    def open_repost(self, case_id: str, *, actor: str, unit: str, published_at: datetime, ref: str = "") -> ClockRow:
+        """A higher-level policy to repost within 24 h of its publication."""
+        return self._open(case_id, "repost", actor, unit, published_at, ref)
+
+    def _open(self, case_id: str, kind: str, actor: str, unit: str, at: datetime | None, ref: str) -> ClockRow:
+        now = self.clock.now()
+        start = at or now
+        if start > now:
+            raise WorkflowError(f"开始时间 {_t(start)} 晚于当前时间")
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit, OFFICE)
+            return self._start_clock(s, case, kind, start, case.first_responsible or unit, actor, now, ref=ref)
+
+    def extend_feedback(self, case_id: str, *, actor: str, unit: str, approved_by: str, reason: str,
+                        seq: int | None = None) -> ClockRow:
+        """Extend a 群众点题 feedback once, to 20 working days from the request: an approved, logged
+        action that replaces the due time (the clock becomes `feedback_extended`)."""
+        now = self.clock.now()
+        if not approved_by or not approved_by.strip():
+            raise WorkflowError("延期须经批准：请填写批准人（approved_by）")
+        if not reason or not reason.strip():
+            raise WorkflowError("延期须说明理由（reason）")
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            q = select(ClockRow).where(ClockRow.case_id == case_id,
+                                       ClockRow.kind.in_(("feedback", "feedback_extended")))
+            if seq is not None:
+                q = q.where(ClockRow.seq == seq)
+            row = s.scalars(q.order_by(ClockRow.seq.desc())).first()
+            if row is None:
+                raise WorkflowError(f"案件 {case_id} 没有群众点题反馈时限" + (f"（第{seq}项）" if seq else ""))
+            if row.kind == "feedback_extended":
+                raise WorkflowError("该群众点题反馈已延期一次，不能再次延期（最长20个工作日）")
+            if row.met_at is not None or row.status not in OPEN_CLOCK:
+                raise WorkflowError("该群众点题已反馈或已取消，无需延期")
+            if now > row.due_at:
+                raise WorkflowError(f"已超过反馈时限（{_t(row.due_at)}），不能延期")
+            pol = self._policy(s, case).clocks
+            d = due("feedback_extended", row.starts_at, pol, self.calendar)
+            old = row.due_at
+            row.kind, row.due_at, row.provisional = "feedback_extended", d.due_at, d.provisional
+            row.reason = d.reason + f"；经{approved_by}批准延期（{reason}）"
+            self._log(s, case, "clock.extended", actor, unit, now, kind="feedback", new_kind="feedback_extended",
+                      seq=row.seq, clock_id=row.id, approved_by=approved_by, reason=reason,
+                      from_due=old.isoformat(), to_due=d.due_at.isoformat(), provisional=d.provisional)
+            return row
+
+    def answer_feedback(self, case_id: str, *, actor: str, unit: str, seq: int | None = None) -> bool:
+        return self._answer(case_id, ("feedback", "feedback_extended"), "feedback.answered", actor, unit, seq)
+
+    def reply_consultation(self, case_id: str, *, actor: str, unit: str, seq: int | None = None,
+                           opinion: str = "") -> bool:
+        return self._answer(case_id, ("consultation",), "consultation.replied", actor, unit, seq, opinion=opinion)
+
+    def publish_repost(self, case_id: str, *, actor: str, unit: str, seq: int | None = None,
+                       url: str | None = None) -> bool:
+        return self._answer(case_id, ("repost",), "repost.published", actor, unit, seq, url=url)
+
+    def _answer(self, case_id: str, kinds: tuple[str, ...], action: str, actor: str, unit: str,
+                seq: int | None, **details) -> bool:
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit, OFFICE)
+            clk = self._open_clock(s, case, kinds, seq)
+            if clk is None:
+                raise WorkflowError(f"案件 {case_id} 没有未完成的“{kinds[0]}”时限"
+                                    + (f"（第{seq}项）" if seq else ""))
+            self._log(s, case, action, actor, unit, now, seq=clk.seq, **details)
+            return self._meet(s, case, clk, actor, unit, now)
+
+    # ------------------------------------------------------------------ close / reopen
+    def close(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> int:
+        """Close: running clocks are cancelled (follow-ups end); late ones stay late."""
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit, OFFICE)
+            n = 0
+            for r in s.scalars(select(ClockRow).where(ClockRow.case_id == case_id, ClockRow.status == "running")):
+                r.status, n = "cancelled", n + 1
+                self._log(s, case, "clock.cancelled", actor, unit, now, kind=r.kind, seq=r.seq, clock_id=r.id,
+                          why="结案")
+            case.status, case.updated_at = "closed", now
+            self._log(s, case, "case.closed", actor, unit, now, reason=reason, clocks_cancelled=n)
+            return n
+
+    def reopen(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> ClockRow | None:
+        """Reopen: the case is open again; if it had follow-up releases, they resume (24 h)."""
+        now = self.clock.now()
+        if not reason.strip():
+            raise WorkflowError("重新打开须说明理由（reason）")
+        with self._case(case_id, allow_closed=True) as (s, case):
+            if case.status != "closed":
+                raise WorkflowError(f"案件 {case_id} 未结案，无需重新打开")
+            self._need_unit(case, unit, OFFICE)
+            case.status, case.updated_at = "open", now
+            self._log(s, case, "case.reopened", actor, unit, now, reason=reason)
+            has_fu = s.scalar(select(func.count()).select_from(ClockRow).where(
+                ClockRow.case_id == case_id, ClockRow.kind == "follow_up")) > 0
+            if has_fu:
+                return self._start_clock(s, case, "follow_up", now, case.first_responsible or unit, actor, now,
+                                         after="reopened")
+            return None
+
+
+def _family(kind: str) -> tuple[str, ...]:
+    """Kinds that share one sequence (an extended feedback keeps its number)."""
+    return ("feedback", "feedback_extended") if kind.startswith("feedback") else (kind,)
