@@ -1,0 +1,407 @@
+"""政务舆情监测与回应 — the live dashboard (Streamlit).
+
+    streamlit run dashboard/app.py -- --store sqlite:///var/yuqing.db
+    YUQING_STORE_URL=... streamlit run dashboard/app.py
+    YUQING_NOW=2026-11-20T12:00+08:00 ...      # a frozen clock for demos and tests
+
+The page only reads the store (and writes acknowledgements through `dashboard.data.acknowledge`);
+it never runs the scheduler. Every time shown is Asia/Shanghai.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+if __package__ in (None, ""):          # `streamlit run dashboard/app.py` runs this file as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dashboard import data  # noqa: E402
+from yuqing.store.sql import SqlStore  # noqa: E402
+from yuqing.timeutil import SHANGHAI, SystemClock, parse_time, to_local  # noqa: E402
+
+TITLE = "政务舆情监测与回应"
+ALL_UNITS = "全部单位"
+LEVEL_STYLE = {   # background, text
+    "特别重大": ("#b71c1c", "#ffffff"),
+    "重大": ("#e65100", "#ffffff"),
+    "较大": ("#f9a825", "#212121"),
+    "一般": ("#1565c0", "#ffffff"),
+}
+EMERGENCY_BADGE = '<span class="yq-badge" style="background:#4a148c;color:#ffffff">突发</span>'
+LEVEL_MARK = {"特别重大": ":red[■]", "重大": ":orange[■]", "较大": ":yellow[■]", "一般": ":blue[■]"}   # no emoji: a
+# government desktop may have no emoji font
+REFRESH_CHOICES = {"5 秒": 5, "10 秒": 10, "30 秒": 30, "60 秒": 60}
+
+CSS = """
+<style>
+  #MainMenu, [data-testid="stToolbar"], [data-testid="stStatusWidget"], footer {visibility: hidden;}
+  .block-container {padding-top: 3rem; padding-bottom: 1rem; max-width: 100%;}
+  [data-testid="stMetric"] {background: #f5f7fa; border: 1px solid #dde3ea; border-radius: 6px;
+                            padding: 6px 12px;}
+  [data-testid="stMetricValue"] {font-size: 1.6rem;}
+  .yq-head {display: flex; align-items: baseline; gap: 1rem; border-bottom: 3px solid #b71c1c;
+            padding-bottom: .3rem; margin-bottom: .4rem;}
+  .yq-title {font-size: 1.8rem; font-weight: 800; color: #8b0000; letter-spacing: .12em;}
+  .yq-head span {color: #555; font-size: .95rem;}
+  .yq-badge {display: inline-block; padding: 1px 8px; border-radius: 4px; font-weight: 600;}
+</style>
+"""
+
+
+# ---------------------------------------------------------------------------------------- set-up
+def _store_url() -> str:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--store")
+    args, _ = p.parse_known_args(sys.argv[1:])
+    if args.store:
+        return args.store
+    if os.environ.get("YUQING_STORE_URL"):
+        return os.environ["YUQING_STORE_URL"]
+    from yuqing.settings import Settings
+    return Settings.load()["STORE_URL"]
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str) -> SqlStore:
+    # The dashboard reads: it never migrates the schema (the pipeline and `yuqing` commands do).
+    return SqlStore(url, create=False)
+
+
+def now() -> datetime:
+    frozen = os.environ.get("YUQING_NOW")
+    return parse_time(frozen, what="YUQING_NOW") if frozen else SystemClock().now()
+
+
+def fmt(dt: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
+    return "—" if dt is None else to_local(dt).strftime(pattern)
+
+
+def badge(level: str) -> str:
+    bg, fg = LEVEL_STYLE.get(level, ("#9e9e9e", "#ffffff"))
+    return f'<span class="yq-badge" style="background:{bg};color:{fg}">{level}</span>'
+
+
+def join(xs) -> str:
+    return "、".join(x for x in xs if x) or "—"
+
+
+def age_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds}秒前"
+    if seconds < 3600:
+        return f"{seconds // 60}分钟前"
+    if seconds < 86400:
+        return f"{seconds // 3600}小时{seconds % 3600 // 60}分钟前"
+    return f"{seconds // 86400}天前"
+
+
+# ---------------------------------------------------------------------------------------- live panel
+def scheduler_line(store: SqlStore, t: datetime) -> None:
+    s = data.scheduler_status(store, t)
+    latest = s["latest"]
+    if latest is None:
+        st.markdown(":red[**● 调度器状态：未收到心跳**] — 时限预警与逾期提醒不会发出，请检查调度服务。")
+    elif s["healthy"]:
+        st.markdown(f":green[**● 调度器状态：运行正常**] — 最近心跳 {fmt(latest['at'], '%H:%M:%S')}"
+                    f"（{age_text(latest['age_seconds'])}）")
+    else:
+        st.markdown(f":red[**● 调度器状态：心跳中断**] — 最近心跳 {fmt(latest['at'], '%m-%d %H:%M:%S')}"
+                    f"（{age_text(latest['age_seconds'])}），时限预警与逾期提醒可能未发出，请立即检查调度服务。")
+
+
+def metrics_row(store: SqlStore, t: datetime) -> None:
+    s = data.summary(store, t)
+    cols = st.columns(8)
+    cols[0].metric("在办舆情", s["open"])
+    for col, lv in zip(cols[1:5], data.CASE_LEVELS):
+        col.metric(f"{LEVEL_MARK[lv]} {lv}", s["by_level"][lv])
+    cols[5].metric("重大突发事件", s["emergencies"])
+    cols[6].metric("已超时时限", s["clocks_late"])
+    cols[7].metric("1小时内到期", s["clocks_due_soon"])
+
+
+def cases_frame(rows: list[dict]) -> pd.DataFrame:
+    out = []
+    for r in rows:
+        nearest = r["clocks"][0] if r["clocks"] else None
+        out.append({
+            "级别": r["severity"],
+            "突发": "是" if r["emergency"] else "",
+            "舆情标题": r["title"],
+            "时钟倒计时": f"{nearest['label']} {nearest['countdown']}" if nearest else "—",
+            "截止时间": fmt(nearest["due_at"]) if nearest else "—",
+            "其他时限": "；".join(f"{k['label']} {k['countdown']}" for k in r["clocks"][1:]) or "—",
+            "第一责任单位": r["first_responsible"] or "—",
+            "配合单位": join(r["co_responsible"]),
+            "地点": join(r["places"]),
+            "类别": r["category"] or "—",
+            "规则": f"{r['rule']} {r['rule_label']}".strip() if r["rule"] else "—",
+            "处置类型": r["handling_type"] or "—",
+            "热度": r["heat"],
+            "移交/告知": join(r["refer_to"]),
+            "信息数": r["item_count"],
+            "首发时间": fmt(r["first_published_at"]),
+            "状态": r["status_label"],
+        })
+    return pd.DataFrame(out)
+
+
+def _level_css(v: str) -> str:
+    bg, fg = LEVEL_STYLE.get(v, (None, None))
+    return f"background-color:{bg};color:{fg};font-weight:700" if bg else ""
+
+
+def _countdown_css(v: str) -> str:
+    if "已超时" in v:
+        return "color:#b71c1c;font-weight:700"
+    if "剩余 0小时" in v:
+        return "color:#e65100;font-weight:700"
+    return ""
+
+
+def cases_table(rows: list[dict]) -> None:
+    if not rows:
+        st.info("当前筛选条件下没有在办舆情。")
+        return
+    df = cases_frame(rows)
+    styler = (df.style.map(_level_css, subset=["级别"]).map(_countdown_css, subset=["时钟倒计时", "其他时限"])
+              .map(lambda v: "color:#b71c1c;font-weight:700" if v == "是" else "", subset=["突发"]))
+    st.dataframe(styler, hide_index=True, width="stretch",
+                 height=min(38 + 35 * len(df), 520),
+                 column_config={
+                     "舆情标题": st.column_config.TextColumn(width="medium"),
+                     "时钟倒计时": st.column_config.TextColumn(width="large"),
+                     "其他时限": st.column_config.TextColumn(width="medium"),
+                     "配合单位": st.column_config.TextColumn(width="medium"),
+                     "热度": st.column_config.NumberColumn(format="%d"),
+                 })
+
+
+def live_panel(store: SqlStore, filters: dict) -> None:
+    t = now()
+    try:
+        st.caption(f"北京时间 {fmt(t, '%Y-%m-%d %H:%M:%S')} · 每 {filters['refresh']} 秒自动刷新")
+        scheduler_line(store, t)
+        metrics_row(store, t)
+        for w in data.provisional_warnings(store):
+            st.warning(w, icon="⚠️")
+        rows = data.case_rows(store, t, unit=filters["unit"], level=filters["levels"],
+                              include_closed=filters["closed"], emergency_only=filters["emergency"],
+                              lead_only=filters["lead_only"])
+        st.markdown(f"**舆情案件列表**（{len(rows)} 件，按级别、突发、最近截止时间排序）")
+        cases_table(rows)
+    except SQLAlchemyError as exc:
+        st.error(f"无法读取舆情数据库：{type(exc).__name__}。数据库可能尚未初始化，请先启动采集与研判服务。")
+
+
+# ---------------------------------------------------------------------------------------- detail
+def case_detail_section(store: SqlStore, filters: dict) -> None:
+    t = now()
+    st.subheader("案件详情")
+    rows = data.case_rows(store, t, unit=filters["unit"], level=filters["levels"],
+                          include_closed=filters["closed"], emergency_only=filters["emergency"],
+                          lead_only=filters["lead_only"])
+    if not rows:
+        st.caption("暂无可查看的案件。")
+        return
+    labels = {r["event_id"]: f"【{r['severity']}】{'【突发】' if r['emergency'] else ''}{r['title']}"
+                             f"（{r['first_responsible'] or '待分派'}）" for r in rows}
+    event_id = st.selectbox("选择案件", list(labels), format_func=labels.get, key="case_pick")
+    d = data.case_detail(store, event_id, t)
+    if d is None:
+        st.warning("该案件已不存在。")
+        return
+    c = d["case"]
+    urgent = EMERGENCY_BADGE if c["emergency"] else ""
+    st.markdown(f"{badge(c['severity'])} {urgent} **{c['title']}** · {c['status_label']}", unsafe_allow_html=True)
+    a, b, e = st.columns(3)
+    a.markdown(f"**第一责任单位**：{c['first_responsible'] or '—'}  \n**配合单位**：{join(c['co_responsible'])}  \n"
+               f"**移交/告知**：{join(c['refer_to'])}")
+    b.markdown(f"**规则**：{c['rule'] or '—'} {c['rule_label']}  \n**处置类型**：{c['handling_type'] or '—'}  \n"
+               f"**类别**：{c['category'] or '—'}　**地点**：{join(c['places'])}")
+    e.markdown(f"**热度**：{c['heat']:,}　**信息数**：{c['item_count']}  \n"
+               f"**首发**：{fmt(c['first_published_at'])}　**立案**：{fmt(c['opened_at'])}  \n"
+               f"**更新**：{fmt(c['updated_at'])}")
+
+    t1, t2, t3, t4, t5 = st.tabs(["研判依据", f"相关信息（{len(d['items'])}）", f"处置时限（{len(d['clocks'])}）",
+                                  f"提醒与送达（{len(d['alerts'])}）", f"操作记录（{len(d['actions'])}）"])
+    with t1:
+        if d["reasons"]:
+            st.markdown("\n".join(f"{i}. {r}" for i, r in enumerate(d["reasons"], 1)))
+        else:
+            st.caption("无记录。")
+    with t2:
+        if d["items"]:
+            st.dataframe(pd.DataFrame([{
+                "发布时间": fmt(i["published_at"]), "平台": i["platform_label"], "来源": i["source"] or "—",
+                "作者": i["author"] or "—", "标题": i["title"] or "—", "内容摘要": i["snippet"],
+                "负面": "是" if i["negative"] else "否", "互动量": i["interactions"],
+                "研判依据": "；".join(i["reasons"]) or "—", "原文": i["url"]} for i in d["items"]]),
+                hide_index=True, width="stretch",
+                column_config={"原文": st.column_config.LinkColumn(display_text="打开原文"),
+                               "内容摘要": st.column_config.TextColumn(width="large")})
+        else:
+            st.caption("无相关信息。")
+    with t3:
+        if d["clocks"]:
+            st.dataframe(pd.DataFrame([{
+                "时限": k["label"], "起算": fmt(k["starts_at"]), "截止": fmt(k["due_at"]),
+                "倒计时/结果": k["countdown"], "状态": k["status_label"], "完成时间": fmt(k["met_at"]),
+                "日历": "假定（待核）" if k["provisional"] else "正式", "说明": k["reason"] or "—"}
+                for k in d["clocks"]]), hide_index=True, width="stretch")
+        else:
+            st.caption("本案无处置时限（非重大突发事件，且无点题/征求意见）。")
+    with t4:
+        if d["alerts"]:
+            st.dataframe(pd.DataFrame([{
+                "发出时间": fmt(x["created_at"]), "类型": x["kind_label"], "接收单位": x["unit"], "角色": x["role"],
+                "标题": x["subject"],
+                "送达": "；".join(f"{dl['channel_label']}{dl['status_label']}" for dl in x["deliveries"]) or "—",
+                "签收": f"已签收（{x['acknowledged_by']}，{fmt(x['acknowledged_at'])}）" if x["acknowledged"] else "未签收"}
+                for x in d["alerts"]]), hide_index=True, width="stretch")
+        else:
+            st.caption("尚未发出提醒。")
+    with t5:
+        if d["actions"]:
+            st.dataframe(pd.DataFrame([{
+                "时间": fmt(x["at"], "%m-%d %H:%M:%S"), "操作人": x["actor_label"], "操作": x["action_label"],
+                "单位": x["unit"] or "—", "详情": _details_text(x["details"])} for x in d["actions"]]),
+                hide_index=True, width="stretch")
+        else:
+            st.caption("无操作记录。")
+
+
+DETAIL_KEYS = {"severity": "级别", "rule": "规则", "kind": "时限", "from": "原", "to": "新", "emergency": "突发",
+               "item": "信息", "alert_id": "提醒编号", "level": "层级", "due_at": "截止", "why": "原因",
+               "duplicate_of": "重复于"}
+
+
+def _details_text(details: dict) -> str:
+    parts = []
+    for k, v in details.items():
+        if v in (None, "", [], {}):
+            continue
+        if k == "kind":
+            v = data.CLOCK_LABELS.get(v, data.ALERT_KIND_LABELS.get(v, v))
+        elif k == "due_at" and isinstance(v, str):
+            try:
+                v = fmt(parse_time(v))
+            except ValueError:
+                pass
+        elif isinstance(v, bool):
+            v = "是" if v else "否"
+        parts.append(f"{DETAIL_KEYS.get(k, k)}：{v}")
+    return "；".join(parts) or "—"
+
+
+# ---------------------------------------------------------------------------------------- inbox
+def _ack(store: SqlStore, alert_id: int, actor_key: str) -> None:
+    actor = (st.session_state.get(actor_key) or "").strip()
+    if not actor:
+        st.session_state["ack_error"] = "请先填写签收人姓名。"
+        return
+    try:
+        done = data.acknowledge(store, alert_id, actor, now())
+        st.session_state["ack_note"] = "签收成功。" if done else "该提醒此前已被签收。"
+    except KeyError:
+        st.session_state["ack_error"] = "提醒不存在。"
+
+
+def inbox_section(store: SqlStore, unit_names: list[str]) -> None:
+    t = now()
+    if not unit_names:
+        st.info("暂无单位收到提醒。")
+        return
+    counts = data.inbox_counts(store)
+    # recipients of alerts first, then other units; labels stay fixed (counts are shown apart)
+    ordered = sorted(unit_names, key=lambda u: (u not in counts, u))
+    waiting = sorted(((u, p) for u, (_, p) in counts.items() if p), key=lambda x: (-x[1], x[0]))
+    pending_units = "、".join(f"{u}（{p}条）" for u, p in waiting) if waiting else "无"
+    st.markdown(f"**待签收单位**：:red[{pending_units}]" if waiting else "**待签收单位**：无")
+    c1, c2, c3 = st.columns([2, 2, 1])
+    unit = c1.selectbox("选择单位", ordered, key="inbox_unit")
+    actor_key = f"actor::{unit}"
+    c2.text_input("签收人", value=f"{unit}值班员", key=actor_key)
+    only_open = c3.checkbox("只看未签收", key="inbox_open_only")
+    if msg := st.session_state.pop("ack_note", None):
+        st.success(msg)
+    if msg := st.session_state.pop("ack_error", None):
+        st.error(msg)
+    alerts = data.inbox(store, unit, t, unacknowledged_only=only_open)
+    pending = sum(1 for a in alerts if not a["acknowledged"])
+    st.markdown(f"**{unit}** 收件箱：共 {len(alerts)} 条，:red[未签收 {pending} 条]")
+    if not alerts:
+        st.caption("暂无提醒。")
+    for a in alerts:
+        with st.container(border=True):
+            left, right = st.columns([5, 1])
+            sev = a["case_severity"]
+            left.markdown(f"{badge(sev) if sev else ''} **{a['subject']}**　"
+                          f"<span style='color:#666'>{a['kind_label']} · 第{a['level']}级 · {a['role']} · "
+                          f"{fmt(a['created_at'])}（{age_text(max(a['age_seconds'], 0))}）</span>",
+                          unsafe_allow_html=True)
+            left.markdown(f"案件：{a['case_title'] or a['case_id']}  \n{a['body']}")
+            dl = "；".join(f"{d['channel_label']}{d['status_label']}" for d in a["deliveries"])
+            if dl:
+                left.caption(f"送达情况：{dl}")
+            if a["acknowledged"]:
+                right.markdown(f":green[**已签收**]  \n{a['acknowledged_by']}  \n{fmt(a['acknowledged_at'])}")
+            else:
+                right.button("签收", key=f"ack-{a['id']}", type="primary", width="stretch",
+                             on_click=_ack, args=(store, a["id"], actor_key))
+
+
+# ---------------------------------------------------------------------------------------- page
+def sidebar(unit_names: list[str]) -> dict:
+    sb = st.sidebar
+    sb.header("筛选条件")
+    unit = sb.selectbox("单位", [ALL_UNITS] + unit_names, key="f_unit")
+    lead_only = sb.checkbox("只看第一责任单位", key="f_lead", disabled=unit == ALL_UNITS)
+    levels = sb.multiselect("级别", list(data.CASE_LEVELS), default=list(data.CASE_LEVELS), key="f_levels")
+    emergency = sb.checkbox("只看突发", key="f_emergency")
+    closed = sb.checkbox("包含已结案", key="f_closed")
+    refresh = sb.selectbox("自动刷新间隔", list(REFRESH_CHOICES), key="f_refresh")
+    sb.divider()
+    sb.markdown("级别：" + " ".join(badge(lv) for lv in data.CASE_LEVELS), unsafe_allow_html=True)
+    sb.caption("时限依据《政务舆情回应》相关规定：重大突发事件5小时内发布权威信息，24小时内举行新闻发布会。")
+    return {"unit": None if unit == ALL_UNITS else unit, "lead_only": lead_only,
+            "levels": levels or list(data.CASE_LEVELS), "emergency": emergency, "closed": closed,
+            "refresh": REFRESH_CHOICES[refresh]}
+
+
+def main() -> None:
+    st.set_page_config(page_title=TITLE, layout="wide", initial_sidebar_state="expanded")
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(f'<div class="yq-head"><div class="yq-title">{TITLE}</div><span>区委宣传部 · 舆情值守工作台</span></div>',
+                unsafe_allow_html=True)
+    store = get_store(_store_url())
+    try:
+        unit_names = data.units(store)
+    except SQLAlchemyError:
+        unit_names = []
+    filters = sidebar(unit_names)
+
+    live = st.fragment(run_every=timedelta(seconds=filters["refresh"]))(live_panel)
+    tab_cases, tab_inbox = st.tabs(["舆情态势", "单位收件箱"])
+    with tab_cases:
+        live(store, filters)
+        st.divider()
+        try:
+            case_detail_section(store, filters)
+        except SQLAlchemyError:
+            st.caption("案件详情暂不可用。")
+    with tab_inbox:
+        try:
+            inbox_section(store, unit_names)
+        except SQLAlchemyError:
+            st.error("无法读取收件箱。")
+
+
+main()

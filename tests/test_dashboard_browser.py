@@ -1,0 +1,150 @@
+"""The dashboard in a real browser: `streamlit run` as a subprocess, driven by Playwright + Debian's Chromium.
+
+Needs the Debian packages `chromium` and `fonts-wqy-zenhei` and the PyPI package `playwright`
+(the Python package only: never `playwright install`). Skipped when they are missing, except
+under CI (env CI set), where that is a failure.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard_fixtures import NOW, make_store, seed
+from yuqing.store.sql import SqlStore
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("YUQING_CHROMIUM", "/usr/bin/chromium")   # Debian's package
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _missing(why: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{why} (required under CI: apt-get install chromium fonts-wqy-zenhei; pip install playwright)")
+    pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"streamlit not healthy after {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture()
+def server(tmp_path):
+    store = make_store(tmp_path)
+    seed(store)
+    store.close()
+    port = _free_port()
+    env = dict(os.environ, YUQING_STORE_URL=store.url, YUQING_NOW=NOW.isoformat(),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
+        yield f"http://127.0.0.1:{port}/", store.url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def sync_playwright():
+    """Playwright's entry point, or skip (fail under CI) when the browser or the package is missing."""
+    if not Path(CHROMIUM).exists():
+        _missing(f"{CHROMIUM} not installed (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright as entry
+    except ImportError:
+        _missing("the playwright Python package is not installed")
+    if os.environ.get("CI") and not _has_chinese_font():
+        pytest.fail("no Chinese font: the screenshot would show boxes (Debian package fonts-wqy-zenhei)")
+    return entry
+
+
+def _has_chinese_font() -> bool:
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(out.strip())
+
+
+def test_dashboard_in_chromium(sync_playwright, server, tmp_path):
+    url, store_url = server
+    shot, inbox_shot = tmp_path / "dashboard.png", tmp_path / "inbox.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1900}, locale="zh-CN",
+                                    timezone_id="Asia/Shanghai")
+            page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+            page.get_by_text("政务舆情监测与回应").first.wait_for(timeout=60_000)
+            page.get_by_text("调度器状态").first.wait_for(timeout=30_000)
+            # the cases table is a canvas grid: wait for it, then read the case detail and metrics text
+            page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+            page.get_by_text("案件详情").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(1500)        # let the grid paint before the screenshot
+            body = page.inner_text("body")
+            page.screenshot(path=str(shot), full_page=True)
+            # the unit inbox: pick 南星街道, acknowledge its one open alert
+            page.get_by_role("tab", name="单位收件箱").click()
+            page.locator("[data-testid='stSelectbox']").filter(has_text="选择单位").click()
+            page.get_by_role("option", name="南星街道").click()
+            # wait until the rerun has replaced the first unit's alerts by 南星街道's
+            page.get_by_text("【时限预警】发布权威信息").first.wait_for(timeout=30_000)
+            page.get_by_text("【已逾期】发布权威信息").first.wait_for(state="detached", timeout=30_000)
+            assert page.get_by_role("button", name="签收").count() == 1
+            page.get_by_role("button", name="签收").first.click()
+            page.get_by_text("签收成功").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(inbox_shot), full_page=True)
+        finally:
+            browser.close()
+    print(f"screenshots: {shot} {inbox_shot}")
+    assert "区应急管理局" in body                 # first-responsible unit of the top case
+    assert "南星街道" in body
+    assert "特别重大" in body and "重大" in body
+    assert "运行正常" in body
+    assert shot.exists() and shot.stat().st_size > 10_000
+    store = SqlStore(store_url, create=False)
+    try:
+        acks = [a for a in store.actions() if a.action == "alert.acknowledged" and a.actor == "南星街道值班员"]
+        assert len(acks) == 1 and acks[0].unit == "南星街道"
+    finally:
+        store.close()

@@ -1,0 +1,170 @@
+"""dashboard.data against a seeded temp SQLite store (tests/dashboard_fixtures.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dashboard import data
+from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_NOISE, EV_OLD, EV_OTHER, EV_SCHOOL, NOW,
+                                      make_store, seed)
+from yuqing.timeutil import SHANGHAI
+
+
+@pytest.fixture()
+def store(tmp_path):
+    st = make_store(tmp_path)
+    st.ids = seed(st)
+    yield st
+    st.close()
+
+
+def by_id(rows):
+    return {r["event_id"]: r for r in rows}
+
+
+def test_countdown_strings():
+    assert data.countdown(NOW + timedelta(hours=2, minutes=3), NOW) == "剩余 2小时03分"
+    assert data.countdown(NOW + timedelta(hours=2, minutes=3, seconds=59), NOW) == "剩余 2小时03分"
+    assert data.countdown(NOW - timedelta(hours=1, minutes=10), NOW) == "已超时 1小时10分"
+    assert data.countdown(NOW + timedelta(days=3, hours=4, minutes=5), NOW) == "剩余 3天04小时05分"
+    assert data.countdown(NOW, NOW) == "剩余 0小时00分"
+
+
+def test_case_clocks_have_countdowns_in_local_time(store):
+    rows = by_id(data.case_rows(store, NOW))
+    gas = rows[EV_GAS]
+    st = gas["clocks"][0]
+    assert st["kind"] == "statement" and st["label"] == "发布权威信息"
+    assert st["countdown"] == "剩余 2小时03分"
+    assert st["remaining"] == timedelta(hours=2, minutes=3) and not st["late"]
+    assert st["due_at"].utcoffset() == timedelta(hours=8) and st["due_at"].hour == 14
+    assert [k["label"] for k in gas["clocks"]] == ["发布权威信息", "举行新闻发布会"]
+    assert gas["first_published_at"].utcoffset() == timedelta(hours=8)
+
+    late = rows[EV_COLLAPSE]["clocks"][0]
+    assert late["countdown"] == "已超时 1小时10分"
+    assert late["remaining"] < timedelta(0) and late["late"] and late["status"] == "late"
+    assert rows[EV_COLLAPSE]["late_clocks"] == 1
+    assert rows[EV_NOISE]["clocks"] == [] and rows[EV_NOISE]["next_countdown"] == ""
+
+
+def test_running_clock_past_due_counts_as_late_before_the_scheduler_marks_it(store):
+    later = NOW + timedelta(hours=3)
+    gas = by_id(data.case_rows(store, later))[EV_GAS]["clocks"][0]
+    assert gas["status"] == "running" and gas["late"] and gas["countdown"] == "已超时 0小时57分"
+
+
+def test_sort_order_level_then_emergency_then_nearest_clock(store):
+    ids = [r["event_id"] for r in data.case_rows(store, NOW)]
+    assert ids == [EV_COLLAPSE, EV_GAS, EV_SCHOOL, EV_NOISE]
+
+
+def test_closed_and_non_cases(store):
+    assert EV_OLD not in by_id(data.case_rows(store, NOW))
+    rows = by_id(data.case_rows(store, NOW, include_closed=True))
+    assert EV_OLD in rows and rows[EV_OLD]["status_label"] == "已结案"
+    assert EV_OTHER not in rows
+
+
+def test_filters_by_unit_and_level(store):
+    nanxing = data.case_rows(store, NOW, unit="南星街道")
+    assert [r["event_id"] for r in nanxing] == [EV_COLLAPSE, EV_GAS]
+    assert [r["unit_role"] for r in nanxing] == ["配合单位", "第一责任单位"]
+    assert [r["event_id"] for r in data.case_rows(store, NOW, unit="南星街道", lead_only=True)] == [EV_GAS]
+    assert [r["event_id"] for r in data.case_rows(store, NOW, level="重大")] == [EV_GAS]
+    assert [r["event_id"] for r in data.case_rows(store, NOW, level=["较大", "一般"])] == [EV_SCHOOL, EV_NOISE]
+    assert [r["event_id"] for r in data.case_rows(store, NOW, emergency_only=True)] == [EV_COLLAPSE, EV_GAS]
+    assert data.case_rows(store, NOW, unit="区城管局", level="特别重大") == []
+
+
+def test_case_row_fields(store):
+    gas = by_id(data.case_rows(store, NOW))[EV_GAS]
+    assert gas["severity"] == "重大" and gas["emergency"] is True
+    assert gas["first_responsible"] == "南星街道" and gas["co_responsible"] == ["区应急管理局"]
+    assert gas["rule"] == "R3" and gas["handling_type"] == "重大问题" and gas["category"] == "安全生产与事故"
+    assert gas["places"] == ["南星街道", "复兴街"] and gas["heat"] == 12000 and gas["item_count"] == 2
+    assert gas["next_countdown"] == "发布权威信息 剩余 2小时03分"
+    assert by_id(data.case_rows(store, NOW))[EV_COLLAPSE]["refer_to"] == ["区委宣传部"]
+
+
+def test_case_detail_has_reasons_items_clocks_alerts_actions(store):
+    d = data.case_detail(store, EV_GAS, NOW)
+    assert d["case"]["first_responsible"] == "南星街道"
+    assert any("R3" in r for r in d["reasons"])
+    assert [i["id"] for i in d["items"]] == ["it-gas-1", "it-gas-2"]
+    first = d["items"][0]
+    assert first["negative"] and first["platform_label"] == "微博" and first["source"] == "上城发布"
+    assert first["url"].startswith("https://") and "燃气爆炸" in first["snippet"]
+    assert first["reasons"] == ["地点：复兴街 → 南星街道", "事实：爆炸；受伤4人"]
+    assert first["interactions"] == 11000 and first["published_at"].tzinfo is not None
+    assert [k["kind"] for k in d["clocks"]] == ["statement", "press_conference"]
+    assert len(d["alerts"]) == 2 and d["alerts"][0]["kind_label"] == "时限预警"
+    assert {x["status_label"] for x in d["alerts"][0]["deliveries"]} == {"已发送", "发送失败"}
+    assert [a["action"] for a in d["actions"]] == ["case.opened", "clock.started", "alert.acknowledged"]
+    assert d["actions"][2]["actor"] == "南星街道联络员张三" and d["actions"][2]["action_label"] == "签收"
+    assert data.case_detail(store, "nope", NOW) is None
+
+
+def test_inbox_newest_first_with_ack_state(store):
+    box = data.inbox(store, "南星街道", NOW)
+    assert [a["id"] for a in box] == [store.ids["warn_alert"], store.ids["ack_alert"]]
+    assert [a["acknowledged"] for a in box] == [False, True]
+    assert box[1]["acknowledged_by"] == "南星街道联络员张三"
+    assert box[0]["case_title"].startswith("复兴街") and box[0]["case_severity"] == "重大"
+    assert data.inbox(store, "南星街道", NOW, unacknowledged_only=True)[0]["id"] == store.ids["warn_alert"]
+    assert data.inbox(store, "无此单位", NOW) == []
+
+
+def test_acknowledge_writes_alert_and_action_log(store):
+    aid = store.ids["warn_alert"]
+    when = NOW + timedelta(minutes=1)
+    assert data.acknowledge(store, aid, "南星街道分管领导李四", when) is True
+    box = {a["id"]: a for a in data.inbox(store, "南星街道", when)}
+    assert box[aid]["acknowledged"] and box[aid]["acknowledged_by"] == "南星街道分管领导李四"
+    assert box[aid]["acknowledged_at"] == when.astimezone(SHANGHAI)
+    acts = [a for a in store.actions(EV_GAS) if a.action == "alert.acknowledged"]
+    assert acts[-1].actor == "南星街道分管领导李四" and acts[-1].unit == "南星街道"
+    assert acts[-1].details["alert_id"] == aid and acts[-1].at == when
+    # a second press does not overwrite or log again
+    assert data.acknowledge(store, aid, "别人", when + timedelta(minutes=5)) is False
+    assert len([a for a in store.actions(EV_GAS) if a.action == "alert.acknowledged"]) == len(acts)
+    with pytest.raises(KeyError):
+        data.acknowledge(store, 99999, "某人", when)
+    with pytest.raises(ValueError):
+        data.acknowledge(store, aid, "  ", when)
+
+
+def test_scheduler_status_healthy_and_stale(tmp_path, store):
+    ok = data.scheduler_status(store, NOW)
+    assert ok["healthy"] and ok["latest"]["name"] == "scheduler" and ok["latest"]["age_seconds"] == 20
+    stale = data.scheduler_status(store, NOW + timedelta(seconds=75))
+    assert not stale["healthy"] and stale["latest"]["age_seconds"] == 95
+    empty = make_store(tmp_path, "empty.db")
+    assert data.scheduler_status(empty, NOW) == {"healthy": False, "latest": None, "heartbeats": []}
+    empty.close()
+
+
+def test_summary_counts(store):
+    s = data.summary(store, NOW)
+    assert s["open"] == 4
+    assert s["by_level"] == {"特别重大": 1, "重大": 1, "较大": 1, "一般": 1}
+    assert s["emergencies"] == 2 and s["clocks_late"] == 1 and s["clocks_due_soon"] == 0
+    s2 = data.summary(store, NOW + timedelta(hours=1, minutes=30))   # gas statement due in 33 min
+    assert s2["clocks_due_soon"] == 1
+
+
+def test_provisional_warnings(store):
+    warns = data.provisional_warnings(store)
+    assert len(warns) == 1
+    assert "望江某小学" in warns[0] and "群众点题反馈" in warns[0] and "假定" in warns[0]
+
+
+def test_units_and_naive_now_rejected(store):
+    assert {"南星街道", "望江街道", "区应急管理局", "区城管局", "区教育局"} <= set(data.units(store))
+    with pytest.raises(ValueError):
+        data.case_rows(store, NOW.replace(tzinfo=None))
+
+
+def test_inbox_counts(store):
+    assert data.inbox_counts(store) == {"南星街道": (2, 1), "区应急管理局": (1, 1)}
