@@ -358,6 +358,28 @@ def inbox_section(store: SqlStore, unit_names: list[str]) -> None:
                              on_click=_ack, args=(store, a["id"], actor_key))
 
 
+PERIODS = {"周": "week", "月": "month", "季度": "quarter", "年": "year"}
+
+
+def stats_section(store) -> None:
+    """周督促、月统计、季通报、年考核: the same query as `yuqing report`."""
+    from responders.report import table
+    from responders.stats import period_bounds, timeliness, totals
+    t = now()
+    c1, c2 = st.columns([1, 2])
+    period = PERIODS[c1.radio("统计周期", list(PERIODS), horizontal=True, key="stats_period")]
+    at = c2.date_input("统计日期", value=t.date(), key="stats_at")
+    rows = timeliness(store, period, at, now=t)
+    start, end, label = period_bounds(period, at)
+    st.markdown(f"**{label}**　{fmt(start)} 至 {fmt(end)}（不含）")
+    if not rows:
+        st.caption("该期间暂无数据。")
+        return
+    head, lines = table(rows, totals(rows))
+    st.dataframe([dict(zip(head, line)) for line in lines], hide_index=True, width="stretch")
+    st.caption("按时/逾期按时限完成或到期所在期间统计；首发用时自事件最早发布时间起算。导出：yuqing report --period …")
+
+
 # ---------------------------------------------------------------------------------------- page
 def sidebar(unit_names: list[str]) -> dict:
     sb = st.sidebar
@@ -389,7 +411,7 @@ def main() -> None:
     filters = sidebar(unit_names)
 
     live = st.fragment(run_every=timedelta(seconds=filters["refresh"]))(live_panel)
-    tab_cases, tab_inbox = st.tabs(["舆情态势", "单位收件箱"])
+    tab_cases, tab_inbox, tab_stats = st.tabs(["舆情态势", "单位收件箱", "时效统计"])
     with tab_cases:
         live(store, filters)
         st.divider()
@@ -402,6 +424,11 @@ def main() -> None:
             inbox_section(store, unit_names)
         except SQLAlchemyError:
             st.error("无法读取收件箱。")
+    with tab_stats:
+        try:
+            stats_section(store)
+        except SQLAlchemyError:
+            st.error("无法读取时效统计。")
 
 
 main()

@@ -18,6 +18,25 @@ def _labels() -> dict[str, str]:
     return {k: clock_label(None, k) for k in CLOCK_KINDS}
 
 
+def table(rows: list[dict[str, Any]], total: dict[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The statistics as a header and lines: one layout for the XLSX file and the dashboard."""
+    labels, kinds = _labels(), list(CLOCK_KINDS)
+    head = ["单位", "收到", "签收"]
+    for k in kinds:
+        head += [f"{labels[k]}·按时", f"{labels[k]}·逾期"]
+    head += ["征求意见视为同意", "首次发布次数", "首发用时中位数（小时）", "首发用时90%分位（小时）",
+             "预警", "逾期升级", "重新打开"]
+    lines = []
+    for r in rows + ([total] if total else []):
+        line: list[Any] = [r["unit"], r["received"], r["acknowledged"]]
+        for k in kinds:
+            line += [r["on_time"].get(k, 0), r["late"].get(k, 0)]
+        line += [r["consent"], r["statements"], r["statement_median_h"], r["statement_p90_h"],
+                 r["warnings"], r["escalations"], r["reopened"]]
+        lines.append(line)
+    return head, lines
+
+
 def write_report(store, period: str, at: date | datetime, out_dir: str | Path, *, district: str = "",
                  now: datetime | None = None) -> tuple[Path, Path]:
     now = now or store.clock.now()
@@ -37,21 +56,12 @@ def write_report(store, period: str, at: date | datetime, out_dir: str | Path, *
     ws.append([f"{district}政务舆情回应时效统计（{label}）"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([f"统计区间：{to_local(start):%Y-%m-%d} 至 {to_local(end):%Y-%m-%d}（不含），生成时间：{to_local(now):%Y-%m-%d %H:%M}"])
-    head = ["单位", "收到", "签收"]
-    for k in kinds:
-        head += [f"{labels[k]}·按时", f"{labels[k]}·逾期"]
-    head += ["征求意见视为同意", "首次发布次数", "首发用时中位数（小时）", "首发用时90%分位（小时）",
-             "预警", "逾期升级", "重新打开"]
+    head, lines = table(rows, total)
     ws.append(head)
     for c in ws[3]:
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="center")
-    for r in rows + [total]:
-        line: list[Any] = [r["unit"], r["received"], r["acknowledged"]]
-        for k in kinds:
-            line += [r["on_time"].get(k, 0), r["late"].get(k, 0)]
-        line += [r["consent"], r["statements"], r["statement_median_h"], r["statement_p90_h"],
-                 r["warnings"], r["escalations"], r["reopened"]]
+    for line in lines:
         ws.append(line)
     for c in ws[ws.max_row]:          # the 合计 row
         c.font = Font(bold=True)

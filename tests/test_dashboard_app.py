@@ -89,3 +89,19 @@ def test_inbox_acknowledge_records_action(seeded):
     assert any("签收成功" in s.value for s in at.success)
     assert not [b for b in at.button if b.key == f"ack-{ids['warn_alert']}"]   # the button is gone
     assert "已签收" in page_text(at)
+
+
+def test_timeliness_tab_shows_the_report_query(seeded):
+    from responders.report import table
+    from responders.stats import timeliness, totals
+    store, _ = seeded
+    store.record("case.opened", actor="system", case_id="ev-test-stats", unit="南星街道", at=NOW)
+    at = run(AppTest.from_file(APP, default_timeout=30))
+    at.radio(key="stats_period").set_value("周")
+    run(at)
+    rows = timeliness(store, "week", NOW.date(), now=NOW)
+    head, lines = table(rows, totals(rows))
+    shown = at.dataframe[-1].value
+    assert list(shown.columns) == head
+    assert list(shown["单位"]) == [line[0] for line in lines] and "南星街道" in list(shown["单位"])
+    assert shown.iloc[-1]["单位"] == "合计"
