@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_READINGS_PATH = Path(__file__).resolve().parents[1] / "config" / "readings.yaml"
 
@@ -250,19 +250,8 @@ class ReadingsConfig(Strict):
     @classmethod
     def from_yaml(cls, path: str | Path) -> "ReadingsConfig":
         """Load and validate; raises yuqing.config.ConfigError listing every problem."""
-        from yuqing.config.errors import ConfigError, ConfigProblem
-        from yuqing.config.yamlfile import pydantic_problems, read_yaml
-
-        path = Path(path)
-        data, lines, problems = read_yaml(path)
-        if problems:
-            raise ConfigError(problems)
-        if not isinstance(data, dict):
-            raise ConfigError([ConfigProblem(path.name, "", "expected a mapping at the top")])
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise ConfigError(pydantic_problems(path.name, exc, lines)) from None
+        from yuqing.config.yamlfile import load_model
+        return load_model(path, cls)
 
 
 _DEFAULT: ReadingsConfig | None = None

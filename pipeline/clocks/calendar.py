@@ -21,9 +21,11 @@ from typing import Any, Literal, Mapping
 
 import chinese_calendar
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipeline.clocks import lunar as lunarcal
+from yuqing.config.errors import ConfigError, ConfigProblem
+from yuqing.config.yamlfile import load_model
 from yuqing.timeutil import SHANGHAI, to_local
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "calendar.yaml"
@@ -187,12 +189,8 @@ def _describe(e: Any) -> str:
     return " ".join(p for p in parts if p)
 
 
-class CalendarConfigError(ValueError):
-    """config/calendar.yaml is invalid; `problems` lists each as 'file:line: path (entry): reason'."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+class CalendarConfigError(ConfigError):
+    """config/calendar.yaml is invalid; each problem reads 'file:line: path (entry): reason'."""
 
 
 # ---------------------------------------------------------------- YAML reading
@@ -208,96 +206,28 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _lines(node: yaml.Node | None, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    if node is None:
-        return out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
-            if isinstance(key, str) and key.isdigit():
-                out[path + (int(key),)] = k.start_mark.line + 1
-            out[path + (key,)] = k.start_mark.line + 1
-            _lines(v, path + (key,), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _lines(v, path + (i,), out)
-    return out
-
-
-def _fmt_loc(loc: tuple) -> str:
-    s = ""
-    for p in loc:
-        s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
-    return s
-
-
-def _problems(file: str, data: Any, exc: ValidationError, lines: dict[tuple, int]) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        reason = err["msg"]
-        if err["type"] == "extra_forbidden":
-            reason = "unknown key"
-        elif err["type"] == "missing":
-            reason = "required key is missing"
-        where = _fmt_loc(loc) or "(top)"
-        # Name the entry: overrides[i] (its date, name, kind).
-        if len(loc) >= 2 and loc[0] == "overrides" and isinstance(loc[1], int):
-            try:
-                raw = data["overrides"][loc[1]]
-            except (KeyError, IndexError, TypeError):
-                raw = None
-            if raw is not None:
-                where = f"{where} (entry {_describe(raw)})"
-        line = None
-        probe = loc
-        while probe:
-            if probe in lines:
-                line = lines[probe]
-                break
-            probe = probe[:-1]
-        out.append(f"{file}{':' + str(line) if line else ''}: {where}: {reason}")
-    return out
+def _entry(loc: tuple, data: Any) -> str | None:
+    """Name an override entry in an error: its date, name and kind."""
+    if len(loc) >= 2 and loc[0] == "overrides" and isinstance(loc[1], int):
+        try:
+            return f"entry {_describe(data['overrides'][loc[1]])}"
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None
 
 
 def load_calendar_config(source: Path | str | Mapping | CalendarConfig | None = None) -> CalendarConfig:
     """Validate a calendar config from a YAML file, a mapping or a model."""
     if isinstance(source, CalendarConfig):
         return source
-    if source is None:
-        source = DEFAULT_PATH
-    lines: dict[tuple, int] = {}
-    if isinstance(source, Mapping):
-        data, file = dict(source), "calendar config"
-    else:
-        path = Path(source)
-        file = path.name
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CalendarConfigError([f"{path}: file not found"]) from None
-        try:
-            data = yaml.load(text, Loader=_NoDatesLoader)
-            lines = _lines(yaml.compose(text, Loader=_NoDatesLoader))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{file}:{mark.line + 1}" if mark else file
-            raise CalendarConfigError([f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"]) from None
-        data = {} if data is None else data
-    if not isinstance(data, Mapping):
-        raise CalendarConfigError([f"{file}: (top): expected a mapping"])
-    try:
-        cfg = CalendarConfig.model_validate(data)
-    except ValidationError as exc:
-        raise CalendarConfigError(_problems(file, data, exc, lines)) from None
+    cfg = load_model(DEFAULT_PATH if source is None else source, CalendarConfig, loader=_NoDatesLoader,
+                     describe=_entry, error=CalendarConfigError, name="calendar config")
     # The rule's lunar dates must be computable (library or shipped table) for every year we may meet.
     try:
         for h in cfg.fallback_rule.holidays:
             h.occurrences(2050)
     except lunarcal.LunarUnavailable as exc:
-        raise CalendarConfigError([f"{file}: fallback_rule.holidays: {exc}"]) from None
+        raise CalendarConfigError([ConfigProblem("calendar.yaml", "fallback_rule.holidays", str(exc))]) from None
     return cfg
 
 

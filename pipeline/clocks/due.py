@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing.config.errors import ConfigError
+from yuqing.config.yamlfile import load_model
 from pipeline.clocks.calendar import WorkCalendar
 from yuqing.timeutil import SHANGHAI, iso_local, to_local
 
@@ -64,38 +65,15 @@ class ClockPolicy(_Strict):
     def from_config(cls, source: Path | str | Mapping | "ClockPolicy") -> "ClockPolicy":
         if isinstance(source, ClockPolicy):
             return source
-        if isinstance(source, Mapping):
-            data, file = dict(source), "clock policy"
-        else:
-            path = Path(source)
-            file = path.name
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                raise ClockPolicyError([f"{path}: file not found"]) from None
-            except yaml.YAMLError as exc:
-                raise ClockPolicyError([f"{file}: YAML syntax error: {exc}"]) from None
-        try:
-            return cls.model_validate(data or {})
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or "(top)"
-                reason = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-                    err["type"], err["msg"]
-                )
-                problems.append(f"{file}: {loc}: {reason}")
-            raise ClockPolicyError(problems) from None
+        return load_model(source, cls, error=ClockPolicyError, name="clock policy")
 
     @classmethod
     def default(cls) -> "ClockPolicy":
         return cls.from_config(DEFAULT_PATH)
 
 
-class ClockPolicyError(ValueError):
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+class ClockPolicyError(ConfigError):
+    """config/clocks.yaml is invalid; each problem names file, line, path and reason."""
 
 
 class Due(BaseModel):

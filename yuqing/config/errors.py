@@ -15,7 +15,7 @@ class ConfigProblem:
         return f"{where}: {self.path or '(top)'}: {self.reason}"
 
 
-class ConfigError(Exception):
+class ConfigError(ValueError):
     def __init__(self, problems: list[ConfigProblem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))

@@ -1,12 +1,13 @@
 """Read YAML keeping line numbers, so every config error can say where it is."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from yuqing.config.errors import ConfigProblem
+from yuqing.config.errors import ConfigError, ConfigProblem
 
 
 def _walk(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
@@ -21,7 +22,7 @@ def _walk(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
             _walk(v, path + (i,), out)
 
 
-def read_yaml(path: Path) -> tuple[Any, dict[tuple, int], list[ConfigProblem]]:
+def read_yaml(path: Path, loader: type = yaml.SafeLoader) -> tuple[Any, dict[tuple, int], list[ConfigProblem]]:
     """Return (data, path->line map, problems). A syntax error is a problem with its line."""
     name = path.name
     try:
@@ -31,8 +32,8 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple, int], list[ConfigProblem]]:
     except UnicodeDecodeError as exc:
         return None, {}, [ConfigProblem(name, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - loader is SafeLoader or a subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -60,7 +61,9 @@ def line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
     return lines.get(())
 
 
-def pydantic_problems(file: str, exc: Any, lines: dict[tuple, int]) -> list[ConfigProblem]:
+def pydantic_problems(file: str, exc: Any, lines: dict[tuple, int], *, data: Any = None,
+                      describe: Callable[[tuple, Any], str | None] | None = None) -> list[ConfigProblem]:
+    """One problem per validation error; `describe(loc, data)` may name the entry (its date, name…)."""
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -69,5 +72,31 @@ def pydantic_problems(file: str, exc: Any, lines: dict[tuple, int]) -> list[Conf
             reason = "unknown key"
         elif err["type"] == "missing":
             reason = "required key is missing"
-        out.append(ConfigProblem(file, fmt_path(loc), reason, line_of(lines, loc)))
+        where = fmt_path(loc)
+        label = describe(loc, data) if describe else None
+        out.append(ConfigProblem(file, f"{where} ({label})" if label else where, reason, line_of(lines, loc)))
     return out
+
+
+def load_model(source: Path | str | Mapping, model: type, *, loader: type = yaml.SafeLoader,
+               describe: Callable[[tuple, Any], str | None] | None = None, error: type = ConfigError,
+               name: str | None = None) -> Any:
+    """Read a YAML file (or take a mapping) and validate it; raise `error` listing every problem."""
+    from pydantic import ValidationError
+
+    lines: dict[tuple, int] = {}
+    if isinstance(source, Mapping):
+        data, file = dict(source), name or model.__name__
+    else:
+        path = Path(source)
+        file = path.name
+        data, lines, problems = read_yaml(path, loader)
+        if problems:
+            raise error(problems)
+        data = {} if data is None else data
+    if not isinstance(data, Mapping):
+        raise error([ConfigProblem(file, "", "the file must be a mapping of keys to values", 1)])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(pydantic_problems(file, exc, lines, data=data, describe=describe)) from None
