@@ -262,15 +262,15 @@ def _text_lines(tree) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip()]
 
 
+def _title_line(lines: list[str], title: str | None) -> int:
+    """Index of the line holding the headline (metadata sits near it), else 0."""
+    key = (title or "")[:10]
+    return next((i for i, ln in enumerate(lines) if key and key in ln), 0)
+
+
 def _find_time_in_lines(lines: list[str], title: str | None) -> tuple[str | None, str | None]:
     """The first full date-time near the title; else the first date-time; else a date."""
-    start = 0
-    if title:
-        key = title[:10]
-        for i, ln in enumerate(lines):
-            if key and key in ln:
-                start = i
-                break
+    start = _title_line(lines, title)
     best_date: tuple[str | None, str | None] = (None, None)
     for ln in lines[start:start + 60] + lines[:start]:
         m = _TIME_RE.search(ln)
@@ -287,13 +287,7 @@ def _find_time_in_lines(lines: list[str], title: str | None) -> tuple[str | None
 
 
 def _find_author_in_lines(lines: list[str], title: str | None) -> str | None:
-    start = 0
-    if title:
-        key = title[:10]
-        for i, ln in enumerate(lines):
-            if key and key in ln:
-                start = i
-                break
+    start = _title_line(lines, title)
     window = lines[start:start + 40] + lines[-40:]
     for rx in _AUTHOR_RES:
         for ln in window:

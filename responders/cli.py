@@ -46,18 +46,26 @@ def _env(args):
     return cfg, store, clock
 
 
+def _open(args, err: IO):
+    """(config, store, clock), or None after printing the config errors."""
+    from yuqing.config import ConfigError
+    try:
+        return _env(args)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=err)
+        return None
+
+
 def _t(dt: datetime | None) -> str:
     return "—" if dt is None else to_local(dt).strftime("%Y-%m-%d %H:%M")
 
 
 def cmd_case(args, out: IO, err: IO) -> int:
     from responders.workflow import Workflow, WorkflowError
-    from yuqing.config import ConfigError
-    try:
-        cfg, store, clock = _env(args)
-    except ConfigError as exc:
-        print(f"配置错误：{exc}", file=err)
+    opened = _open(args, err)
+    if opened is None:
         return 2
+    cfg, store, clock = opened
     try:
         case = store.case(args.case)
         if case is None:
@@ -152,12 +160,10 @@ def _show(store, case, out: IO) -> int:
 
 def cmd_report(args, out: IO, err: IO) -> int:
     from responders.report import write_report
-    from yuqing.config import ConfigError
-    try:
-        cfg, store, clock = _env(args)
-    except ConfigError as exc:
-        print(f"配置错误：{exc}", file=err)
+    opened = _open(args, err)
+    if opened is None:
         return 2
+    cfg, store, clock = opened
     try:
         at = date.fromisoformat(args.at) if args.at else to_local(clock.now()).date()
         xlsx, md = write_report(store, args.period, at, args.out, district=cfg.district.district)
