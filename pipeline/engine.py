@@ -201,9 +201,10 @@ class Engine:
                 involved.append(inv.category)
         main = ev.main_category()
         special = [GROUP_CN.get(g, g) for g in ev.special_groups()]
-        special_cats = [c for c in (main,) if c in r.special_group_categories] if main else []
+        if main in r.special_group_categories and main not in special:
+            special.append(main)          # a case about food, medical care, schools or old-age care
         g = grade(ours=ours, negative=negative, facts=facts, heat=ev.heat, media=ev.negative_media(),
-                  special=special + [c for c in special_cats if c not in special], rules=r, peak_level=ev.peak_level)
+                  special=special, rules=r, peak_level=ev.peak_level)
         reasons = fact_notes + g.reasons
         case = CaseState(event_id=ev.id, severity=g.level, emergency=g.emergency, heat=ev.heat,
                          category=main, places=[p.name for p in places])

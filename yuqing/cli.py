@@ -186,18 +186,11 @@ def cmd_due(args, out: IO, err: IO) -> int:
 def cmd_settings(args, out: IO, err: IO) -> int:
     from yuqing.config import default_config_dir
     from yuqing.settings import Settings
-    s = Settings.load(Path(args.config) if args.config else default_config_dir(), _sets(args))
+    from yuqing.commands import pairs
+    s = Settings.load(Path(args.config) if args.config else default_config_dir(), pairs(args.set))
     for name, value, source in s.show():
         print(f"{name:28} {value:40} ({source})", file=out)
     return 0
-
-
-def _sets(args) -> dict[str, str]:
-    out = {}
-    for kv in getattr(args, "set", None) or []:
-        k, _, v = kv.partition("=")
-        out[k] = v
-    return out
 
 
 def build_parser() -> argparse.ArgumentParser:

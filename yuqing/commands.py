@@ -16,13 +16,14 @@ from yuqing.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pairs(values: list[str] | None) -> dict[str, str]:
+    """NAME=VALUE arguments (--set, --source-url) as a dict."""
+    return dict(kv.partition("=")[::2] for kv in values or [])
+
+
 def settings_for(args) -> Settings:
     cdir = Path(args.config) if getattr(args, "config", None) else default_config_dir()
-    sets = {}
-    for kv in getattr(args, "set", None) or []:
-        k, _, v = kv.partition("=")
-        sets[k] = v
-    return Settings.load(cdir, sets)
+    return Settings.load(cdir, pairs(getattr(args, "set", None)))
 
 
 def _config_or_exit(args, err):
@@ -38,7 +39,7 @@ def cmd_demo(args, out, err) -> int:
     cfg = _config_or_exit(args, err)
     settings = settings_for(args)
     if settings.source("STORE_URL") == "default":
-        settings = Settings.load(cfg.dir, {"STORE_URL": "sqlite:///var/demo.db", **_sets(args)})
+        settings = Settings.load(cfg.dir, {"STORE_URL": "sqlite:///var/demo.db", **pairs(args.set)})
     return run_demo(cfg, settings, fresh=not args.keep, port=args.port, out=out)
 
 
@@ -46,7 +47,7 @@ def cmd_run(args, out, err) -> int:
     import threading
     from yuqing.service import Service
     cfg = _config_or_exit(args, err)
-    svc = Service(cfg, settings_for(args), overrides=_sets(args, "source")).start()
+    svc = Service(cfg, settings_for(args), overrides=pairs(args.source_url)).start()
     print(f"运行中 / running: store {svc.store.url}; Ctrl-C stops", file=out, flush=True)
     try:
         threading.Event().wait()
@@ -92,14 +93,6 @@ def cmd_train(args, out, err) -> int:
     print(f"模型已保存 / model saved: {args.out}  ({len(examples)} 条, {bad} 条跳过) {figures}", file=out)
     print(f"使用 / use it: yuqing --config DIR route --model {args.out} …  或设置 YUQING_SENTIMENT_MODEL", file=out)
     return 1 if bad else 0
-
-
-def _sets(args, kind: str = "setting") -> dict[str, str]:
-    out = {}
-    for kv in getattr(args, "set" if kind == "setting" else "source_url", None) or []:
-        k, _, v = kv.partition("=")
-        out[k] = v
-    return out
 
 
 def register(sub) -> None:
