@@ -1,0 +1,76 @@
+"""Event grouping: one incident across platforms and hours; look-alikes stay apart; cost bounded."""
+from datetime import datetime, timedelta
+
+from pipeline.events import EventGrouper, Tokeniser
+from yuqing.config.rules import Grouping
+from yuqing.timeutil import SHANGHAI
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+
+
+def grouper(**kw):
+    return EventGrouper(Grouping(**kw), Tokeniser(["湖滨步行街", "勤丰路", "丁桥", "钱江新城", "来福士广场"]))
+
+
+def add(g, id, text, hours=0.0, places=None, category=None, account=None, negative=True):
+    return g.assign(id, T0 + timedelta(hours=hours), text, places or {}, category, account, negative)
+
+
+def test_reports_of_one_fire_join_and_a_short_post_without_place_joins_too():
+    g = grouper()
+    a = add(g, "a", "湖滨步行街一家服装店着火，浓烟滚滚，消防车已经到了", places={"湖滨步行街": "湖滨街道"},
+            category="安全生产与事故")
+    b = add(g, "b", "湖滨步行街服装店火灾，消防员从二楼救出被困店员", 0.5, places={"湖滨步行街": "湖滨街道"},
+            category="安全生产与事故")
+    c = add(g, "c", "那边着火了吗？浓烟好大", 0.6)
+    assert b.event_id == a.event_id and c.event_id == a.event_id
+    assert any("同地点 湖滨步行街" in r for r in b.reasons)
+
+
+def test_two_complaints_in_one_street_on_one_day_stay_apart():
+    g = grouper()
+    a = add(g, "a", "勤丰路小区垃圾房三天没人清运，垃圾堆到路边了", places={"勤丰路": "丁兰街道"}, category="城市管理")
+    b = add(g, "b", "丁桥菜场边的垃圾点污水横流，臭气熏天", 2, places={"丁桥": "丁兰街道"}, category="城市管理")
+    assert b.event_id != a.event_id and b.new
+
+
+def test_the_bar_rises_with_the_time_gap():
+    g = grouper()
+    text = "钱江新城来福士广场旁工地深夜施工，切割钢筋噪音扰民"
+    a = add(g, "a", text, places={"来福士广场": "四季青街道"}, category="征收与建设工程")
+    near = g._score(g.events[a.event_id], g.keywords("来福士广场工地又在夜里施工"), {"来福士广场": "四季青街道"},
+                    "征收与建设工程", None, "", T0 + timedelta(hours=3))
+    far = g._score(g.events[a.event_id], g.keywords("来福士广场工地又在夜里施工"), {"来福士广场": "四季青街道"},
+                   "征收与建设工程", None, "", T0 + timedelta(days=14))
+    assert near[0] == far[0] and far[1] > near[1] + 0.3
+
+
+def test_a_named_event_joins_across_days():
+    g = grouper()
+    a = add(g, "a", "第三届钱江新城灯光音乐节本周五开幕，市民中心广场设主舞台", places={"钱江新城": "四季青街道"},
+            category="文化旅游体育", negative=False)
+    b = add(g, "b", "钱江新城灯光音乐节闭幕，三天吸引游客二十万人次", 9 * 24, places={"钱江新城": "四季青街道"},
+            category="文化旅游体育", negative=False)
+    assert b.event_id == a.event_id
+
+
+def test_a_short_follow_up_by_the_same_account_joins_its_thread_but_a_cheerful_one_does_not():
+    g = grouper()
+    a = add(g, "a", "投诉了三次都没人理，一个推一个，到底谁管？", account="愤怒的阿强")
+    b = add(g, "b", "还是没人理。算了。", 20, account="愤怒的阿强")
+    c = add(g, "c", "今天天气真好", 21, account="愤怒的阿强", negative=False)
+    assert b.event_id == a.event_id and c.event_id != a.event_id
+
+
+def test_idle_events_expire_and_cost_stays_bounded():
+    g = grouper(window_hours=48, max_candidates=20)
+    for i in range(600):       # a crowd of unrelated complaints, each its own event
+        add(g, f"x{i}", f"编号{i}号楼的第{i}个不同问题：楼道灯坏了{i}天", i * 0.01)
+    calls = []
+    real = g._score
+    g._score = lambda *a, **k: calls.append(1) or real(*a, **k)
+    add(g, "probe", "楼道灯坏了好几天没人修", 7)
+    assert len(calls) <= 20
+    add(g, "late", "完全无关的一条消息", 24 * 5)           # five days on: everything idle has expired
+    assert set(g.events) == {"ev-late"}
+    assert not any(g._by_word.values())  or all(ids <= {"ev-late"} for ids in g._by_word.values())
