@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,7 @@ def _add_alert(s: Session, outbox: Outbox, case: CaseRow, clocks: list[ClockRow]
         return None
     subject, body = render(spec, case, clocks, now)
     row = AlertRow(dedup_key=key[:400], case_id=case.event_id, kind=spec.kind[:40], level=spec.level[:40],
+                   clock_id=spec.clock.id if spec.clock is not None else None,
                    unit=spec.to.unit, role=spec.to.role, subject=subject, body=body, created_at=now)
     try:
         with s.begin_nested():
@@ -195,31 +196,37 @@ class _Claimed(Exception):
 
 # ---------------------------------------------------------------------- delivery
 def deliver_pending(store, notifiers: Mapping[str, Any] | Iterable[Any], *, now: datetime | None = None,
-                    max_attempts: int = 0, limit: int = 500) -> dict[str, int]:
-    """Send pending deliveries on the given notifiers. At least once: a delivery is claimed by a
-    conditional update (so two schedulers do not both send it), sent, then marked sent; a
-    retryable error leaves it pending for the next sweep; a claim whose process died expires."""
+                    max_attempts: int = 0, limit: int = 500,
+                    channels: ChannelsConfig | None = None) -> dict[str, int]:
+    """Send due deliveries on the given notifiers, at least once.
+
+    A delivery is due when it is `pending` and its `next_attempt_at` has come (or is unset), or
+    `sending` with an expired `lease_until` (the process sending it died). It is claimed by a
+    conditional update (status, attempts and due-ness checked in the WHERE clause, so of two
+    schedulers exactly one wins) that sets status `sending` and a lease of LEASE; then sent; then
+    marked sent. A retryable error puts it back to `pending` with `next_attempt_at` backed off
+    (channels.retry_delay: 1, 2, 4, … minutes, capped); a permanent one, or reaching
+    max_attempts, marks it failed."""
     if not isinstance(notifiers, Mapping):
         notifiers = {n.name: n for n in notifiers}
+    channels = channels or ChannelsConfig()
     now = now or store.clock.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     with store.session() as s:
         rows = list(s.execute(
-            select(DeliveryRow.id, DeliveryRow.status, DeliveryRow.attempts, DeliveryRow.last_error)
-            .where(DeliveryRow.channel.in_(list(notifiers)),
-                   or_(DeliveryRow.status == "pending", DeliveryRow.status == "sending"))
+            select(DeliveryRow.id, DeliveryRow.status, DeliveryRow.attempts)
+            .where(DeliveryRow.channel.in_(list(notifiers)), _due(now))
             .order_by(DeliveryRow.id).limit(limit)))
-    for did, status, attempts, last_error in rows:
-        if status == "sending" and not _lease_expired(last_error, now):
-            continue
+    for did, status, attempts in rows:
         with store.session() as s, s.begin():
             res = s.execute(update(DeliveryRow)
                             .where(DeliveryRow.id == did, DeliveryRow.status == status,
-                                   DeliveryRow.attempts == attempts)
-                            .values(status="sending", attempts=attempts + 1,
-                                    last_error=f"sending@{now.isoformat()}"))
+                                   DeliveryRow.attempts == attempts, _due(now))
+                            .values(status="sending", attempts=attempts + 1, lease_until=now + LEASE,
+                                    next_attempt_at=None))
             if res.rowcount != 1:
                 continue              # another scheduler took it
+        attempt = attempts + 1
         with store.session() as s:
             d = s.get(DeliveryRow, did)
             alert = s.get(AlertRow, d.alert_id)
@@ -229,29 +236,40 @@ def deliver_pending(store, notifiers: Mapping[str, Any] | Iterable[Any], *, now:
         except Exception as exc:        # a notifier bug must not stop the sweep
             retryable, error = True, f"{type(exc).__name__}: {exc}"
         with store.session() as s, s.begin():
-            row = s.get(DeliveryRow, did)
             if error is None:
-                row.status, row.sent_at, row.last_error = "sent", now, None
+                # sent: record it even if our lease had expired meanwhile (at least once)
+                s.execute(update(DeliveryRow).where(DeliveryRow.id == did, DeliveryRow.status != "sent")
+                          .values(status="sent", sent_at=now, last_error=None, lease_until=None,
+                                  next_attempt_at=None))
                 counts["sent"] += 1
-            elif retryable and not (max_attempts and row.attempts >= max_attempts):
-                row.status, row.last_error = "pending", error[:2000]
+                continue
+            mine = (DeliveryRow.id == did, DeliveryRow.status == "sending", DeliveryRow.attempts == attempt)
+            if retryable and not (max_attempts and attempt >= max_attempts):
+                wait = channels.retry_delay(attempt)
+                res = s.execute(update(DeliveryRow).where(*mine)
+                                .values(status="pending", last_error=error[:2000], lease_until=None,
+                                        next_attempt_at=now + wait))
                 counts["retry"] += 1
-                log.warning("delivery %s (%s → %s) failed, will retry: %s", did, d.channel, d.address, error)
+                log.warning("delivery %s (%s → %s) failed (attempt %d), retry after %s: %s",
+                            did, d.channel, d.address, attempt, fmt_span(wait), error)
             else:
-                row.status, row.last_error = "failed", error[:2000]
+                res = s.execute(update(DeliveryRow).where(*mine)
+                                .values(status="failed", last_error=error[:2000], lease_until=None,
+                                        next_attempt_at=None))
                 counts["failed"] += 1
                 log.error("delivery %s (%s → %s) failed for good: %s", did, d.channel, d.address, error)
+            if res.rowcount != 1:       # our lease expired and another scheduler took over: its result stands
+                log.warning("delivery %s: lease expired during attempt %d; outcome left to the newer attempt",
+                            did, attempt)
     return counts
 
 
-def _lease_expired(last_error: str | None, now: datetime) -> bool:
-    if not last_error or not last_error.startswith("sending@"):
-        return True
-    try:
-        since = datetime.fromisoformat(last_error[len("sending@"):])
-    except ValueError:
-        return True
-    return now - since > LEASE
+def _due(now: datetime):
+    """SQL condition: a delivery to attempt now (pending and not backing off, or an expired lease)."""
+    return or_(and_(DeliveryRow.status == "pending",
+                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now)),
+               and_(DeliveryRow.status == "sending",
+                    or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until <= now)))
 
 
 # ---------------------------------------------------------------------- the inbox view

@@ -2,11 +2,12 @@
 
 For a clock from `starts_at` to `due_at` the steps are:
   warn<NN>  at each warn_at fraction  → warning_levels (联络员, 分管领导)
-  overdue   at due_at                 → the clock is marked late (action clock.late);
+  overdue   at due_at                 → the clock is marked late (status late, late_at; action clock.late);
                                         overdue_levels (主要负责人; 区政府办公室, 区委宣传部)
   leader    at due_at + grace_hours   → after_grace_levels (区政府分管领导)
 A clock whose silence counts as consent (征求意见) has `consent` at due_at instead of overdue and
 leader: the clock is met by consent (action consultation.consent) and the unit is told.
+Clock alerts carry the clock's id (alerts.clock_id); their kind ("warn60:statement#0") is for display.
 Every step has the key f"{case}:{kind}:{seq}:{step}", claimed in the same transaction as its
 alerts: exactly once, across restarts and concurrent schedulers. A step missed while no
 scheduler ran fires at the next sweep, once; its text says how late it is.
@@ -112,7 +113,7 @@ def _fire_step(store, outbox: Outbox, policy: Policy, clock: ClockRow, step: Ste
     def mutate(s, case: CaseRow) -> None:
         if step.name == "overdue":
             res = s.execute(update(ClockRow).where(ClockRow.id == clock.id, ClockRow.status == "running",
-                                                   ClockRow.met_at.is_(None)).values(status="late"))
+                                                   ClockRow.met_at.is_(None)).values(status="late", late_at=now))
             if res.rowcount == 1:
                 flags["late"] = True
                 s.add(ActionRow(at=now, actor="scheduler", action="clock.late", case_id=case.event_id,
@@ -167,13 +168,12 @@ def _reminders(store, outbox: Outbox, policy: Policy, clock: ClockRow, now: date
     every = policy.timing.repeat_minutes
     if not every:
         return
-    prefix = f":{clock_ref(clock)}"
     with store.session() as s:
         rows = list(s.execute(select(AlertRow.level, AlertRow.unit, AlertRow.role, AlertRow.created_at,
                                      AlertRow.acknowledged_at, AlertRow.kind)
-                              .where(AlertRow.case_id == clock.case_id, AlertRow.kind.like(f"%{prefix}"))))
-    primary = [r for r in rows if r.kind.endswith(prefix)
-               and r.kind.split(":")[0].rstrip("0123456789") in PRIMARY]
+                              .where(AlertRow.clock_id == clock.id)))
+    # the step (warn60, overdue, …) is still read from the display kind; the clock is the column
+    primary = [r for r in rows if r.kind.split(":")[0].rstrip("0123456789") in PRIMARY]
     by_level: dict[str, list] = {}
     for r in primary:
         by_level.setdefault(r.level, []).append(r)

@@ -54,7 +54,8 @@ def sweep(store, clock: Clock, notifiers: Mapping[str, Any] | list | None = None
     if deliver:
         try:
             report.deliveries = deliver_pending(store, notifiers, now=now,
-                                                max_attempts=outbox.channels.max_attempts)
+                                                max_attempts=outbox.channels.max_attempts,
+                                                channels=outbox.channels)
         except Exception as exc:
             log.exception("delivery failed")
             report.errors.append(f"delivery: {type(exc).__name__}: {exc}")

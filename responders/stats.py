@@ -4,7 +4,8 @@ From the action log and the clocks, for the period [start, end) in Asia/Shanghai
   received       cases opened for the unit (case.opened) or rerouted to it (case.rerouted)
   acknowledged   cases the unit acknowledged (签收, case.acknowledged) in the period
   on_time/late   per clock kind, clocks resolved in the period: met in it (on time when by the due
-                 time, else late), or unmet with their due time in it (late);
+                 time and never marked late, else late), or unmet with their due time in it (late:
+                 marked late by the sweep — clocks.late_at — or past due);
                  征求意见 met by silence counts as consent
   statement      hours from the event's first post to the first statement published in the
                  period: count, median and 90th percentile (linear interpolation)
@@ -91,7 +92,7 @@ def timeliness(store, period: str, at: date | datetime, *, now: datetime | None 
                               .order_by(ActionRow.id)))
         met_in = and_(ClockRow.met_at.is_not(None), ClockRow.met_at >= start, ClockRow.met_at < end)
         late_in = and_(ClockRow.met_at.is_(None), ClockRow.due_at >= start, ClockRow.due_at < end,
-                       ClockRow.due_at <= now)
+                       or_(ClockRow.late_at.is_not(None), ClockRow.due_at <= now))
         clocks = list(s.scalars(select(ClockRow).where(or_(met_in, late_in))))
         first_stmt = {cid: at_ for cid, at_ in s.execute(
             select(ActionRow.case_id, ActionRow.at).where(ActionRow.action == "statement.published")
@@ -131,7 +132,7 @@ def timeliness(store, period: str, at: date | datetime, *, now: datetime | None 
         r["late"].setdefault(kind, 0)
         if c.kind == "consultation" and "视为同意" in (c.reason or ""):
             r["consent"] += 1
-        elif c.met_at is not None and c.met_at <= c.due_at and c.status == "met":
+        elif c.late_at is None and c.status == "met" and c.met_at is not None and c.met_at <= c.due_at:
             r["on_time"][kind] += 1
         else:
             r["late"][kind] += 1

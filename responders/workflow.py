@@ -91,6 +91,8 @@ class Workflow:
             self._log(s, case, "clock.late", "system", unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
                       due_at=row.due_at.isoformat(), late_at=now.isoformat())
         row.status = "met" if on_time else "late"
+        if not on_time and row.late_at is None:
+            row.late_at = now           # answered late before a sweep marked it: late from now
         row.met_at = now
         self._log(s, case, "clock.met", actor, unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
                   due_at=row.due_at.isoformat(), on_time=on_time)

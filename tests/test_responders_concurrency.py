@@ -95,3 +95,54 @@ def test_two_scheduler_threads_with_their_own_engines(tmp_path):
     for s in stores:
         s.close()
     store.close()
+
+
+class _Recording:
+    name = "inbox"
+
+    def __init__(self, during=None):
+        self.sent, self.during = [], during
+
+    def send(self, alert, address):
+        if self.during is not None:
+            during, self.during = self.during, None
+            during()                            # a second scheduler sweeps while this one is sending
+        self.sent.append(alert.id)
+        return False, None
+
+
+def test_a_leased_delivery_is_not_sent_twice_and_a_dead_lease_expires(tmp_path):
+    from sqlalchemy import select, update
+    from responders.alerts import LEASE, deliver_pending
+    cfg, store, url = _prepare(tmp_path, n=1)
+    clock = store.clock
+    other = SqlStore(url, clock=clock, create=False)
+    with store.session() as s:
+        ids, aids = zip(*s.execute(select(DeliveryRow.id, DeliveryRow.alert_id).order_by(DeliveryRow.id)))
+    ids, aids = list(ids), list(aids)         # the notifiers see alerts: one inbox delivery per alert
+    assert len(ids) >= 3
+    # a scheduler that died while sending the first delivery left its lease behind
+    with store.session() as s, s.begin():
+        s.execute(update(DeliveryRow).where(DeliveryRow.id == ids[0])
+                  .values(status="sending", attempts=1, lease_until=clock.now() + LEASE))
+    nested: list[dict] = []
+    second = _Recording()
+    first = _Recording(during=lambda: nested.append(deliver_pending(other, [second], now=clock.now())))
+    counts = deliver_pending(store, [first], now=clock.now())
+    # the second scheduler, sweeping mid-send, took only what the first had not claimed yet
+    assert first.sent == [aids[1]] and second.sent == aids[2:]
+    assert counts["sent"] + nested[0]["sent"] == len(ids) - 1
+    with store.session() as s:
+        d0 = s.get(DeliveryRow, ids[0])
+    assert d0.status == "sending" and d0.attempts == 1
+    # once the lease has expired, the delivery is sent (at least once)
+    clock.advance(LEASE)
+    third = _Recording()
+    assert deliver_pending(store, [third], now=clock.now()) == {"sent": 1, "retry": 0, "failed": 0}
+    assert third.sent == [aids[0]]
+    with store.session() as s:
+        d0 = s.get(DeliveryRow, ids[0])
+        statuses = set(s.scalars(select(DeliveryRow.status)))
+    assert (d0.status, d0.attempts, d0.lease_until) == ("sent", 2, None) and statuses == {"sent"}
+    other.close()
+    store.close()

@@ -1,4 +1,5 @@
-"""Email alerts reach a real SMTP server (aiosmtpd) started by the test; a down server is retried."""
+"""Email alerts reach a real SMTP server (aiosmtpd) started by the test; a down server is retried
+with backoff."""
 from __future__ import annotations
 
 import email
@@ -80,24 +81,55 @@ def test_email_alert_arrives_at_a_real_smtp_server(env):
     assert deliver_pending(store, notifiers, now=clock.now()) == {"sent": 0, "retry": 0, "failed": 0}
 
 
-def test_smtp_down_is_retried_on_the_next_sweep(env):
+def test_smtp_down_is_retried_with_backoff(env):
+    """A failing SMTP delivery waits for its next_attempt_at (1, 2, 4, … minutes), then is retried."""
     cfg, clock, store = env
     port = free_port()
     _open(cfg, clock, store)
     notifiers = {"email": EmailNotifier("127.0.0.1", port, timeout=2)}
-    assert deliver_pending(store, notifiers, now=clock.now())["retry"] == 1
-    with store.session() as s:
-        d = s.scalar(select(DeliveryRow).where(DeliveryRow.channel == "email"))
+    channels = cfg.get("channels")
+    assert (channels.retry_minutes, channels.retry_max_minutes) == (1, 30)      # config/channels.yaml
+
+    def go():
+        return deliver_pending(store, notifiers, now=clock.now(), channels=channels)
+
+    def row():
+        with store.session() as s:
+            return s.scalar(select(DeliveryRow).where(DeliveryRow.channel == "email"))
+
+    t0 = clock.now()
+    assert go()["retry"] == 1
+    d = row()
     assert d.status == "pending" and d.attempts == 1 and "Connection refused" in d.last_error
+    assert d.next_attempt_at == t0 + timedelta(minutes=1) and d.lease_until is None
+    clock.advance(timedelta(seconds=30))                    # backing off: not attempted
+    assert go() == {"sent": 0, "retry": 0, "failed": 0} and row().attempts == 1
+    clock.advance(timedelta(seconds=30))                    # due: retried, still down → waits 2 minutes
+    assert go()["retry"] == 1
+    d = row()
+    assert d.attempts == 2 and d.next_attempt_at == clock.now() + timedelta(minutes=2)
     sink = Sink()
     ctl = Controller(sink, hostname="127.0.0.1", port=port)
     ctl.start()
     try:
-        clock.advance(timedelta(seconds=30))
-        assert deliver_pending(store, notifiers, now=clock.now()) == {"sent": 1, "retry": 0, "failed": 0}
+        clock.advance(timedelta(minutes=1, seconds=59))     # the server is back, but the wait is not over
+        assert go() == {"sent": 0, "retry": 0, "failed": 0} and sink.messages == []
+        clock.advance(timedelta(seconds=1))
+        assert go() == {"sent": 1, "retry": 0, "failed": 0}
     finally:
         ctl.stop()
     assert len(sink.messages) == 1
-    with store.session() as s:
-        d = s.scalar(select(DeliveryRow).where(DeliveryRow.channel == "email"))
-    assert d.status == "sent" and d.attempts == 2 and d.last_error is None
+    d = row()
+    assert d.status == "sent" and d.attempts == 3 and d.last_error is None
+    assert d.next_attempt_at is None and d.lease_until is None and d.sent_at == clock.now()
+
+
+def test_retry_delay_doubles_up_to_the_cap():
+    from responders.channels.config import ChannelsConfig
+    ch = ChannelsConfig()
+    assert [ch.retry_delay(n) for n in range(1, 8)] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30, 30)]
+    assert ch.retry_delay(10_000) == timedelta(minutes=30)
+    ch = ChannelsConfig(retry_minutes=0.5, retry_max_minutes=3)
+    assert [ch.retry_delay(n) for n in (1, 2, 3, 4, 5)] == [timedelta(seconds=s) for s in (30, 60, 120, 180, 180)]
+    with pytest.raises(ValueError, match="retry_max_minutes"):
+        ChannelsConfig(retry_minutes=10, retry_max_minutes=5)

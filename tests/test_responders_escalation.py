@@ -172,3 +172,45 @@ def test_statement_meets_its_clock_and_starts_follow_ups_until_closed(store, clo
     assert {(c.seq, c.status) for c in store.clocks("ev1") if c.kind == "follow_up"} == {(1, "late"), (2, "cancelled")}
     clock.advance(timedelta(days=3))
     assert run(store, clock, cfg).fired == []
+
+
+def test_sweep_records_late_at_and_links_clock_alerts(store, clock, cfg):
+    open_case(store, cfg, clock, "ev1", POST, severity="重大", emergency=True)
+    st = {c.kind: c for c in store.clocks("ev1")}
+    assert st["statement"].late_at is None
+    run(store, clock, cfg)                                  # 13:00: warn60
+    clock.set(POST + timedelta(hours=5, minutes=7))         # the sweep after the 15:00 deadline
+    r = run(store, clock, cfg)
+    assert r.late == ["ev1:statement:0:overdue"]
+    st = {c.kind: c for c in store.clocks("ev1")}
+    assert st["statement"].status == "late" and st["statement"].late_at == clock.now()
+    assert st["statement"].late_at.tzinfo is not None
+    assert st["press_conference"].late_at is None
+    late = [a for a in store.actions("ev1") if a.action == "clock.late"]
+    assert late[0].at == st["statement"].late_at            # same transaction, same time
+    clock.advance(timedelta(hours=2))
+    run(store, clock, cfg)                                  # leader, reminders: late_at unchanged
+    assert {c.kind: c for c in store.clocks("ev1")}["statement"].late_at == POST + timedelta(hours=5, minutes=7)
+    with store.session() as s:
+        alerts = list(s.scalars(select(AlertRow).where(AlertRow.case_id == "ev1")))
+    by_kind = {}
+    for a in alerts:
+        by_kind.setdefault(a.kind, set()).add(a.clock_id)
+    assert by_kind["emergency"] == {None}                   # a case alert: no clock
+    for kind in ("warn60:statement#0", "warn80:statement#0", "overdue:statement#0", "leader:statement#0",
+                 "remind:statement#0"):
+        assert by_kind[kind] == {st["statement"].id}, kind
+
+
+def test_late_answer_before_the_sweep_sets_late_at(store, clock, cfg):
+    open_case(store, cfg, clock, "ev1", POST, severity="较大", emergency=True)
+    wf = Workflow(store, cfg, clock)
+    wf.draft_statement("ev1", actor="王编", unit="南星街道")
+    for stage, who in (("初审", "甲"), ("复审", "乙"), ("终审", "丙")):
+        wf.review("ev1", actor=who, unit="南星街道", stage=stage)
+    clock.set(POST + timedelta(hours=6))                    # no sweep ran since the deadline
+    assert wf.publish_statement("ev1", actor="王编", unit="南星街道")["on_time"] is False
+    st = {c.kind: c for c in store.clocks("ev1")}["statement"]
+    assert (st.status, st.met_at, st.late_at) == ("late", clock.now(), clock.now())
+    fu = [c for c in store.clocks("ev1") if c.kind == "follow_up"][0]
+    assert fu.late_at is None

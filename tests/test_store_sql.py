@@ -61,3 +61,118 @@ def test_naive_datetimes_are_refused(store):
     from sqlalchemy.exc import StatementError
     with pytest.raises(StatementError, match="naive datetime"):
         store.record("x", actor="t", at=datetime(2026, 1, 1))
+
+
+def _alembic(url):
+    from alembic.config import Config as AlembicConfig
+    from yuqing.store.sql import MIGRATIONS
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def test_0002_upgrade_keeps_data_backfills_and_downgrades(tmp_path):
+    """A database at 0001 holding a case, clocks, alerts and deliveries is upgraded to head: the
+    data is kept, the new columns are null or back-filled from what 0001 recorded, and
+    downgrade to 0001 (and up again) works."""
+    _check_0002_roundtrip(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_0002_roundtrip_on_postgresql():
+    """The same on PostgreSQL, when YUQING_TEST_PG_URL names an empty scratch database."""
+    import os
+
+    import pytest
+    url = os.environ.get("YUQING_TEST_PG_URL")
+    if not url:
+        pytest.skip("YUQING_TEST_PG_URL not set")
+    _check_0002_roundtrip(url)
+
+
+def _check_0002_roundtrip(url: str) -> None:
+    from datetime import timedelta
+
+    from alembic import command
+    from sqlalchemy import MetaData, create_engine, insert, select
+
+    from yuqing.store.sql import SqlStore
+    from yuqing.store.tables import AlertRow, DeliveryRow
+
+    cfg = _alembic(url)
+    command.upgrade(cfg, "0001")
+    eng = create_engine(url)
+    meta = MetaData()
+    meta.reflect(eng)
+    assert "late_at" not in meta.tables["clocks"].c and "clock_id" not in meta.tables["alerts"].c
+    t = meta.tables
+    due = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
+    if eng.dialect.name == "sqlite":
+        due = due.replace(tzinfo=None)                       # naive UTC, as 0001's store wrote on SQLite
+    late = due + timedelta(minutes=7)
+    lease_since = datetime(2026, 11, 20, 15, 30, tzinfo=SHANGHAI)
+    with eng.begin() as c:
+        c.execute(insert(t["cases"]).values(
+            event_id="ev1", severity="重大", emergency=True, first_responsible="南星街道", co_responsible=[],
+            refer_to=[], route_path=[], places=[], heat=0, reasons=[], title="旧案件", item_count=1,
+            status="open", first_published_at=due - timedelta(hours=5), last_published_at=due - timedelta(hours=5),
+            updated_at=due, policy=None))
+        for cid, kind, status in ((1, "statement", "late"), (2, "press_conference", "running")):
+            c.execute(insert(t["clocks"]).values(
+                id=cid, case_id="ev1", kind=kind, seq=0, starts_at=due - timedelta(hours=5), due_at=due,
+                status=status, provisional=False, met_at=None, reason=""))
+        c.execute(insert(t["actions"]).values(
+            id=1, at=late, actor="scheduler", action="clock.late", case_id="ev1", unit="南星街道",
+            details={"kind": "statement", "seq": 0, "clock_id": 1}))
+        for aid, kind, level in ((1, "emergency", "重大"), (2, "overdue:statement#0", "3")):
+            c.execute(insert(t["alerts"]).values(
+                id=aid, dedup_key=f"ev1|{kind}|{level}|南星街道|主要负责人", case_id="ev1", kind=kind, level=level,
+                unit="南星街道", role="主要负责人", subject=f"【{kind}】", body="正文", created_at=late))
+        c.execute(insert(t["deliveries"]).values(id=1, alert_id=1, channel="email", address="a@example.gov.cn",
+                                                 status="pending", attempts=2, last_error="SMTP 451"))
+        c.execute(insert(t["deliveries"]).values(id=2, alert_id=2, channel="email", address="a@example.gov.cn",
+                                                 status="sending", attempts=1,
+                                                 last_error=f"sending@{lease_since.isoformat()}"))
+    eng.dispose()
+
+    command.upgrade(cfg, "head")
+    store = SqlStore(url, create=False)
+    try:
+        with store.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        case = store.case("ev1")
+        assert case.title == "旧案件" and case.severity == "重大"
+        clocks = {c.kind: c for c in store.clocks("ev1")}
+        assert clocks["statement"].status == "late"
+        assert clocks["statement"].late_at == late.replace(tzinfo=timezone.utc)      # from the action log
+        assert clocks["statement"].late_at.tzinfo is not None
+        assert clocks["press_conference"].late_at is None
+        assert clocks["statement"].due_at == due.replace(tzinfo=timezone.utc)
+        with store.session() as s:
+            alerts = {a.kind: a for a in s.scalars(select(AlertRow))}
+            dels = {d.id: d for d in s.scalars(select(DeliveryRow))}
+        assert alerts["emergency"].clock_id is None and alerts["overdue:statement#0"].clock_id == 1
+        assert alerts["emergency"].body == "正文"
+        assert (dels[1].status, dels[1].attempts, dels[1].last_error) == ("pending", 2, "SMTP 451")
+        assert dels[1].next_attempt_at is None and dels[1].lease_until is None
+        assert (dels[2].status, dels[2].attempts, dels[2].last_error) == ("sending", 1, None)
+        assert dels[2].lease_until == lease_since + timedelta(minutes=10) and dels[2].next_attempt_at is None
+    finally:
+        store.close()
+
+    command.downgrade(cfg, "0001")
+    eng = create_engine(url)
+    try:
+        cols = {n: {c["name"] for c in inspect(eng).get_columns(n)} for n in ("clocks", "alerts", "deliveries")}
+        assert "late_at" not in cols["clocks"] and "clock_id" not in cols["alerts"]
+        assert not {"next_attempt_at", "lease_until"} & cols["deliveries"]
+        with eng.connect() as c:
+            assert c.scalar(select(meta.tables["alerts"].c.kind).where(meta.tables["alerts"].c.id == 2)) \
+                == "overdue:statement#0"
+            errs = dict(c.execute(select(meta.tables["deliveries"].c.id, meta.tables["deliveries"].c.last_error)).all())
+            assert c.scalar(select(meta.tables["clocks"].c.status).where(meta.tables["clocks"].c.id == 1)) == "late"
+        assert errs[1] == "SMTP 451"
+        assert datetime.fromisoformat(errs[2].removeprefix("sending@")) == lease_since   # 0001's lease again
+    finally:
+        eng.dispose()
+    command.upgrade(cfg, "head")                             # and up again

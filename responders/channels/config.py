@@ -7,11 +7,12 @@ does not know, as the config loader expects: a list of (path_tuple, reason).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "channels.yaml"
 LIAISON = "信息发布联络员"          # the role that receives a unit's inbox alerts
@@ -76,6 +77,10 @@ class EscalationTiming(_Strict):
 class ChannelsConfig(_Strict):
     enabled: list[Literal["inbox", "email"]] = Field(default_factory=lambda: ["inbox"])
     max_attempts: int = Field(default=0, ge=0)      # delivery attempts before giving up; 0 = never give up
+    # A delivery that failed with a retryable error waits retry_minutes before its next attempt,
+    # doubled after each further failure (1, 2, 4, 8, …) up to retry_max_minutes.
+    retry_minutes: float = Field(default=1.0, gt=0)
+    retry_max_minutes: float = Field(default=30.0, gt=0)
     email: EmailChannel = Field(default_factory=EmailChannel)
     escalation: EscalationTiming = Field(default_factory=EscalationTiming)
 
@@ -85,6 +90,19 @@ class ChannelsConfig(_Strict):
         if "inbox" not in v:
             raise ValueError("the dashboard inbox cannot be disabled (every alert is visible to its unit)")
         return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _retry_order(self) -> "ChannelsConfig":
+        if self.retry_max_minutes < self.retry_minutes:
+            raise ValueError(f"retry_max_minutes ({self.retry_max_minutes}) is less than retry_minutes "
+                             f"({self.retry_minutes})")
+        return self
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failed attempt: retry_minutes · 2^(attempts−1), capped."""
+        n = max(int(attempts), 1) - 1
+        minutes = self.retry_minutes * (2 ** min(n, 30))
+        return timedelta(minutes=min(minutes, self.retry_max_minutes))
 
     # ------------------------------------------------------------------ loading
     @classmethod

@@ -93,6 +93,7 @@ class ClockRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")   # running | met | late | cancelled
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_at: Mapped[datetime | None] = mapped_column(UTCDateTime)    # when it was marked late (sweep or late answer)
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -102,7 +103,10 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dedup_key: Mapped[str] = mapped_column(String(400), unique=True)   # case + kind + level + recipient
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.event_id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))          # new_case | level_up | warning | overdue | ...
+    kind: Mapped[str] = mapped_column(String(40))          # new_case | level_up | warn60:statement#0 | ... (display)
+    # The clock a clock alert (warning, overdue, leader, reminder, consent) is about; None for case alerts.
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("clocks.id", name="fk_alerts_clock_id_clocks"),
+                                                 index=True)
     level: Mapped[str] = mapped_column(String(40))
     unit: Mapped[str] = mapped_column(String(100), index=True)
     role: Mapped[str] = mapped_column(String(100))
@@ -121,10 +125,12 @@ class DeliveryRow(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     channel: Mapped[str] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")   # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # pending: not before this (backoff)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)       # sending: claimed until this
 
 
 class ActionRow(Base):
@@ -155,3 +161,4 @@ class HeartbeatRow(Base):
 
 
 Index("ix_clocks_status_due", ClockRow.status, ClockRow.due_at)
+Index("ix_deliveries_status_next", DeliveryRow.status, DeliveryRow.next_attempt_at)
