@@ -79,15 +79,9 @@ def test_0002_upgrade_keeps_data_backfills_and_downgrades(tmp_path):
     _check_0002_roundtrip(f"sqlite:///{tmp_path / 'old.db'}")
 
 
-def test_0002_roundtrip_on_postgresql():
-    """The same on PostgreSQL, when YUQING_TEST_PG_URL names an empty scratch database."""
-    import os
-
-    import pytest
-    url = os.environ.get("YUQING_TEST_PG_URL")
-    if not url:
-        pytest.skip("YUQING_TEST_PG_URL not set")
-    _check_0002_roundtrip(url)
+def test_0002_roundtrip_on_postgresql(postgres_url):
+    """The same on a real PostgreSQL server started for the tests."""
+    _check_0002_roundtrip(postgres_url)
 
 
 def _check_0002_roundtrip(url: str) -> None:
@@ -176,3 +170,23 @@ def _check_0002_roundtrip(url: str) -> None:
     finally:
         eng.dispose()
     command.upgrade(cfg, "head")                             # and up again
+
+
+def test_the_same_store_code_runs_on_postgresql(postgres_url, engine, clock):
+    """Migrations, a routed emergency with its clocks, aware times and once-only firings."""
+    from yuqing.store.sql import SqlStore
+    store = SqlStore(postgres_url, clock=clock)
+    try:
+        with store.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        dec = engine.process(Item.model_validate(item("pg", "湖滨步行街一商铺起火，有人被困",
+                                                      when="2026-11-20T10:12:00+08:00")))
+        assert store.save_decision(dec, url_key="u", fingerprint="f")["new_case"]
+        case = store.case(dec.case.event_id)
+        assert case.first_responsible == "湖滨街道" and case.reasons == dec.case.reasons
+        due = {c.kind: c.due_at for c in store.clocks(case.event_id)}
+        assert due["statement"] == datetime(2026, 11, 20, 15, 12, tzinfo=SHANGHAI)
+        assert store.claim_firing("k", "a") and not store.claim_firing("k", "b")
+        assert store.find_duplicate("u", None) == ("duplicate_url", "pg")
+    finally:
+        store.close()
