@@ -148,7 +148,7 @@ class Engine:
         ctx.reasons += f.reasons
 
     def _stage_voice(self, ctx: ItemContext) -> None:
-        v = self.voice.read(ctx.item.source, ctx.norm.title, ctx.norm.content)
+        v = self.voice.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform)
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.reasons += v.reasons
@@ -260,9 +260,10 @@ class Engine:
                             route_path=path)
         a = ctx.analysis
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
+        personal = not a.official and item.platform in self.rules.grouping.account_platforms
         assign = self.grouper.assign(item.id, item.published_at, ctx.norm.text, places,
-                                     a.category, None if a.official else (item.author or item.source),
-                                     negative=a.negative)
+                                     a.category, (item.author or item.source) if personal else None,
+                                     negative=a.negative, title=ctx.norm.title)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -31,6 +31,21 @@ jieba.setLogLevel(60)
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
+# A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
+_QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]")
+# What a reply adds around the title it answers: 答复：X, 回复：X, 关于X的回复.
+_REPLY = re.compile(r"^(?:答复|回复|Re)[:：]\s*|^关于|(?:问题)?(?:的)?(?:回复|答复|情况说明|说明)$")
+
+
+def title_core(title: str) -> str:
+    """The subject of a title, without a reply's wrapping; '' when too short to identify."""
+    core = _REPLY.sub("", _REPLY.sub("", title.strip()))
+    core = re.sub(r"[，。！？、\s]+", "", core)
+    return core if len(core) >= 6 else ""
+
+
+def quoted_names(text: str) -> set[str]:
+    return set(_QUOTED.findall(text[:4000]))
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +93,8 @@ class Sketch:
     categories: Counter = field(default_factory=Counter)
     accounts: set[str] = field(default_factory=set)
     bigrams: set[str] = field(default_factory=set)
+    titles: set[str] = field(default_factory=set)       # title cores of its items
+    names: set[str] = field(default_factory=set)        # quoted names in its items
     negative: bool = False
     size: int = 0
 
@@ -105,10 +122,12 @@ class EventGrouper:
         self._expired_at: datetime | None = None
 
     # ---- scoring ----
-    def keywords(self, text: str, counted: dict | None = None) -> dict[str, float]:
-        """The item's most telling words (tf·idf), so long articles and short posts compare alike."""
+    def keywords(self, text: str, counted: dict | None = None, title: str = "") -> dict[str, float]:
+        """The item's most telling words (tf·idf), so long articles and short posts compare alike.
+        Words of the title count as if said twice more: a headline names the subject."""
         counted = self.tok.counted(text) if counted is None else counted
-        top = sorted(counted.items(), key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1])))
+        in_title = set(self.tok.counted(title)) if title else set()
+        top = sorted(counted.items(), key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1] + 2 * (kv[0] in in_title))))
         return {w: wt for w, (wt, _) in top[: self.cfg.keywords]}
 
     @staticmethod
@@ -122,7 +141,8 @@ class EventGrouper:
 
     def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
                account: str | None, text: str, when: datetime, negative: bool = False,
-               pairs: dict[str, list[str]] | None = None) -> tuple[float, float, list[str]]:
+               pairs: dict[str, list[str]] | None = None, core: str = "",
+               names: set[str] = frozenset()) -> tuple[float, float, list[str]]:
         pairs = self._pairs(words) if pairs is None else pairs
         total = sum(words.values()) or 1.0
         hit = 0.0
@@ -133,6 +153,13 @@ class EventGrouper:
                 hit += 0.7 * wt * sum(p in e.bigrams for p in pairs[w]) / len(pairs[w])
         sim = hit / total
         score, why = sim, [f"文本相似 {sim:.2f}"]
+        if core and any(core in t or t in core for t in e.titles):
+            score += 0.4                     # a reply repeats the title of the letter it answers
+            why.append(f"同题 {core}")
+        shared_names = names & e.names
+        if shared_names:
+            score += 0.3
+            why.append("同名 " + "、".join(sorted(shared_names)))
         common = set(places) & set(e.places)
         if common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker.
@@ -141,10 +168,12 @@ class EventGrouper:
         elif places and e.places:
             mine = {u for u in places.values()}
             theirs = {u for u in e.places.values()}
-            if mine & theirs - {None}:
-                # Same street, another spot: no evidence either way (two complaints in one street
-                # on one day are usually two cases).
-                why.append("同属 " + "、".join(sorted(u for u in mine & theirs if u)))
+            same = mine & theirs - {None}
+            if same:
+                # Same street, two different spots: no evidence either way. Two complaints in one
+                # street on one day are usually two cases, and a street's own name (九堡街道) often
+                # names the agency that responds, not where it happened.
+                why.append("同属 " + "、".join(sorted(same)))
             else:
                 score -= 0.25
                 why.append("地点不同")
@@ -171,7 +200,7 @@ class EventGrouper:
         return score, need, why
 
     def _candidates(self, words: dict[str, float], places: dict[str, str | None], account: str | None,
-                    text: str) -> list[str]:
+                    text: str, extra: tuple[str, ...] = ()) -> list[str]:
         votes: Counter = Counter()
         for w, wt in words.items():
             evs = self._by_word.get(w)
@@ -186,6 +215,9 @@ class EventGrouper:
         if account and self._account_counts(account):
             for eid in self._by_account.get(account, ()):
                 votes[eid] += 3.0
+        for key in extra:
+            for eid in self._by_word.get(key, ()):
+                votes[eid] += 10.0
         if "@" in text:
             for m in _MENTION.findall(text):
                 for eid in self._by_account.get(m, ()):
@@ -194,18 +226,20 @@ class EventGrouper:
 
     # ---- public ----
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
-               category: str | None, account: str | None, negative: bool = False) -> Assignment:
+               category: str | None, account: str | None, negative: bool = False, title: str = "") -> Assignment:
         """places: name → unit (None for a place outside the district)."""
         if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
             self.expire(when)   # at most hourly: a sweep costs O(active events)
             self._expired_at = when
         counted = self.tok.counted(text)
-        words = self.keywords(text, counted)
+        words = self.keywords(text, counted, title)
         pairs = self._pairs(words)
+        core, names = title_core(title), quoted_names(text)
         best: tuple[float, str, list[str]] | None = None
-        for eid in self._candidates(words, places, account, text):
+        for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
             e = self.events[eid]
-            score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs)
+            score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
+                                           core, names)
             if score >= need and (best is None or score - need > best[0]):
                 best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
         if best is None:
@@ -215,8 +249,15 @@ class EventGrouper:
         else:
             eid = best[1]
             result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
-        self._add(self.events[eid], {w: wt for w, (wt, _) in counted.items()}, places, category, account, when)
-        self.events[eid].negative = self.events[eid].negative or negative
+        e = self.events[eid]
+        self._add(e, {w: wt for w, (wt, _) in counted.items()}, places, category, account, when)
+        e.negative = e.negative or negative
+        if core:
+            e.titles.add(core)
+            self._by_word[core].add(eid)      # a later reply finds its letter through the title
+        for n in names - e.names:
+            e.names.add(n)
+            self._by_word[n].add(eid)
         return result
 
     def _add(self, e: Sketch, words, places, category, account, when) -> None:

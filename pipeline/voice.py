@@ -28,6 +28,7 @@ class VoiceReading:
 class VoiceReader:
     def __init__(self, rules: Rules):
         self._official_source = _any(rules.official_sources)
+        self._citizen_channels = set(rules.citizen_channels)
         self._official_cue = _any(rules.official_cues)
         pc = rules.policy_cues
         self._actor = _any(pc.get("actors", []))
@@ -38,10 +39,11 @@ class VoiceReader:
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
 
-    def read(self, source: str | None, title: str, content: str) -> VoiceReading:
+    def read(self, source: str | None, title: str, content: str, platform: str | None = None) -> VoiceReading:
         r = VoiceReading()
         head = content[:300]
-        if source and self._official_source and self._official_source.search(source):
+        by_source = platform not in self._citizen_channels
+        if by_source and source and self._official_source and self._official_source.search(source):
             r.official = True
             r.reasons.append(f"发布者 {source} 为政府机构账号")
         else:

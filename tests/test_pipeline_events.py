@@ -12,8 +12,8 @@ def grouper(**kw):
     return EventGrouper(Grouping(**kw), Tokeniser(["湖滨步行街", "勤丰路", "丁桥", "钱江新城", "来福士广场"]))
 
 
-def add(g, id, text, hours=0.0, places=None, category=None, account=None, negative=True):
-    return g.assign(id, T0 + timedelta(hours=hours), text, places or {}, category, account, negative)
+def add(g, id, text, hours=0.0, places=None, category=None, account=None, negative=True, title=""):
+    return g.assign(id, T0 + timedelta(hours=hours), text, places or {}, category, account, negative, title)
 
 
 def test_reports_of_one_fire_join_and_a_short_post_without_place_joins_too():
@@ -74,3 +74,24 @@ def test_idle_events_expire_and_cost_stays_bounded():
     add(g, "late", "完全无关的一条消息", 24 * 5)           # five days on: everything idle has expired
     assert set(g.events) == {"ev-late"}
     assert all(ids <= {"ev-late"} for ids in g._by_word.values())   # the index forgot them too
+
+
+def test_a_reply_that_repeats_the_letters_title_joins_it_days_later():
+    from pipeline.events import title_core
+    assert title_core("答复：社区医院排队太久") == title_core("关于社区医院排队太久的回复") == "社区医院排队太久"
+    g = grouper()
+    a = add(g, "a", "社区医院排队太久\n上周带老人看病排了三个小时，挂号窗口只开一个", category="卫生健康",
+            title="社区医院排队太久")
+    b = add(g, "b", "答复：社区医院排队太久\n您好！经核实，已增开两个挂号窗口并推行预约分时段就诊。", 52,
+            category="卫生健康", title="答复：社区医院排队太久", negative=False)
+    assert b.event_id == a.event_id and any("同题" in r for r in b.reasons)
+
+
+def test_a_quoted_name_ties_posts_about_one_firm_together():
+    from pipeline.events import quoted_names
+    assert quoted_names("这家叫“鑫盛财富”的平台暴雷了") == {"鑫盛财富"}
+    g = grouper()
+    a = add(g, "a", "上城这家叫“鑫盛财富”的理财平台暴雷了，本金取不出来", category="金融安全")
+    b = add(g, "b", "“鑫盛财富”提现一直显示系统升级，有没有一起报案的", 30, category="金融安全")
+    c = add(g, "c", "“恒信理财”也说要延期兑付，不会也要跑路吧", 31, category="金融安全")
+    assert b.event_id == a.event_id and c.event_id != a.event_id

@@ -95,6 +95,7 @@ class HandlingRule(Strict):
 
 class Grouping(Strict):
     """Event grouping: what makes two items one incident (pipeline/events.py)."""
+    account_platforms: list[str] = Field(default_factory=lambda: ["weibo", "video", "forum", "wechat"])
     window_hours: float = 504           # candidate events: last item within this many hours
     join_threshold: float = 0.30        # combined score needed to join right away
     gap_weight: float = 0.15            # + this × log2(1 + days since the event's last item)
@@ -113,6 +114,7 @@ class Rules(Strict):
     special_group_categories: list[str] = Field(default_factory=list)   # a negative case in these is 较大
     handling: list[HandlingRule] = Field(default_factory=list)
     policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
+    citizen_channels: list[str] = Field(default_factory=list)     # platforms whose source name is no voice
     official_sources: list[str] = Field(default_factory=list)
     official_cues: list[str] = Field(default_factory=list)
     complaint_cues: list[str] = Field(default_factory=list)        # complaints and requests for help (regexes)
