@@ -120,6 +120,7 @@ class EventGrouper:
         self._by_place: dict[str, set[str]] = defaultdict(set)
         self._by_account: dict[str, set[str]] = defaultdict(set)
         self._expired_at: datetime | None = None
+        self._names: dict[str, set[str]] = defaultdict(set)   # first two characters → quoted names seen
 
     # ---- scoring ----
     def keywords(self, text: str, counted: dict | None = None, title: str = "") -> dict[str, float]:
@@ -158,7 +159,8 @@ class EventGrouper:
             why.append(f"同题 {core}")
         shared_names = names & e.names
         if shared_names:
-            score += 0.3
+            # the longer the name, the likelier it is one firm or product: 茶沐 0.3 … 鑫盛财富 0.5
+            score += min(0.5, 0.1 * max(len(n) for n in shared_names) + 0.1)
             why.append("同名 " + "、".join(sorted(shared_names)))
         common = set(places) & set(e.places)
         if common:
@@ -224,6 +226,18 @@ class EventGrouper:
                     votes[eid] += 3.0
         return [eid for eid, _ in votes.most_common(self.cfg.max_candidates)]
 
+    def _known_names(self, text: str) -> set[str]:
+        """Names quoted earlier ("鑫盛财富") that this text mentions, quoted or not: one pass."""
+        found: set[str] = set()
+        if not self._names:
+            return found
+        text = text[:4000]
+        for i in range(len(text) - 1):
+            for n in self._names.get(text[i:i + 2], ()):
+                if text.startswith(n, i):
+                    found.add(n)
+        return found
+
     # ---- public ----
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
                category: str | None, account: str | None, negative: bool = False, title: str = "") -> Assignment:
@@ -234,7 +248,7 @@ class EventGrouper:
         counted = self.tok.counted(text)
         words = self.keywords(text, counted, title)
         pairs = self._pairs(words)
-        core, names = title_core(title), quoted_names(text)
+        core, names = title_core(title), quoted_names(text) | self._known_names(text)
         best: tuple[float, str, list[str]] | None = None
         for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
             e = self.events[eid]
@@ -258,6 +272,7 @@ class EventGrouper:
         for n in names - e.names:
             e.names.add(n)
             self._by_word[n].add(eid)
+            self._names[n[:2]].add(n)
         return result
 
     def _add(self, e: Sketch, words, places, category, account, when) -> None:
@@ -292,4 +307,7 @@ class EventGrouper:
                 self._by_place[p].discard(eid)
             for a in e.accounts:
                 self._by_account[a].discard(eid)
+            for n in e.names:
+                if not self._by_word.get(n):
+                    self._names[n[:2]].discard(n)
         return gone
