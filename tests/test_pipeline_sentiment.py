@@ -102,3 +102,28 @@ def test_train_changes_prediction_and_reloads(tmp_path, model):
     assert trained.score(text).negative == (not before)
     # the rest of the model still works
     assert trained.score("我们小区垃圾一个星期没人清运，臭味熏天，投诉了也没用").negative
+
+
+def test_everyday_corpus_is_deterministic_and_balanced():
+    from pipeline.sentiment import everyday
+    a, b = everyday.generate(400, seed=3), everyday.generate(400, seed=3)
+    assert a == b
+    assert sum(1 for _, y in a if y) == sum(1 for _, y in a if not y) == 200
+    assert len({t for t, _ in a}) == len(a)
+
+
+@pytest.mark.parametrize("text,neg", [
+    ("今天和老同学聚餐，聊到很晚，好开心", False),
+    ("谢谢大家的生日祝福，爱你们", False),
+    ("发烧一整天，浑身难受，心情糟透了", True),
+    ("这家店的服务太差了，再也不来了", True),
+])
+def test_everyday_emotion(model, text, neg):
+    assert model.score(text).negative == neg, model.score(text)
+
+
+def test_shipped_data_files_exist():
+    from pipeline.sentiment.features import DATA_DIR
+    for name in ("model.json.gz", "polarity_lexicon.txt.gz", "t2s.txt.gz", "domain_corpus.txt.gz",
+                 "everyday_corpus.txt.gz"):
+        assert os.path.getsize(os.path.join(DATA_DIR, name)) > 1000, name

