@@ -224,7 +224,7 @@ class EventGrouper:
             for m in _MENTION.findall(text):
                 for eid in self._by_account.get(m, ()):
                     votes[eid] += 3.0
-        return [eid for eid, _ in votes.most_common(self.cfg.max_candidates)]
+        return [eid for eid, _ in votes.most_common(self.cfg.max_candidates) if eid in self.events]
 
     def _known_names(self, text: str) -> set[str]:
         """Names quoted earlier ("鑫盛财富") that this text mentions, quoted or not: one pass."""
@@ -299,10 +299,12 @@ class EventGrouper:
         gone = [eid for eid, e in self.events.items() if (now - e.last).total_seconds() > limit]
         for eid in gone:
             e = self.events.pop(eid)
-            for w in e.words:
-                self._by_word[w].discard(eid)
-                if not self._by_word[w]:
-                    del self._by_word[w]
+            for w in (*e.words, *e.titles, *e.names):
+                ids = self._by_word.get(w)
+                if ids is not None:
+                    ids.discard(eid)
+                    if not ids:
+                        del self._by_word[w]
             for p in e.places:
                 self._by_place[p].discard(eid)
             for a in e.accounts:

@@ -95,3 +95,10 @@ def test_a_quoted_name_ties_posts_about_one_firm_together():
     b = add(g, "b", "“鑫盛财富”提现一直显示系统升级，有没有一起报案的", 30, category="金融安全")
     c = add(g, "c", "“恒信理财”也说要延期兑付，不会也要跑路吧", 31, category="金融安全")
     assert b.event_id == a.event_id and c.event_id != a.event_id
+
+
+def test_expired_events_leave_no_title_or_name_behind():
+    g = grouper(window_hours=24)
+    add(g, "a", "“茶沐”奶茶店的杨枝甘露喝着一股馊味", title="茶沐奶茶喝出馊味")
+    later = add(g, "b", "答复：茶沐奶茶喝出馊味\n“茶沐”门店已被责令整改", 24 * 3, title="答复：茶沐奶茶喝出馊味")
+    assert later.new and set(g.events) == {"ev-b"}          # the letter's event expired; no error
