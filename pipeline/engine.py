@@ -46,6 +46,7 @@ class ItemContext:
     question: bool = False
     suggestion: bool = False
     complaint: bool = False
+    instruments: set[str] = field(default_factory=set)
     category_scores: dict[str, float] = field(default_factory=dict)
     sentiment_negative: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -110,7 +111,11 @@ class Engine:
 
     def reset(self) -> None:
         """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
-        self.grouper = EventGrouper(self.rules.grouping, self._tokeniser)
+        name = self.district.district                      # 杭州市上城区 → also 上城区, 上城
+        short = name.split("市")[-1]
+        self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
+                                    not_names={name, short, short.rstrip("区县市"), name.split("市")[0],
+                                               name.split("市")[0] + "市"})
         self.dedup = Deduplicator()
         self.events: dict[str, EventState] = {}
         self._item_event: dict[str, str] = {}
@@ -151,6 +156,7 @@ class Engine:
         v = self.voice.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform)
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
+        ctx.instruments = v.instruments
         ctx.reasons += v.reasons
 
     def analyse(self, item: Item) -> ItemContext:
@@ -263,7 +269,8 @@ class Engine:
         personal = not a.official and item.platform in self.rules.grouping.account_platforms
         assign = self.grouper.assign(item.id, item.published_at, ctx.norm.text, places,
                                      a.category, (item.author or item.source) if personal else None,
-                                     negative=a.negative, title=ctx.norm.title)
+                                     negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
+                                     policy=a.about_policy)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -32,7 +32,7 @@ _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
-_QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]")
+_QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")
 # What a reply adds around the title it answers: 答复：X, 回复：X, 关于X的回复.
 _REPLY = re.compile(r"^(?:答复|回复|Re)[:：]\s*|^关于|(?:问题)?(?:的)?(?:回复|答复|情况说明|说明)$")
 
@@ -45,7 +45,13 @@ def title_core(title: str) -> str:
 
 
 def quoted_names(text: str) -> set[str]:
-    return set(_QUOTED.findall(text[:4000]))
+    """Names in quotation marks or hashtags; “撤桶并点、定时定点” gives both parts."""
+    out: set[str] = set()
+    for quoted, tag in _QUOTED.findall(text[:4000]):
+        for part in re.split(r"[、/]", quoted or tag):
+            if len(part) >= 2:
+                out.add(part)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +72,7 @@ class Tokeniser:
 
     def __init__(self, extra_words: list[str] = ()):
         self.idf, self.median = _idf_table()
+        self.extra_words = list(extra_words)
         for w in extra_words:
             jieba.add_word(w, freq=2000)
 
@@ -94,6 +101,7 @@ class Sketch:
     accounts: set[str] = field(default_factory=set)
     bigrams: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)       # title cores of its items
+    policy: set[str] = field(default_factory=set)       # instruments of its policy items (方案, 通告 …)
     names: set[str] = field(default_factory=set)        # quoted names in its items
     negative: bool = False
     size: int = 0
@@ -112,9 +120,11 @@ class Assignment:
 
 
 class EventGrouper:
-    def __init__(self, cfg: Grouping, tokeniser: Tokeniser):
+    def __init__(self, cfg: Grouping, tokeniser: Tokeniser, not_names: set[str] = frozenset()):
         self.cfg = cfg
         self.tok = tokeniser
+        # Places and units are weighed as places, never as names ("#上城区#" names no incident).
+        self.not_names = set(not_names) | set(tokeniser.extra_words)
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
@@ -143,7 +153,7 @@ class EventGrouper:
     def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
                account: str | None, text: str, when: datetime, negative: bool = False,
                pairs: dict[str, list[str]] | None = None, core: str = "",
-               names: set[str] = frozenset()) -> tuple[float, float, list[str]]:
+               names: set[str] = frozenset(), instruments: set[str] = frozenset()) -> tuple[float, float, list[str]]:
         pairs = self._pairs(words) if pairs is None else pairs
         total = sum(words.values()) or 1.0
         hit = 0.0
@@ -162,6 +172,10 @@ class EventGrouper:
             # the longer the name, the likelier it is one firm or product: 茶沐 0.3 … 鑫盛财富 0.5
             score += min(0.5, 0.1 * max(len(n) for n in shared_names) + 0.1)
             why.append("同名 " + "、".join(sorted(shared_names)))
+        shared_policy = instruments & e.policy
+        if shared_policy and category and category in e.categories:
+            score += 0.25                    # talks about the scheme the event's notice announced
+            why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
         common = set(places) & set(e.places)
         if common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker.
@@ -240,7 +254,8 @@ class EventGrouper:
 
     # ---- public ----
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
-               category: str | None, account: str | None, negative: bool = False, title: str = "") -> Assignment:
+               category: str | None, account: str | None, negative: bool = False, title: str = "",
+               instruments: set[str] = frozenset(), policy: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district)."""
         if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
             self.expire(when)   # at most hourly: a sweep costs O(active events)
@@ -248,12 +263,13 @@ class EventGrouper:
         counted = self.tok.counted(text)
         words = self.keywords(text, counted, title)
         pairs = self._pairs(words)
-        core, names = title_core(title), quoted_names(text) | self._known_names(text)
+        core = title_core(title)
+        names = (quoted_names(text) | self._known_names(text)) - self.not_names
         best: tuple[float, str, list[str]] | None = None
         for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
             e = self.events[eid]
             score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
-                                           core, names)
+                                           core, names, instruments)
             if score >= need and (best is None or score - need > best[0]):
                 best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
         if best is None:
@@ -266,6 +282,8 @@ class EventGrouper:
         e = self.events[eid]
         self._add(e, {w: wt for w, (wt, _) in counted.items()}, places, category, account, when)
         e.negative = e.negative or negative
+        if policy:
+            e.policy |= instruments
         if core:
             e.titles.add(core)
             self._by_word[core].add(eid)      # a later reply finds its letter through the title

@@ -20,6 +20,7 @@ class VoiceReading:
     official: bool = False
     about_policy: bool = False
     complaint: bool = False
+    instruments: set[str] = field(default_factory=set)   # policy instruments named (方案, 学区, 通告 …)
     question: bool = False
     suggestion: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -55,6 +56,8 @@ class VoiceReader:
                     break
         # R1: a district actor, a policy instrument and an act, in the title or the opening.
         lead = f"{title}\n{content[:200]}"
+        if self._instrument:
+            r.instruments = set(self._instrument.findall(f"{title}\n{content[:2000]}"))
         if self._actor and self._instrument and self._act:
             a, i, t = self._actor.search(lead), self._instrument.search(lead), self._act.search(lead)
             if a and i and t:

@@ -12,8 +12,10 @@ def grouper(**kw):
     return EventGrouper(Grouping(**kw), Tokeniser(["湖滨步行街", "勤丰路", "丁桥", "钱江新城", "来福士广场"]))
 
 
-def add(g, id, text, hours=0.0, places=None, category=None, account=None, negative=True, title=""):
-    return g.assign(id, T0 + timedelta(hours=hours), text, places or {}, category, account, negative, title)
+def add(g, id, text, hours=0.0, places=None, category=None, account=None, negative=True, title="",
+        instruments=frozenset(), policy=False):
+    return g.assign(id, T0 + timedelta(hours=hours), text, places or {}, category, account, negative, title,
+                    set(instruments), policy)
 
 
 def test_reports_of_one_fire_join_and_a_short_post_without_place_joins_too():
@@ -102,3 +104,21 @@ def test_expired_events_leave_no_title_or_name_behind():
     add(g, "a", "“茶沐”奶茶店的杨枝甘露喝着一股馊味", title="茶沐奶茶喝出馊味")
     later = add(g, "b", "答复：茶沐奶茶喝出馊味\n“茶沐”门店已被责令整改", 24 * 3, title="答复：茶沐奶茶喝出馊味")
     assert later.new and set(g.events) == {"ev-b"}          # the letter's event expired; no error
+
+
+def test_hashtags_name_topics_but_place_names_never_do():
+    from pipeline.events import quoted_names
+    assert quoted_names("#撤桶并点# 楼下的桶全撤了；“撤桶并点、定时定点”") == {"撤桶并点", "定时定点"}
+    g = EventGrouper(Grouping(), Tokeniser(["上城区"]), not_names={"上城区"})
+    a = add(g, "a", "#上城区# 外卖盖浇饭里吃出虫子，商家拒不退款", category="食品药品安全")
+    b = add(g, "b", "#上城区# 这边真是越来越离谱了，懂的都懂", 30)
+    assert b.event_id != a.event_id
+
+
+def test_complaints_about_a_scheme_join_its_notice():
+    g = grouper()
+    a = add(g, "a", "区城管局通告：自12月起全区推行生活垃圾定时定点投放，首批两个街道试点", category="城市管理",
+            negative=False, instruments={"通告"}, policy=True)
+    b = add(g, "b", "这个垃圾新规的通告谁想出来的？早上七点前就要出门，根本赶不上投放时段", 20,
+            category="城市管理", instruments={"通告", "新规"})
+    assert b.event_id == a.event_id and any("议及同一政策" in r for r in b.reasons)
