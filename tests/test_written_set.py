@@ -1,0 +1,46 @@
+"""The project's own labelled set (tests/eval/written.jsonl) as a regression guard.
+
+Figures are computed as the route contract defines them: an event is judged on the decision
+for its last item; `negative` per item; grouping as pairs of items.
+"""
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from yuqing.model import Item
+
+SET = Path(__file__).parent / "eval" / "written.jsonl"
+
+
+@pytest.fixture(scope="module")
+def figures(shared_engine):
+    shared_engine.reset()
+    rows = [json.loads(l) for l in SET.read_text(encoding="utf-8").splitlines() if l.strip()]
+    decisions = {r["id"]: shared_engine.process(Item.model_validate(r)).to_json() for r in rows}
+    last = {r["expect"]["event"]: r for r in rows}
+    judged = [(r["expect"], decisions[r["id"]]) for r in last.values()]
+    unit = [d["first_responsible"] == e["first_responsible"] for e, d in judged if "first_responsible" in e]
+    sev = [d["severity"] == e["severity"] for e, d in judged if "severity" in e]
+    em_tp = sum(e.get("emergency") and d["emergency"] for e, d in judged)
+    em_fp = sum(not e.get("emergency") and d["emergency"] for e, d in judged)
+    em_fn = sum(e.get("emergency") and not d["emergency"] for e, d in judged)
+    pairs = [(a["expect"]["event"] == b["expect"]["event"],
+              decisions[a["id"]]["event_id"] == decisions[b["id"]]["event_id"])
+             for a, b in itertools.combinations(rows, 2)]
+    tp = sum(w and g for w, g in pairs)
+    neg = [(r["expect"]["negative"], decisions[r["id"]]["negative"]) for r in rows]
+    ntp = sum(w and g for w, g in neg)
+    return {
+        "unit": sum(unit) / len(unit), "severity": sum(sev) / len(sev),
+        "emergency_recall": em_tp / (em_tp + em_fn), "emergency_precision": em_tp / ((em_tp + em_fp) or 1),
+        "grouping_f1": 2 * tp / (2 * tp + sum(g and not w for w, g in pairs) + sum(w and not g for w, g in pairs)),
+        "negative_f1": 2 * ntp / (2 * ntp + sum(g and not w for w, g in neg) + sum(w and not g for w, g in neg)),
+    }
+
+
+@pytest.mark.parametrize("name,floor", [("unit", 0.95), ("severity", 0.9), ("emergency_recall", 1.0),
+                                        ("emergency_precision", 0.9), ("grouping_f1", 0.9), ("negative_f1", 0.9)])
+def test_written_set_figure_does_not_fall(figures, name, floor):
+    assert figures[name] >= floor, figures
