@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_READINGS_PATH = Path(__file__).resolve().parents[1] / "config" / "readings.yaml"
 
@@ -28,6 +28,9 @@ def _check_regex(v: str) -> str:
     except re.error as exc:
         raise ValueError(f"pattern {v!r} does not compile: {exc}") from exc
     return v
+
+
+Regex = Annotated[str, AfterValidator(_check_regex)]    # a regular expression, checked on load
 
 
 class Strict(BaseModel):
@@ -77,26 +80,16 @@ class KindRule(Strict):
     bare_value: int = Field(1, ge=0)
     cues: list[str] = Field(min_length=1)
     weak_cues: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    require: str | None = None
+    exclude: list[Regex] = Field(default_factory=list)
+    require: Regex | None = None
     require_scope: Literal["sentence", "text"] = "sentence"
-    weak_require: str | None = None
+    weak_require: Regex | None = None
     count_gap_before: int | None = Field(None, ge=0, le=60)
     count_gap_after: int | None = Field(None, ge=0, le=60)
     speaks_for: list[str] | None = None
     assert_: bool = Field(True, alias="assert")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    @field_validator("exclude")
-    @classmethod
-    def _excl(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
-
-    @field_validator("require", "weak_require")
-    @classmethod
-    def _req(cls, v: str | None) -> str | None:
-        return None if v is None else _check_regex(v)
 
     @field_validator("speaks_for")
     @classmethod
@@ -115,72 +108,42 @@ class KindRule(Strict):
 
 
 class Negation(Strict):
-    cues: list[str] = Field(min_length=1)
-    exclude: list[str] = Field(default_factory=list)
+    cues: list[Regex] = Field(min_length=1)
+    exclude: list[Regex] = Field(default_factory=list)
     contrast: list[str] = Field(default_factory=list)
-    refuting: list[str] = Field(default_factory=list)
-
-    @field_validator("cues", "exclude", "refuting")
-    @classmethod
-    def _rx(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
+    refuting: list[Regex] = Field(default_factory=list)
 
 
 class Hypothetical(Strict):
-    before: list[str] = Field(default_factory=list)
-    after: list[str] = Field(default_factory=list)
-
-    @field_validator("before", "after")
-    @classmethod
-    def _rx(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
+    before: list[Regex] = Field(default_factory=list)
+    after: list[Regex] = Field(default_factory=list)
 
 
 class Question(Strict):
-    cues: list[str] = Field(default_factory=list)
-
-    @field_validator("cues")
-    @classmethod
-    def _rx(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
+    cues: list[Regex] = Field(default_factory=list)
 
 
 class Refutation(Strict):
-    strong: list[str] = Field(min_length=1)
-    exclude: list[str] = Field(default_factory=list)
-    verify: list[str] = Field(default_factory=list)
-    attribution: list[str] = Field(default_factory=list)
+    strong: list[Regex] = Field(min_length=1)
+    exclude: list[Regex] = Field(default_factory=list)
+    verify: list[Regex] = Field(default_factory=list)
+    attribution: list[Regex] = Field(default_factory=list)
     short_clause: int = Field(8, ge=0, le=40)
-
-    @field_validator("strong", "exclude", "verify", "attribution")
-    @classmethod
-    def _rx(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
 
 
 class Rumour(Strict):
-    claim: list[str] = Field(default_factory=list)
-    spread: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-
-    @field_validator("claim", "spread", "exclude")
-    @classmethod
-    def _rx(cls, v: list[str]) -> list[str]:
-        return [_check_regex(p) for p in v]
+    claim: list[Regex] = Field(default_factory=list)
+    spread: list[Regex] = Field(default_factory=list)
+    exclude: list[Regex] = Field(default_factory=list)
 
 
 class GroupCue(Strict):
-    pattern: str | None = None
+    pattern: Regex | None = None
     age: bool = False                       # N岁 with N ≥ elderly_min_age (age_pattern)
-    require: str | None = None
+    require: Regex | None = None
     require_scope: Literal["sentence", "text"] = "text"
-    exclude: str | None = None              # a match inside an exclude match does not count
-    exclude_sentence: str | None = None     # a match whose sentence matches this does not count
-
-    @field_validator("pattern", "require", "exclude", "exclude_sentence")
-    @classmethod
-    def _rx(cls, v: str | None) -> str | None:
-        return None if v is None else _check_regex(v)
+    exclude: Regex | None = None              # a match inside an exclude match does not count
+    exclude_sentence: Regex | None = None     # a match whose sentence matches this does not count
 
     @model_validator(mode="after")
     def _one(self) -> "GroupCue":

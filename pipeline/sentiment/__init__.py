@@ -13,14 +13,13 @@ Three layers, all loaded from `data/` (nothing from the network):
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from .features import DATA_DIR, normalize
 from .lexicon import DomainRules, PolarityLexicon
-from .linear import LinearModel, featurize
+from .linear import LinearModel, _sigmoid, featurize
 
 __all__ = ["SentimentResult", "SentimentModel", "train", "DEFAULT_MODEL"]
 
@@ -40,13 +39,6 @@ class SentimentResult:
     score: float                      # probability the text is positive, 0..1 (snownlp's scale)
     negative: bool
     reasons: list[str] = field(default_factory=list)
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 class SentimentModel:
