@@ -4,8 +4,10 @@
     YUQING_STORE_URL=... streamlit run dashboard/app.py
     YUQING_NOW=2026-11-20T12:00+08:00 ...      # a frozen clock for demos and tests
 
-The page only reads the store (and writes acknowledgements through `dashboard.data.acknowledge`);
-it never runs the scheduler. Every time shown is Asia/Shanghai.
+The page reads the store; it writes only through `responders.workflow` (签收 in the inbox via
+`dashboard.data.acknowledge`, and the 处置操作 panel of a case via `dashboard.actions.perform`).
+It never runs the scheduler. Every time shown is Asia/Shanghai; YUQING_NOW freezes "now" for
+reading and for the time stamped on actions.
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 if __package__ in (None, ""):          # `streamlit run dashboard/app.py` runs this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dashboard import actions as wf_actions  # noqa: E402
 from dashboard import data  # noqa: E402
+from responders.workflow import OFFICE, WorkflowError  # noqa: E402
 from yuqing.store.sql import SqlStore  # noqa: E402
 from yuqing.timeutil import SHANGHAI, SystemClock, parse_time, to_local  # noqa: E402
 
@@ -72,6 +76,17 @@ def _store_url() -> str:
 def get_store(url: str) -> SqlStore:
     # The dashboard reads: it never migrates the schema (the pipeline and `yuqing` commands do).
     return SqlStore(url, create=False)
+
+
+def get_config():
+    """The validated config (for the workflow's clock policy and calendar); raises ConfigError."""
+    return _config(os.environ.get("YUQING_CONFIG") or "")
+
+
+@st.cache_resource(show_spinner=False)
+def _config(_dir_key: str):
+    from yuqing.config import load_config
+    return load_config()
 
 
 def now() -> datetime:
@@ -230,6 +245,8 @@ def case_detail_section(store: SqlStore, filters: dict) -> None:
                f"**首发**：{fmt(c['first_published_at'])}　**立案**：{fmt(c['opened_at'])}  \n"
                f"**更新**：{fmt(c['updated_at'])}")
 
+    actions_panel(store, c)
+
     t1, t2, t3, t4, t5 = st.tabs(["研判依据", f"相关信息（{len(d['items'])}）", f"处置时限（{len(d['clocks'])}）",
                                   f"提醒与送达（{len(d['alerts'])}）", f"操作记录（{len(d['actions'])}）"])
     with t1:
@@ -278,19 +295,115 @@ def case_detail_section(store: SqlStore, filters: dict) -> None:
             st.caption("无操作记录。")
 
 
+# ---------------------------------------------------------------------------------------- 处置操作
+def _wf_key(event_id: str, *parts: str) -> str:
+    return "::".join(("wf", event_id, *parts))
+
+
+def _do_action(store: SqlStore, config, event_id: str, action, unit: str, actor_key: str) -> None:
+    """Button callback: run the action through the workflow; the message shows on this rerun."""
+    inputs = {f: st.session_state.get(_wf_key(event_id, action.key, f)) for f in action.fields}
+    try:
+        st.session_state["wf_note"] = wf_actions.perform(
+            store, config, event_id, action, unit=unit, actor=st.session_state.get(actor_key) or "", now=now(),
+            **inputs)
+    except WorkflowError as exc:
+        st.session_state["wf_error"] = f"“{action.label}”未执行：{exc}"
+    except SQLAlchemyError as exc:
+        st.session_state["wf_error"] = f"“{action.label}”未执行：数据库写入失败（{type(exc).__name__}），请稍后重试。"
+
+
+def _action_box(store: SqlStore, config, event_id: str, unit: str, actor_key: str, a) -> None:
+    with st.container(border=True):
+        left, right = st.columns([4, 1])
+        left.markdown(f"**{a.label}**　<span style='color:#666'>{a.group} · 由{a.by}操作</span>",
+                      unsafe_allow_html=True)
+        if a.hint:
+            left.caption(a.hint)
+        for f in a.fields:
+            label, key = wf_actions.FIELD_LABELS.get(f, f), _wf_key(event_id, a.key, f)
+            if f == "text":
+                left.text_area(label, key=key, height=90)
+            else:
+                left.text_input(label, key=key)
+        right.button(a.label, key=_wf_key(event_id, "btn", a.key), type="primary" if a.primary else "secondary",
+                     width="stretch", on_click=_do_action, args=(store, config, event_id, a, unit, actor_key))
+
+
+def actions_panel(store: SqlStore, c: dict) -> None:
+    """处置操作: who acts, and the workflow actions that fit the case's state."""
+    event_id = c["event_id"]
+    st.markdown("#### 处置操作")
+    if c["status"] == "not_a_case":
+        st.caption("非舆情案件，无需处置。")
+        return
+    try:
+        config = get_config()
+    except Exception as exc:        # ConfigError and file errors: the page still reads
+        st.error(f"配置加载失败，处置操作暂不可用：{exc}")
+        return
+    owner = c["first_responsible"] or OFFICE
+    try:
+        known = data.units(store)
+    except SQLAlchemyError:
+        known = []
+    options = list(dict.fromkeys([owner, OFFICE, *c["co_responsible"], *known]))
+    u1, u2 = st.columns(2)
+    unit = u1.selectbox("操作单位", options, key=_wf_key(event_id, "unit"),
+                        help="默认为案件的第一责任单位；区政府办公室审核时请切换为区政府办公室。")
+    actor_key = _wf_key(event_id, "actor", unit)
+    u2.text_input("操作人", value=f"{unit}值班员", key=actor_key,
+                  help="三审三校的初审、复审、终审须由不同人员进行。")
+    if msg := st.session_state.pop("wf_note", None):
+        st.success(msg)
+    if msg := st.session_state.pop("wf_error", None):
+        st.error(msg)
+    try:
+        acts = wf_actions.available_actions(store, event_id, unit, now=now(), config=config)
+    except WorkflowError as exc:
+        st.warning(str(exc))
+        return
+    if unit != owner and unit != OFFICE:
+        st.caption(f"{unit} 不是本案第一责任单位（{owner}）：除签收外的操作将被拒绝。")
+    side = [a for a in acts if a.group in wf_actions.CLOCK_GROUPS]
+    main = [a for a in acts if a not in side and (a.primary or a.op == "press")]
+    more = [a for a in acts if a not in side and a not in main]
+    if not main:
+        st.caption("当前没有待办的主要操作。")
+    for a in main:
+        _action_box(store, config, event_id, unit, actor_key, a)
+    if more:
+        with st.expander("其他操作：" + "、".join(a.label for a in more)):
+            for a in more:
+                _action_box(store, config, event_id, unit, actor_key, a)
+    if side:
+        busy = any(":" in a.key for a in side)      # an open feedback/consultation/repost clock
+        with st.expander("群众点题、征求意见与上级政策转载", expanded=busy):
+            for a in side:
+                _action_box(store, config, event_id, unit, actor_key, a)
+
 DETAIL_KEYS = {"severity": "级别", "rule": "规则", "kind": "时限", "from": "原", "to": "新", "emergency": "突发",
                "item": "信息", "alert_id": "提醒编号", "level": "层级", "due_at": "截止", "why": "原因",
-               "duplicate_of": "重复于"}
+               "duplicate_of": "重复于", "stage": "环节", "version": "稿件", "role": "角色", "alerts": "提醒数",
+               "first": "首次签收", "text": "内容", "note": "意见", "url": "链接", "reason": "理由",
+               "approved_by": "批准人", "seq": "序号", "on_time": "按时", "starts_at": "起算", "provisional": "假定日历",
+               "after": "接续", "hours_since_first_post": "距首发（小时）", "n": "第几次", "ref": "编号",
+               "opinion": "意见", "clocks_cancelled": "取消时限", "from_due": "原截止", "to_due": "新截止",
+               "new_kind": "新时限", "late_at": "逾期时间"}
+HIDDEN_DETAIL_KEYS = {"clock_id"}
+TIME_DETAIL_KEYS = {"due_at", "starts_at", "from_due", "to_due", "late_at"}
 
 
 def _details_text(details: dict) -> str:
     parts = []
     for k, v in details.items():
-        if v in (None, "", [], {}):
+        if v in (None, "", [], {}) or k in HIDDEN_DETAIL_KEYS:
             continue
-        if k == "kind":
+        if k in ("kind", "new_kind"):
             v = data.CLOCK_LABELS.get(v, data.ALERT_KIND_LABELS.get(v, v))
-        elif k == "due_at" and isinstance(v, str):
+        elif k == "text" and isinstance(v, str) and len(v) > 40:
+            v = v[:40] + "…"
+        elif k in TIME_DETAIL_KEYS and isinstance(v, str):
             try:
                 v = fmt(parse_time(v))
             except ValueError:
@@ -308,10 +421,16 @@ def _ack(store: SqlStore, alert_id: int, actor_key: str) -> None:
         st.session_state["ack_error"] = "请先填写签收人姓名。"
         return
     try:
-        done = data.acknowledge(store, alert_id, actor, now())
+        config = get_config()
+    except Exception:               # 签收 needs no clock policy: go on without the config
+        config = None
+    try:
+        done = data.acknowledge(store, alert_id, actor, now(), config=config)
         st.session_state["ack_note"] = "签收成功。" if done else "该提醒此前已被签收。"
     except KeyError:
         st.session_state["ack_error"] = "提醒不存在。"
+    except WorkflowError as exc:
+        st.session_state["ack_error"] = f"签收未完成：{exc}"
 
 
 def inbox_section(store: SqlStore, unit_names: list[str]) -> None:

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from yuqing.store.sql import SqlStore
 from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
@@ -58,12 +58,20 @@ ACTION_LABELS = {
     "clock.extended": "时限延期",
     "alert.created": "发出提醒",
     "alert.sent": "提醒已送达",
-    "alert.acknowledged": "签收",
+    "alert.acknowledged": "签收",          # written by dashboards before the workflow's 签收
+    "case.acknowledged": "签收",
     "statement.drafted": "起草回应",
     "statement.reviewed": "三审三校",
     "statement.approved": "审核批准",
     "statement.published": "发布权威信息",
     "press_conference.held": "举行新闻发布会",
+    "follow_up.published": "持续发布",
+    "feedback.answered": "反馈群众点题",
+    "consultation.replied": "回复征求意见",
+    "consultation.consent": "逾期视为同意",
+    "repost.published": "完成转载",
+    "escalation.fired": "时限提醒/升级",
+    "escalation.reminded": "催办",
 }
 ACTOR_LABELS = {"system": "系统", "scheduler": "调度器"}
 
@@ -307,28 +315,26 @@ def inbox_counts(store: SqlStore) -> dict[str, tuple[int, int]]:
         return {u: (int(n), int(p)) for u, n, p in rows}
 
 
-def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime) -> bool:
-    """签收: stamp the alert and log `alert.acknowledged`. True if this call acknowledged it,
-    False if it was already acknowledged (nothing written). Raises KeyError for an unknown alert.
-
-    A thin call on purpose: the responders workflow may take it over.
+def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, config=None) -> bool:
+    """签收 through the responders workflow (`Workflow.acknowledge(alert_id=…)`): the alert's
+    recipient (unit, role) acknowledges its alerts on the case and `case.acknowledged` is logged,
+    all in one transaction. True if this call acknowledged the alert, False if it was already
+    acknowledged (nothing written). Raises KeyError for an unknown alert, ValueError for a blank
+    actor, and `WorkflowError` (a ValueError) when the workflow refuses, e.g. the case is closed.
     """
+    from responders.scheduler import FixedClock
+    from responders.workflow import Workflow
     _require_aware(now)
     actor = (actor or "").strip()
     if not actor:
         raise ValueError("actor is required to acknowledge an alert")
-    with store.session() as s, s.begin():
+    with store.session() as s:
         a = s.get(AlertRow, alert_id)
         if a is None:
             raise KeyError(alert_id)
-        res = s.execute(update(AlertRow).where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
-                        .values(acknowledged_at=now, acknowledged_by=actor))
-        done = res.rowcount == 1
-        case_id, unit, kind, level = a.case_id, a.unit, a.kind, a.level
-    if done:
-        store.record("alert.acknowledged", actor=actor, case_id=case_id, unit=unit, at=now,
-                     details={"alert_id": alert_id, "kind": kind, "level": level})
-    return done
+        case_id, unit = a.case_id, a.unit
+    n = Workflow(store, config, FixedClock(now)).acknowledge(case_id, actor=actor, unit=unit, alert_id=alert_id)
+    return n > 0
 
 
 # ---------------------------------------------------------------------------------------- status

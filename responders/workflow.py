@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.clocks.calendar import WorkCalendar
@@ -119,10 +119,33 @@ class Workflow:
 
     # ------------------------------------------------------------------ 签收
     def acknowledge(self, case_id: str, *, actor: str, unit: str, role: str | None = None,
-                    level: int | None = None) -> int:
-        """签收: this recipient's alerts on the case are acknowledged; stops its level's reminders only."""
+                    level: int | None = None, alert_id: int | None = None) -> int:
+        """签收: this recipient's alerts on the case are acknowledged; stops its level's reminders only.
+
+        With `alert_id` (the dashboard's inbox button) the recipient is that alert's (unit, role);
+        the alert is claimed with a conditional update, so a repeated or concurrent 签收 of an
+        alert already acknowledged returns 0 and writes nothing. Alert stamps and the
+        `case.acknowledged` log entry are written in one transaction.
+        """
         now = self.clock.now()
         with self._case(case_id) as (s, case):
+            if alert_id is not None:
+                alert = s.get(AlertRow, alert_id)
+                if alert is None or alert.case_id != case_id:
+                    raise WorkflowError(f"案件 {case_id} 没有编号为 {alert_id} 的提醒")
+                if alert.unit != unit:
+                    raise WorkflowError(f"提醒 {alert_id} 发给 {alert.unit}，{unit} 无权签收")
+                if role is not None and role != alert.role:
+                    raise WorkflowError(f"提醒 {alert_id} 发给 {alert.role}，不是 {role}")
+                role = alert.role
+                if not actor or not actor.strip():
+                    raise WorkflowError("须填写操作人（actor）")
+                claimed = s.execute(update(AlertRow)
+                                    .where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
+                                    .values(acknowledged_at=now, acknowledged_by=actor)
+                                    .execution_options(synchronize_session=False)).rowcount
+                if not claimed:
+                    return 0        # already acknowledged (by this or another press): nothing written
             if role is None and level is not None:
                 roles = [r.role for r in self._policy(s, case).recipients(case, [level]) if r.unit == unit]
                 if not roles:
@@ -136,9 +159,48 @@ class Workflow:
             todo = [r for r in rows if r.acknowledged_at is None]
             for r in todo:
                 r.acknowledged_at, r.acknowledged_by = now, actor
+            extra = {"alert_id": alert_id} if alert_id is not None else {}
             self._log(s, case, "case.acknowledged", actor, unit, now, role=role, alerts=len(todo),
-                      first=not any(r.acknowledged_at is not None and r not in todo for r in rows))
+                      first=not any(r.acknowledged_at is not None and r not in todo for r in rows), **extra)
             return len(todo)
+
+    # ------------------------------------------------------------------ where the case stands
+    def progress(self, case_id: str) -> dict[str, Any]:
+        """Read-only: where the case stands in the workflow (for a UI to offer the next actions).
+
+        Nothing is written (the frozen policy is not filled in). Raises WorkflowError for an
+        unknown case; closed and not-a-case cases are reported, not refused.
+        """
+        with self.store.session() as s:
+            case = s.get(CaseRow, case_id)
+            if case is None:
+                raise WorkflowError(f"未知案件：{case_id}")
+            draft, done, approved = self._draft_state(s, case_id)
+            reviewers = sorted({a.actor for a in self._actions(s, case_id, "statement.reviewed")
+                                if draft is not None and a.id > draft.id})
+            clocks = list(s.scalars(select(ClockRow).where(ClockRow.case_id == case_id)
+                                    .order_by(ClockRow.due_at, ClockRow.id)))
+            pending: dict[str, set[str]] = {}
+            for unit, role in s.execute(select(AlertRow.unit, AlertRow.role).where(
+                    AlertRow.case_id == case_id, AlertRow.acknowledged_at.is_(None))):
+                pending.setdefault(unit, set()).add(role)
+            return {
+                "case_id": case_id, "status": case.status, "severity": case.severity,
+                "emergency": bool(case.emergency), "first_responsible": case.first_responsible,
+                "owner": case.first_responsible or OFFICE, "needs_approval": case.severity in MAJOR,
+                "draft_version": draft.details.get("version") if draft is not None else None,
+                "drafted_by": draft.actor if draft is not None else None,
+                "reviews_done": done, "reviewers": reviewers,
+                "next_review": (REVIEW_STAGES[len(done)] if draft is not None and len(done) < len(REVIEW_STAGES)
+                                else None),
+                "approved": approved, "published": self._first_published(s, case_id) is not None,
+                "follow_ups": len(self._actions(s, case_id, "follow_up.published")),
+                "press_held": bool(self._actions(s, case_id, "press_conference.held")),
+                "open_clocks": [{"id": c.id, "kind": c.kind, "seq": c.seq, "due_at": c.due_at, "status": c.status}
+                                for c in clocks if c.status in OPEN_CLOCK and c.met_at is None],
+                "had_clocks": sorted({c.kind for c in clocks}),
+                "pending_alerts": {u: sorted(r) for u, r in sorted(pending.items())},
+            }
 
     # ------------------------------------------------------------------ statement: 三审三校
     def _draft_state(self, s: Session, case_id: str) -> tuple[ActionRow | None, list[str], bool]:

@@ -125,8 +125,8 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
                       details={"severity": "重大", "rule": "R3"}),
             ActionRow(at=t(-2, -50), actor="system", action="clock.started", case_id=EV_GAS, unit="南星街道",
                       details={"kind": "statement"}),
-            ActionRow(at=t(-2, -40), actor="南星街道联络员张三", action="alert.acknowledged", case_id=EV_GAS,
-                      unit="南星街道", details={"alert_id": ack.id}),
+            ActionRow(at=t(-2, -40), actor="南星街道联络员张三", action="case.acknowledged", case_id=EV_GAS,
+                      unit="南星街道", details={"alert_id": ack.id, "role": "联络员", "alerts": 1, "first": True}),
         ])
         s.add(HeartbeatRow(name="scheduler", at=NOW - timedelta(seconds=heartbeat_age_s), details={"sweeps": 42}))
     return {"ack_alert": ack.id, "warn_alert": warn.id, "overdue_alert": other.id}

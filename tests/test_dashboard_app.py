@@ -83,7 +83,7 @@ def test_inbox_acknowledge_records_action(seeded):
     run(at)
     at.button(key=f"ack-{ids['warn_alert']}").click()
     run(at)
-    acts = [a for a in store.actions(EV_GAS) if a.action == "alert.acknowledged"]
+    acts = [a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]
     assert acts[-1].actor == "南星街道分管领导李四" and acts[-1].details["alert_id"] == ids["warn_alert"]
     assert acts[-1].at == NOW
     assert any("签收成功" in s.value for s in at.success)

@@ -129,8 +129,8 @@ def test_dashboard_in_chromium(sync_playwright, server, tmp_path):
             # wait until the rerun has replaced the first unit's alerts by 南星街道's
             page.get_by_text("【时限预警】发布权威信息").first.wait_for(timeout=30_000)
             page.get_by_text("【已逾期】发布权威信息").first.wait_for(state="detached", timeout=30_000)
-            assert page.get_by_role("button", name="签收").count() == 1
-            page.get_by_role("button", name="签收").first.click()
+            assert page.get_by_role("button", name="签收", exact=True).count() == 1
+            page.get_by_role("button", name="签收", exact=True).first.click()
             page.get_by_text("签收成功").first.wait_for(timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(inbox_shot), full_page=True)
@@ -144,7 +144,7 @@ def test_dashboard_in_chromium(sync_playwright, server, tmp_path):
     assert shot.exists() and shot.stat().st_size > 10_000
     store = SqlStore(store_url, create=False)
     try:
-        acks = [a for a in store.actions() if a.action == "alert.acknowledged" and a.actor == "南星街道值班员"]
+        acks = [a for a in store.actions() if a.action == "case.acknowledged" and a.actor == "南星街道值班员"]
         assert len(acks) == 1 and acks[0].unit == "南星街道"
     finally:
         store.close()

@@ -101,7 +101,7 @@ def test_case_detail_has_reasons_items_clocks_alerts_actions(store):
     assert [k["kind"] for k in d["clocks"]] == ["statement", "press_conference"]
     assert len(d["alerts"]) == 2 and d["alerts"][0]["kind_label"] == "时限预警"
     assert {x["status_label"] for x in d["alerts"][0]["deliveries"]} == {"已发送", "发送失败"}
-    assert [a["action"] for a in d["actions"]] == ["case.opened", "clock.started", "alert.acknowledged"]
+    assert [a["action"] for a in d["actions"]] == ["case.opened", "clock.started", "case.acknowledged"]
     assert d["actions"][2]["actor"] == "南星街道联络员张三" and d["actions"][2]["action_label"] == "签收"
     assert data.case_detail(store, "nope", NOW) is None
 
@@ -116,23 +116,49 @@ def test_inbox_newest_first_with_ack_state(store):
     assert data.inbox(store, "无此单位", NOW) == []
 
 
-def test_acknowledge_writes_alert_and_action_log(store):
+def test_acknowledge_goes_through_the_workflow(store):
+    """签收 is the workflow's: the alert's recipient (unit, role) acknowledges and `case.acknowledged`
+    is logged (counted by the timeliness report) in the same transaction."""
     aid = store.ids["warn_alert"]
     when = NOW + timedelta(minutes=1)
+    seeded = len([a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"])
     assert data.acknowledge(store, aid, "南星街道分管领导李四", when) is True
     box = {a["id"]: a for a in data.inbox(store, "南星街道", when)}
     assert box[aid]["acknowledged"] and box[aid]["acknowledged_by"] == "南星街道分管领导李四"
     assert box[aid]["acknowledged_at"] == when.astimezone(SHANGHAI)
-    acts = [a for a in store.actions(EV_GAS) if a.action == "alert.acknowledged"]
+    acts = [a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]
+    assert len(acts) == seeded + 1
     assert acts[-1].actor == "南星街道分管领导李四" and acts[-1].unit == "南星街道"
-    assert acts[-1].details["alert_id"] == aid and acts[-1].at == when
+    assert acts[-1].details["alert_id"] == aid and acts[-1].details["role"] == "分管领导"
+    assert acts[-1].details["alerts"] == 1 and acts[-1].at == when
+    # the other alert (联络员, acknowledged before) is untouched
+    assert box[store.ids["ack_alert"]]["acknowledged_by"] == "南星街道联络员张三"
     # a second press does not overwrite or log again
     assert data.acknowledge(store, aid, "别人", when + timedelta(minutes=5)) is False
-    assert len([a for a in store.actions(EV_GAS) if a.action == "alert.acknowledged"]) == len(acts)
+    assert len([a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]) == seeded + 1
+    assert data.inbox(store, "南星街道", when)[0]["acknowledged_by"] == "南星街道分管领导李四"
     with pytest.raises(KeyError):
         data.acknowledge(store, 99999, "某人", when)
     with pytest.raises(ValueError):
         data.acknowledge(store, aid, "  ", when)
+
+
+def test_acknowledge_is_counted_by_the_timeliness_report(store):
+    from responders.stats import timeliness
+    data.acknowledge(store, store.ids["overdue_alert"], "应急局值班员", NOW)
+    rows = {r["unit"]: r for r in timeliness(store, "week", NOW.date(), now=NOW)}
+    assert rows["区应急管理局"]["acknowledged"] == 1
+
+
+def test_acknowledge_on_a_closed_case_is_refused_and_writes_nothing(store):
+    from responders.workflow import Workflow, WorkflowError
+    from responders.scheduler import FixedClock
+    Workflow(store, None, FixedClock(NOW)).close(EV_GAS, actor="南星街道值班员", unit="南星街道")
+    before = len(store.actions(EV_GAS))
+    with pytest.raises(WorkflowError, match="已结案"):
+        data.acknowledge(store, store.ids["warn_alert"], "南星街道值班员", NOW)
+    assert len(store.actions(EV_GAS)) == before
+    assert not data.inbox(store, "南星街道", NOW)[0]["acknowledged"]
 
 
 def test_scheduler_status_healthy_and_stale(tmp_path, store):
