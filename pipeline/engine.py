@@ -114,6 +114,7 @@ class Engine:
         name = self.district.district                      # 杭州市上城区 → also 上城区, 上城
         short = name.split("市")[-1]
         self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
+                                    zones={z.name for z in self.district.zones},
                                     not_names={name, short, short.rstrip("区县市"), name.split("市")[0],
                                                name.split("市")[0] + "市"})
         self.dedup = Deduplicator()
@@ -270,7 +271,9 @@ class Engine:
         assign = self.grouper.assign(item.id, item.published_at, ctx.norm.text, places,
                                      a.category, (item.author or item.source) if personal else None,
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
-                                     policy=a.about_policy)
+                                     policy=a.about_policy,
+                                     reply=a.official and item.platform in self.rules.citizen_channels,
+                                     official=a.official)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -120,11 +120,14 @@ class Assignment:
 
 
 class EventGrouper:
-    def __init__(self, cfg: Grouping, tokeniser: Tokeniser, not_names: set[str] = frozenset()):
+    def __init__(self, cfg: Grouping, tokeniser: Tokeniser, not_names: set[str] = frozenset(),
+                 zones: set[str] = frozenset()):
         self.cfg = cfg
         self.tok = tokeniser
         # Places and units are weighed as places, never as names ("#上城区#" names no incident).
         self.not_names = set(not_names) | set(tokeniser.extra_words)
+        self.zones = set(zones)    # a zone is small: two of its places are evidence; a street is not
+        self._boilerplate = set(cfg.boilerplate)
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
@@ -138,7 +141,8 @@ class EventGrouper:
         Words of the title count as if said twice more: a headline names the subject."""
         counted = self.tok.counted(text) if counted is None else counted
         in_title = set(self.tok.counted(title)) if title else set()
-        top = sorted(counted.items(), key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1] + 2 * (kv[0] in in_title))))
+        top = sorted(((w, v) for w, v in counted.items() if w not in self._boilerplate),
+                     key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1] + 2 * (kv[0] in in_title))))
         return {w: wt for w, (wt, _) in top[: self.cfg.keywords]}
 
     @staticmethod
@@ -153,7 +157,8 @@ class EventGrouper:
     def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
                account: str | None, text: str, when: datetime, negative: bool = False,
                pairs: dict[str, list[str]] | None = None, core: str = "",
-               names: set[str] = frozenset(), instruments: set[str] = frozenset()) -> tuple[float, float, list[str]]:
+               names: set[str] = frozenset(), instruments: set[str] = frozenset(),
+               reply: bool = False, official: bool = False) -> tuple[float, float, list[str]]:
         pairs = self._pairs(words) if pairs is None else pairs
         total = sum(words.values()) or 1.0
         hit = 0.0
@@ -185,7 +190,13 @@ class EventGrouper:
             mine = {u for u in places.values()}
             theirs = {u for u in e.places.values()}
             same = mine & theirs - {None}
-            if same:
+            if same & self.zones:
+                score += 0.2             # a station square, a fund town: one small area
+                why.append("同一功能区 " + "、".join(sorted(same & self.zones)))
+            elif same and official:
+                score += 0.15            # a statement names the street it answers for
+                why.append("官方通报所涉街道 " + "、".join(sorted(same)))
+            elif same:
                 # Same street, two different spots: no evidence either way. Two complaints in one
                 # street on one day are usually two cases, and a street's own name (九堡街道) often
                 # names the agency that responds, not where it happened.
@@ -193,13 +204,15 @@ class EventGrouper:
             else:
                 score -= 0.25
                 why.append("地点不同")
-        if category and e.categories:
+        if category and category in e.categories:
             # An incident touches several categories (a school lunch: 教育 and 食品药品安全).
-            if category in e.categories:
-                score += 0.1
-                why.append(f"同类别 {category}")
-            else:
-                score -= 0.1
+            score += 0.1
+            why.append(f"同类别 {category}")
+        elif category and e.categories and negative != e.negative and not official:
+            # Another subject and another tone (a gas leak on a festival street) is another event;
+            # two alarmed posts read under different categories (黑烟, 爆炸) may still be one, and a
+            # statement's tone always differs from the complaints it answers.
+            score -= 0.1
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
@@ -212,7 +225,14 @@ class EventGrouper:
             if mentioned:
                 score += 0.3
                 why.append(f"回复 @{mentioned[0]}")
-        need = self.cfg.join_threshold + self.cfg.gap_weight * math.log2(1 + gap_h / 24)
+        if reply:
+            # A reply on a citizen channel answers an earlier letter, however long it took.
+            need = self.cfg.join_threshold
+            why.append("答复来信")
+        else:
+            # An official statement follows what already circulates: time weighs half for it.
+            weight = self.cfg.gap_weight / 2 if official else self.cfg.gap_weight
+            need = self.cfg.join_threshold + weight * math.log2(1 + gap_h / 24)
         return score, need, why
 
     def _candidates(self, words: dict[str, float], places: dict[str, str | None], account: str | None,
@@ -255,7 +275,8 @@ class EventGrouper:
     # ---- public ----
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
                category: str | None, account: str | None, negative: bool = False, title: str = "",
-               instruments: set[str] = frozenset(), policy: bool = False) -> Assignment:
+               instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
+               official: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district)."""
         if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
             self.expire(when)   # at most hourly: a sweep costs O(active events)
@@ -269,7 +290,7 @@ class EventGrouper:
         for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
             e = self.events[eid]
             score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
-                                           core, names, instruments)
+                                           core, names, instruments, reply, official)
             if score >= need and (best is None or score - need > best[0]):
                 best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
         if best is None:

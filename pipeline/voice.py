@@ -36,6 +36,7 @@ class VoiceReader:
         self._instrument = _any(pc.get("instruments", []))
         self._act = _any(pc.get("acts", []))
         self._complaint = _any(rules.complaint_cues)
+        self._channel_complaint = _any(rules.channel_complaint_cues)
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -67,6 +68,10 @@ class VoiceReader:
         if not r.official and self._complaint and (m := self._complaint.search(text)):
             r.complaint = True
             r.reasons.append(f"投诉或求助：“{m.group(0)}”")
+        elif (not r.official and not by_source and self._channel_complaint
+              and (m := self._channel_complaint.search(text))):
+            r.complaint = True
+            r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
         if self._question and (m := self._question.search(text)):
             r.question = True
             r.reasons.append(f"求证、疑问：“{m.group(0)}”")

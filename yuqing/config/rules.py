@@ -103,6 +103,7 @@ class Grouping(Strict):
     max_candidates: int = 50
     max_shingle_events: int = 60        # words shared by more recent events than this are ignored
     max_account_events: int = 5         # an account in more events than this is generic
+    boilerplate: list[str] = Field(default_factory=list)   # never keywords (情况通报, 我局 …)
 
 
 class Rules(Strict):
@@ -118,6 +119,7 @@ class Rules(Strict):
     official_sources: list[str] = Field(default_factory=list)
     official_cues: list[str] = Field(default_factory=list)
     complaint_cues: list[str] = Field(default_factory=list)        # complaints and requests for help (regexes)
+    channel_complaint_cues: list[str] = Field(default_factory=list)   # also complaints on citizen channels
     handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
     grouping: Grouping = Field(default_factory=Grouping)
 
@@ -132,7 +134,8 @@ class Rules(Strict):
             raise ValueError("route (root): the root route must name a default first_responsible unit")
         return self
 
-    @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "handling_cues")
+    @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "channel_complaint_cues",
+                     "handling_cues")
     @classmethod
     def _regexes_compile(cls, v):
         import re
