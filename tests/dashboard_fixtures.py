@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from yuqing.store.sql import SqlStore
 from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
 from yuqing.timeutil import SHANGHAI
@@ -130,3 +132,12 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
         ])
         s.add(HeartbeatRow(name="scheduler", at=NOW - timedelta(seconds=heartbeat_age_s), details={"sweeps": 42}))
     return {"ack_alert": ack.id, "warn_alert": warn.id, "overdue_alert": other.id}
+
+
+@pytest.fixture()
+def seeded_store(tmp_path):
+    """A store seeded with the cases above; tests import it under the name `store`."""
+    st = make_store(tmp_path)
+    st.ids = seed(st)
+    yield st
+    st.close()

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import actions
 from responders.workflow import OFFICE, WorkflowError
+from tests.dashboard_fixtures import seeded_store as store  # noqa: F401 (a fixture)
 from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_OLD, EV_OTHER, EV_SCHOOL, NOW, make_store, seed)
 from yuqing.config import load_config
 
@@ -20,13 +21,6 @@ UNIT = "南星街道"          # EV_GAS: 重大, emergency, first-responsible �
 def cfg():
     return load_config(CONFIG)
 
-
-@pytest.fixture()
-def store(tmp_path):
-    st = make_store(tmp_path)
-    st.ids = seed(st)
-    yield st
-    st.close()
 
 
 def keys(store, event_id=EV_GAS, unit=UNIT):

@@ -6,17 +6,11 @@ from datetime import timedelta
 import pytest
 
 from dashboard import data
+from tests.dashboard_fixtures import seeded_store as store  # noqa: F401 (a fixture)
 from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_NOISE, EV_OLD, EV_OTHER, EV_SCHOOL, NOW,
                                       make_store, seed)
 from yuqing.timeutil import SHANGHAI
 
-
-@pytest.fixture()
-def store(tmp_path):
-    st = make_store(tmp_path)
-    st.ids = seed(st)
-    yield st
-    st.close()
 
 
 def by_id(rows):
