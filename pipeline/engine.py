@@ -19,7 +19,7 @@ from pipeline.dedup import Deduplicator
 from pipeline.events import EventGrouper, Tokeniser
 from pipeline.normalise import Normalised, has_words, normalise
 from pipeline.routing import Features, Router
-from pipeline.severity import grade, handling_type
+from pipeline.severity import fact_meets, grade, handling_type
 from pipeline.voice import VoiceReader
 from yuqing.config import Config
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
@@ -111,12 +111,10 @@ class Engine:
 
     def reset(self) -> None:
         """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
-        name = self.district.district                      # 杭州市上城区 → also 上城区, 上城
-        short = name.split("市")[-1]
+        home = self.gazetteer.cfg
         self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
                                     zones={z.name for z in self.district.zones},
-                                    not_names={name, short, short.rstrip("区县市"), name.split("市")[0],
-                                               name.split("市")[0] + "市"})
+                                    not_names={self.district.district, *home.home_names, *home.home_prefixes})
         self.dedup = Deduplicator()
         self.events: dict[str, EventState] = {}
         self._item_event: dict[str, str] = {}
@@ -203,8 +201,7 @@ class Engine:
         negative = ev.negative
         involved = ev.involved_categories()
         for inv in r.involve:
-            v = getattr(facts, inv.fact)
-            if ((v is True) or (not isinstance(v, bool) and v >= inv.at_least)) and inv.category not in involved:
+            if fact_meets(facts, inv.fact, inv.at_least) and inv.category not in involved:
                 involved.append(inv.category)
         main = ev.main_category()
         special = [GROUP_CN.get(g, g) for g in ev.special_groups()]

@@ -14,12 +14,14 @@ class Grade:
     reasons: list[str] = field(default_factory=list)
 
 
+def fact_meets(facts: Facts, fact: str, at_least: int) -> bool:
+    """A flag that is set, or a count at or above the threshold."""
+    v = getattr(facts, fact)
+    return v is True or (not isinstance(v, bool) and v >= at_least)
+
+
 def emergency_of(facts: Facts, rules: Rules) -> tuple[bool, list[str]]:
-    hits = []
-    for t in rules.emergency_any_of:
-        v = getattr(facts, t.fact)
-        if (v is True) or (not isinstance(v, bool) and v >= t.at_least):
-            hits.append(t.label or t.fact)
+    hits = [t.label or t.fact for t in rules.emergency_any_of if fact_meets(facts, t.fact, t.at_least)]
     return bool(hits), ([f"重大突发事件：{'、'.join(hits)}"] if hits else [])
 
 
