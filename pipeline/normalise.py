@@ -16,6 +16,11 @@ _WS = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _NL = re.compile(r"\n{3,}")
 _T2S = opencc.OpenCC("t2s")
 
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (OpenCC); a few microseconds for a post."""
+    return _T2S.convert(text)
+
 MAX_ANALYSIS_CHARS = 20_000   # a 1 MB page: read its head and tail, which carry the news
 
 
@@ -40,7 +45,7 @@ def _clean(s: str, reasons: list[str], what: str) -> str:
         s = html.unescape(s)
     s = _WS.sub(" ", s)
     s = _NL.sub("\n\n", s).strip()
-    conv = _T2S.convert(s)   # a few microseconds: cheaper than guessing whether it is needed
+    conv = to_simplified(s)   # cheaper than guessing whether it is needed
     if conv != s:
         reasons.append(f"{what}繁体转简体")
         s = conv

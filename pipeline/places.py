@@ -17,6 +17,7 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipeline.normalise import to_simplified
 from yuqing.model import PlaceHit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,15 +49,6 @@ class PlacesConfig(_Strict):
     foreign_prefix_gap: int = Field(default=6, ge=0, le=20)
     gap_breaks: list[str] = Field(default_factory=list)
     person: PersonCues = Field(default_factory=PersonCues)
-    char_variants: str = ""   # pairs: traditional, simplified
-
-    @field_validator("char_variants")
-    @classmethod
-    def _pairs(cls, v: str) -> str:
-        v = "".join(v.split())
-        if len(v) % 2:
-            raise ValueError("char_variants must be pairs of characters (traditional, simplified)")
-        return v
 
     @field_validator("home_names", "home_prefixes", "gap_breaks")
     @classmethod
@@ -78,10 +70,6 @@ class PlacesConfig(_Strict):
             for n in names:
                 seen.setdefault(n, None)
         return list(seen)
-
-    def variant_table(self) -> dict[int, int]:
-        v = self.char_variants
-        return {ord(v[i]): ord(v[i + 1]) for i in range(0, len(v), 2) if v[i] != v[i + 1]}
 
     def check_against(self, district: "District") -> list[tuple[tuple, str]]:
         """Problems against district.yaml (the config loader calls this)."""
@@ -131,7 +119,6 @@ _PLACE, _FOREIGN, _HOME = "place", "foreign", "home"
 class Gazetteer:
     def __init__(self, district: "District", cfg: PlacesConfig):
         self.cfg = cfg
-        self._table = cfg.variant_table()
         self._index = district.place_index()   # zones written last: a zone wins a shared name
         self._breaks = set(cfg.gap_breaks)
         self._home_prefixes = sorted(cfg.home_prefixes, key=len, reverse=True)
@@ -212,8 +199,7 @@ class Gazetteer:
         res = PlaceResult()
         if not text:
             return res
-        if self._table:
-            text = text.translate(self._table)
+        text = to_simplified(text)   # the pipeline has converted already; standalone callers may not
         seen: set[str] = set()
         prev: tuple[int, int, str, str] | None = None
         for m in self._matches(text):
