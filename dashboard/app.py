@@ -26,6 +26,7 @@ if __package__ in (None, ""):          # `streamlit run dashboard/app.py` runs t
 
 from dashboard import actions as wf_actions  # noqa: E402
 from dashboard import data  # noqa: E402
+from responders.alerts import kind_label  # noqa: E402
 from responders.workflow import OFFICE, WorkflowError  # noqa: E402
 from yuqing.store.sql import SqlStore  # noqa: E402
 from yuqing.timeutil import SHANGHAI, SystemClock, parse_time, to_local  # noqa: E402
@@ -400,7 +401,7 @@ def _details_text(details: dict) -> str:
         if v in (None, "", [], {}) or k in HIDDEN_DETAIL_KEYS:
             continue
         if k in ("kind", "new_kind"):
-            v = data.CLOCK_LABELS.get(v, data.ALERT_KIND_LABELS.get(v, v))
+            v = data.CLOCK_LABELS.get(v) or kind_label(v)
         elif k == "text" and isinstance(v, str) and len(v) > 40:
             v = v[:40] + "…"
         elif k in TIME_DETAIL_KEYS and isinstance(v, str):

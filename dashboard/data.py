@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import func, select
 
+from responders.alerts import kind_label
 from yuqing.store.sql import SqlStore
 from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
 from yuqing.timeutil import to_local
@@ -33,9 +34,6 @@ ACTIVE_CLOCK_STATUSES = ("running", "late")
 
 CASE_STATUS_LABELS = {"open": "处置中", "closed": "已结案", "not_a_case": "不立案"}
 
-ALERT_KIND_LABELS = {"new_case": "新舆情", "level_up": "舆情升级", "emergency": "重大突发事件", "rerouted": "改派",
-                     "warn": "时限预警", "warning": "时限预警", "overdue": "已逾期", "leader": "逾期升级",
-                     "remind": "催办", "consent": "视为同意"}
 DELIVERY_STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 CHANNEL_LABELS = {"inbox": "系统收件箱", "email": "电子邮件", "sms": "短信", "wechat": "政务微信"}
 
@@ -283,7 +281,7 @@ def _alert_dict(a: AlertRow, deliveries: list[dict[str, Any]], now: datetime,
     return {
         "id": a.id, "case_id": a.case_id, "case_title": (case.title if case else None) or "",
         "case_severity": case.severity if case else None,
-        "kind": a.kind, "kind_label": ALERT_KIND_LABELS.get(a.kind, a.kind), "level": a.level,
+        "kind": a.kind, "kind_label": kind_label(a.kind), "level": a.level,
         "unit": a.unit, "role": a.role, "subject": a.subject, "body": a.body,
         "created_at": _local(a.created_at), "age_seconds": int((now - a.created_at).total_seconds()),
         "acknowledged": a.acknowledged_at is not None, "acknowledged_at": _local(a.acknowledged_at),

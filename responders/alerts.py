@@ -33,6 +33,12 @@ KIND_LABELS = {"new_case": "新舆情", "level_up": "舆情升级", "emergency":
 STATE_LABELS = {"met": "已完成", "cancelled": "已取消"}
 
 
+def kind_label(kind: str) -> str:
+    """Chinese name of an alert kind; 'warn60:statement#0' is a 时限预警."""
+    base = kind.split(":")[0].rstrip("0123456789")
+    return KIND_LABELS.get(base, kind)
+
+
 def templates() -> Environment:
     env = getattr(templates, "_env", None)
     if env is None:
@@ -92,8 +98,7 @@ class AlertSpec:
 
 
 def render(spec: AlertSpec, case: CaseRow, clocks: list[ClockRow], now: datetime) -> tuple[str, str]:
-    base = spec.kind.split(":")[0].rstrip("0123456789")
-    ctx = {"kind_label": KIND_LABELS.get(base, base), "title": case.title or case.event_id,
+    ctx = {"kind_label": kind_label(spec.kind), "title": case.title or case.event_id,
            "case_id": case.event_id, "severity": case.severity, "emergency": bool(case.emergency),
            "first_responsible": case.first_responsible, "co_responsible": case.co_responsible or [],
            "first_published": fmt_time(case.first_published_at), "unit": spec.to.unit, "role": spec.to.role,
