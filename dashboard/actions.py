@@ -47,9 +47,8 @@ class Action:
 
 
 def _wf(store, config=None, now: datetime | None = None) -> Workflow:
-    from responders.scheduler import FixedClock
-    from yuqing.timeutil import SystemClock
-    return Workflow(store, config, FixedClock(now) if now is not None else SystemClock())
+    from yuqing.timeutil import ManualClock, SystemClock
+    return Workflow(store, config, ManualClock(now) if now is not None else SystemClock())
 
 
 def progress(store, event_id: str, config=None) -> dict[str, Any]:

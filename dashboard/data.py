@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from responders.alerts import kind_label
 from yuqing.store.sql import SqlStore
 from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
-from yuqing.timeutil import to_local
+from yuqing.timeutil import ManualClock, to_local
 
 # ---------------------------------------------------------------------------------------- labels
 LEVELS_DESC = ("特别重大", "重大", "较大", "一般", "无")        # highest first
@@ -320,7 +320,6 @@ def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, co
     acknowledged (nothing written). Raises KeyError for an unknown alert, ValueError for a blank
     actor, and `WorkflowError` (a ValueError) when the workflow refuses, e.g. the case is closed.
     """
-    from responders.scheduler import FixedClock
     from responders.workflow import Workflow
     _require_aware(now)
     actor = (actor or "").strip()
@@ -331,7 +330,7 @@ def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, co
         if a is None:
             raise KeyError(alert_id)
         case_id, unit = a.case_id, a.unit
-    n = Workflow(store, config, FixedClock(now)).acknowledge(case_id, actor=actor, unit=unit, alert_id=alert_id)
+    n = Workflow(store, config, ManualClock(now)).acknowledge(case_id, actor=actor, unit=unit, alert_id=alert_id)
     return n > 0
 
 

@@ -9,7 +9,7 @@ import argparse
 from datetime import date, datetime
 from typing import IO
 
-from yuqing.timeutil import SystemClock, iso_local, parse_time, to_local
+from yuqing.timeutil import ManualClock, SystemClock, iso_local, parse_time, to_local
 
 CASE_ACTIONS = {
     "ack": "签收提醒（只停止本层级的重复提醒）",
@@ -40,8 +40,7 @@ def _env(args):
     settings = load_settings(cfg)
     clock = SystemClock()
     if getattr(args, "now", None):
-        from responders.scheduler import FixedClock
-        clock = FixedClock(parse_time(args.now))
+        clock = ManualClock(parse_time(args.now))
     store = SqlStore(getattr(args, "store", None) or settings["STORE_URL"], clock=clock)
     return cfg, store, clock
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from responders.alerts import Outbox, deliver_pending
 from responders.escalation import SweepReport, escalate
-from yuqing.timeutil import Clock, SystemClock, parse_time
+from yuqing.timeutil import Clock, ManualClock, SystemClock, parse_time
 
 log = logging.getLogger("yuqing.scheduler")
 
@@ -69,16 +69,6 @@ def _beat(store, now: datetime, by: str, state: str, summary: dict | None = None
         store.heartbeat("scheduler", {"by": by, "state": state, "sweep_at": now.isoformat(), **(summary or {})})
     except Exception:
         log.exception("heartbeat failed")
-
-
-class FixedClock:
-    """A clock stopped at one instant (`--now`, for replays and tests of separate processes)."""
-
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def run(store, clock: Clock, notifiers, *, config, interval: int, once: bool = False) -> int:
@@ -135,7 +125,7 @@ def cmd_scheduler(args, out=None, err=None) -> int:
         return 2
     overrides = dict(kv.partition("=")[::2] for kv in (args.set or []))
     settings = load_settings(cfg, overrides)
-    clock: Clock = FixedClock(parse_time(args.now)) if args.now else SystemClock()
+    clock: Clock = ManualClock(parse_time(args.now)) if args.now else SystemClock()
     store = SqlStore(args.store or settings["STORE_URL"], clock=clock)
     try:
         notifiers = build_notifiers(cfg, settings)

@@ -146,8 +146,8 @@ def test_acknowledge_is_counted_by_the_timeliness_report(store):
 
 def test_acknowledge_on_a_closed_case_is_refused_and_writes_nothing(store):
     from responders.workflow import Workflow, WorkflowError
-    from responders.scheduler import FixedClock
-    Workflow(store, None, FixedClock(NOW)).close(EV_GAS, actor="南星街道值班员", unit="南星街道")
+    from yuqing.timeutil import ManualClock
+    Workflow(store, None, ManualClock(NOW)).close(EV_GAS, actor="南星街道值班员", unit="南星街道")
     before = len(store.actions(EV_GAS))
     with pytest.raises(WorkflowError, match="已结案"):
         data.acknowledge(store, store.ids["warn_alert"], "南星街道值班员", NOW)
