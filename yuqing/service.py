@@ -7,6 +7,7 @@ With BUS=kafka the same pieces run as separate processes (`yuqing crawl-loop`, `
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 import threading
 import time
 from pathlib import Path
@@ -70,7 +71,8 @@ class Service:
             every = min(src.interval_seconds, interval) if interval else src.interval_seconds
             # first run right away: the demo must show cases within a minute
             self.scheduler.add_job(self.crawl, "interval", seconds=every, args=[(src.key,)], id=f"crawl:{src.key}",
-                                   next_run_time=_now_local(self.cfg), max_instances=1, coalesce=True,
+                                   # APScheduler runs on the wall clock, not the injected one
+                                   next_run_time=datetime.now(self.cfg.district.tz), max_instances=1, coalesce=True,
                                    replace_existing=True)
 
     # ---- the worker loop ----
@@ -102,8 +104,3 @@ class Service:
             self._thread.join(timeout=10)
         self.worker.close()
         self.store.close()
-
-
-def _now_local(cfg: Config):
-    from datetime import datetime
-    return datetime.now(cfg.district.tz)
