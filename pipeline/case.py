@@ -29,7 +29,6 @@ class ItemRecord:
     refuted_kinds: set[str] = field(default_factory=set)
     question: bool = False
     suggestion: bool = False
-    category_scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -47,7 +47,6 @@ class ItemContext:
     suggestion: bool = False
     complaint: bool = False
     instruments: set[str] = field(default_factory=set)
-    category_scores: dict[str, float] = field(default_factory=dict)
     sentiment_negative: bool = False
     reasons: list[str] = field(default_factory=list)
 
@@ -133,7 +132,6 @@ class Engine:
             title, content = title.replace(p.matched or p.name, mask), content.replace(p.matched or p.name, mask)
         c = self.categoriser.classify(title, content)
         ctx.analysis.category, ctx.analysis.categories = c.main, list(c.involved)
-        ctx.category_scores = dict(c.scores)
         ctx.reasons += c.reasons
 
     def _stage_places(self, ctx: ItemContext) -> None:
@@ -227,8 +225,7 @@ class Engine:
             if (p.unit, p.unit_kind) not in units:
                 units.append((p.unit, p.unit_kind))
         feats = Features(about_policy=ev.about_policy(), place_units=units, main_category=main,
-                         categories=involved, rumour=ev.rumour(), emergency=g.emergency,
-                         place_names=[p.name for p in places])
+                         categories=involved, rumour=ev.rumour(), emergency=g.emergency)
         rr = self.router.route(feats)
         case.first_responsible, case.co_responsible, case.refer_to = rr.first_responsible, rr.co_responsible, rr.refer_to
         case.rule, case.route_path = rr.rule, rr.path
@@ -277,7 +274,7 @@ class Engine:
         for gone in set(self.events) - set(self.grouper.events):
             del self.events[gone]   # the grouper forgot it: no more items can join
         ev.add(ItemRecord(item.id, item.published_at, item.source, a, item.metrics.interactions,
-                          ctx.refuted_kinds, ctx.question, ctx.suggestion, ctx.category_scores))
+                          ctx.refuted_kinds, ctx.question, ctx.suggestion))
         self._item_event[item.id] = ev.id
         case, path = self._decide(ev)
         return Decision(item, a, case, grouping_reasons=assign.reasons, route_path=path, new_event=assign.new)

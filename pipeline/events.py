@@ -104,7 +104,6 @@ class Sketch:
     policy: set[str] = field(default_factory=set)       # instruments of its policy items (方案, 通告 …)
     names: set[str] = field(default_factory=set)        # quoted names in its items
     negative: bool = False
-    size: int = 0
 
     @property
     def category(self) -> str | None:
@@ -330,7 +329,6 @@ class EventGrouper:
         if category:
             e.categories[category] += 1
         e.first, e.last = min(e.first, when), max(e.last, when)
-        e.size += 1
 
     def expire(self, now: datetime) -> list[str]:
         """Forget events idle for longer than the window; returns their ids."""

@@ -6,7 +6,7 @@ route ids it took and why each matched, so `yuqing explain` can print it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from yuqing.config.district import District
 from yuqing.config.rules import Match, Route
@@ -21,7 +21,6 @@ class Features:
     categories: list[str]                     # involved, main first
     rumour: bool
     emergency: bool
-    place_names: list[str] = field(default_factory=list)
 
     @property
     def place_scope(self) -> str:
