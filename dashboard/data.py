@@ -24,7 +24,7 @@ CASE_LEVELS = LEVELS_DESC[:-1]                                  # 无 is never a
 
 def _clock_labels() -> dict[str, str]:
     """One name per clock kind everywhere: the labels of config/clocks.yaml."""
-    from pipeline.clocks.due import ClockPolicy
+    from yuqing.clocks.due import ClockPolicy
     return {kind: rule.label for kind, rule in ClockPolicy.default().clocks.items()}
 
 

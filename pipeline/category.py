@@ -17,14 +17,14 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from yuqing.config.base import Strict
+
 if TYPE_CHECKING:  # pragma: no cover
     from yuqing.config.district import District
 
 DEFAULT_CATEGORIES_YAML = Path(__file__).resolve().parents[1] / "config" / "categories.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _cue_groups(v: Any) -> Any:
@@ -36,7 +36,7 @@ def _cue_groups(v: Any) -> Any:
     return v
 
 
-class CategoryCues(_Strict):
+class CategoryCues(Strict):
     cues: dict[float, list[str]] = Field(default_factory=dict)       # weight -> cue words
     negative: dict[float, list[str]] = Field(default_factory=dict)   # weight -> cues that subtract
 
@@ -68,7 +68,7 @@ class CategoryCues(_Strict):
         return out
 
 
-class CategorySettings(_Strict):
+class CategorySettings(Strict):
     title_weight: float = Field(1.5, gt=0)
     secondary_markers: list[str] = Field(default_factory=list)
     secondary_factor: float = Field(0.4, ge=0, le=1)
@@ -90,7 +90,7 @@ class CategorySettings(_Strict):
     demand_min_ratio: float = Field(0.5, ge=0, le=1)   # the first demand's category needs this share of the top score
 
 
-class Absorb(_Strict):
+class Absorb(Strict):
     """`category` is the cause of the others (台风 → 围墙倒塌 is a 次生灾害): when the main
     category is one of `absorbs` and `category` scores at least `min_ratio` of it, it is main."""
     category: str
@@ -98,7 +98,7 @@ class Absorb(_Strict):
     min_ratio: float = Field(0.4, ge=0, le=1)
 
 
-class CategoriesConfig(_Strict):
+class CategoriesConfig(Strict):
     """config/categories.yaml. Validate with context={"categories": names} to check the names
     against the district (CategoriesConfig.load(path, district) does that)."""
 

@@ -81,8 +81,8 @@ class Decision:
 class Engine:
     def __init__(self, config: Config, *, sentiment_model: str | None = None, stages: dict | None = None):
         from pipeline.category import Categoriser
-        from pipeline.clocks.calendar import WorkCalendar
-        from pipeline.clocks.due import ClockPolicy
+        from yuqing.clocks.calendar import WorkCalendar
+        from yuqing.clocks.due import ClockPolicy
         from pipeline.facts import FactReader
         from pipeline.places import Gazetteer
         from pipeline.sentiment import SentimentModel
@@ -238,7 +238,7 @@ class Engine:
         if case.handling_type:
             reasons.append(f"处置类型 {case.handling_type}：{label}")
         if g.emergency:
-            from pipeline.clocks.due import due
+            from yuqing.clocks.due import due
             start = ev.first_published
             for kind in ("statement", "press_conference"):
                 dd = due(kind, start, self.clock_policy, self.calendar)

@@ -17,6 +17,8 @@ import ahocorasick
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing.config.base import Strict
+
 from pipeline.normalise import to_simplified
 from yuqing.model import PlaceHit
 
@@ -29,18 +31,16 @@ DEFAULT_PLACES_YAML = Path(__file__).resolve().parents[1] / "config" / "places.y
 _PUNCT = set("，。！？、；：,.!?;:（）()【】[]「」『』“”\"'‘’《》<>…—-~～·/|\\\n\r\t ")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
-class PersonCues(_Strict):
+class PersonCues(Strict):
     titles_before: list[str] = Field(default_factory=list)
     titles_after: list[str] = Field(default_factory=list)
     surnames: str = ""
     place_suffixes: list[str] = Field(default_factory=list)
 
 
-class PlacesConfig(_Strict):
+class PlacesConfig(Strict):
     """config/places.yaml: what is not the district's, and how to tell."""
 
     home_names: list[str] = Field(default_factory=list)

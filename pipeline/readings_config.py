@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing.config.base import Strict
+
 DEFAULT_READINGS_PATH = Path(__file__).resolve().parents[1] / "config" / "readings.yaml"
 
 # The fact kinds a cue can speak about (the counted and flag fields of yuqing.model.Facts).
@@ -33,8 +35,6 @@ def _check_regex(v: str) -> str:
 Regex = Annotated[str, AfterValidator(_check_regex)]    # a regular expression, checked on load
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Limits(Strict):
@@ -89,7 +89,6 @@ class KindRule(Strict):
     speaks_for: list[str] | None = None
     assert_: bool = Field(True, alias="assert")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @field_validator("speaks_for")
     @classmethod

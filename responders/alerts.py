@@ -62,7 +62,7 @@ def fmt_time(dt: datetime | None) -> str:
 
 
 def clock_label(policy_clocks: Mapping[str, Any] | None, kind: str) -> str:
-    from pipeline.clocks.due import ClockPolicy
+    from yuqing.clocks.due import ClockPolicy
     rules = (policy_clocks or {}).get("clocks") or {}
     if kind in rules:
         return rules[kind]["label"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipeline.clocks.due import ClockPolicy
+from yuqing.clocks.due import ClockPolicy
 from responders.channels.config import LIAISON, ChannelsConfig, EscalationTiming
 from yuqing.store.tables import CaseRow
 
@@ -44,7 +44,7 @@ def chain_targets(district, timing: EscalationTiming) -> list[dict[str, Any]]:
 
 def snapshot(config) -> dict[str, Any]:
     """The policy in force now (live config), in the shape frozen on cases."""
-    from pipeline.clocks.due import ClockPolicy as CP
+    from yuqing.clocks.due import ClockPolicy as CP
     pol = config.get("clocks") or CP.default()
     ch = ChannelsConfig.load(config)
     return {"clocks": pol.model_dump(mode="json"),

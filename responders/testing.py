@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.clocks.calendar import WorkCalendar
-from pipeline.clocks.due import ClockPolicy, due
+from yuqing.clocks.calendar import WorkCalendar
+from yuqing.clocks.due import ClockPolicy, due
 from yuqing.model import Analysis, CaseState, ClockState, Item
 
 _CAL: list[WorkCalendar] = []

@@ -17,8 +17,8 @@ from typing import Any, Iterator
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.clocks.calendar import WorkCalendar
-from pipeline.clocks.due import ClockPolicy, due
+from yuqing.clocks.calendar import WorkCalendar
+from yuqing.clocks.due import ClockPolicy, due
 from responders.channels.config import LIAISON
 from responders.policy import Policy, ensure_frozen
 from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow

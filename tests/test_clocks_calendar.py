@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import chinese_calendar
 import pytest
 
-from pipeline.clocks import lunar
-from pipeline.clocks.calendar import CalendarConfigError, FallbackRule, WorkCalendar
+from yuqing.clocks import lunar
+from yuqing.clocks.calendar import CalendarConfigError, FallbackRule, WorkCalendar
 from yuqing.timeutil import SHANGHAI
 
 NOTICE = "国务院办公厅关于2027年部分节假日安排的通知（测试用）"

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pipeline.clocks.calendar import WorkCalendar
-from pipeline.clocks.cli import main
-from pipeline.clocks.due import ClockPolicy, ClockPolicyError, due, format_due
+from yuqing.clocks.calendar import WorkCalendar
+from yuqing.clocks.cli import main
+from yuqing.clocks.due import ClockPolicy, ClockPolicyError, due, format_due
 from yuqing.timeutil import SHANGHAI, ManualClock, parse_time
 
 

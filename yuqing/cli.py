@@ -168,7 +168,7 @@ def cmd_rules(args, out: IO, err: IO) -> int:
 
 
 def cmd_due(args, out: IO, err: IO) -> int:
-    from pipeline.clocks.cli import main as due_main
+    from yuqing.clocks.cli import main as due_main
     argv = [args.kind, "--from", args.start]
     cdir = Path(args.config) if args.config else None
     if cdir is None:

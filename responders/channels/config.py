@@ -14,16 +14,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing.config.base import Strict
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "channels.yaml"
 LIAISON = "信息发布联络员"          # the role that receives a unit's inbox alerts
 LEVELS = ("一般", "较大", "重大", "特别重大")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
-class Address(_Strict):
+class Address(Strict):
     unit: str
     role: str
     email: str
@@ -36,7 +36,7 @@ class Address(_Strict):
         return v
 
 
-class EmailChannel(_Strict):
+class EmailChannel(Strict):
     # An explicit address (addresses, or the district's contacts) wins; else the pattern.
     pattern: str | None = "{role_key}@{unit_key}.example.gov.cn"
     unit_keys: dict[str, str] = Field(default_factory=dict)    # unit name → its address key (pinyin)
@@ -53,7 +53,7 @@ class EmailChannel(_Strict):
         return v
 
 
-class EscalationTiming(_Strict):
+class EscalationTiming(Strict):
     """Who is told at each step of a clock, and when; frozen on a case with its clocks."""
     warning_levels: list[int] = Field(default_factory=lambda: [1, 2])   # at each warn_at fraction
     overdue_levels: list[int] = Field(default_factory=lambda: [3, 4])   # at the deadline
@@ -74,7 +74,7 @@ class EscalationTiming(_Strict):
         return v
 
 
-class ChannelsConfig(_Strict):
+class ChannelsConfig(Strict):
     enabled: list[Literal["inbox", "email"]] = Field(default_factory=lambda: ["inbox"])
     max_attempts: int = Field(default=0, ge=0)      # delivery attempts before giving up; 0 = never give up
     # A delivery that failed with a retryable error waits retry_minutes before its next attempt,

@@ -1,6 +1,6 @@
 """Clocks: working-day calendar, clock policy and due times (rulebook §4–§5)."""
-from pipeline.clocks.calendar import CalendarConfig, CalendarConfigError, DayInfo, WorkCalendar
-from pipeline.clocks.due import ClockPolicy, ClockPolicyError, ClockRule, Due, due, format_due
+from yuqing.clocks.calendar import CalendarConfig, CalendarConfigError, DayInfo, WorkCalendar
+from yuqing.clocks.due import ClockPolicy, ClockPolicyError, ClockRule, Due, due, format_due
 
 __all__ = [
     "CalendarConfig", "CalendarConfigError", "ClockPolicy", "ClockPolicyError", "ClockRule",

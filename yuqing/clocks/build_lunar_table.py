@@ -1,7 +1,7 @@
 """Build `lunar_dates.json`: the fallback table used when lunar-python is not installed.
 
 Run at build time (needs lunar-python; lunardate and sxtwl are used to cross-check when
-importable):  python -m pipeline.clocks.build_lunar_table [FIRST LAST]
+importable):  python -m yuqing.clocks.build_lunar_table [FIRST LAST]
 Covers the lunar dates of the default holiday rule (正月初一, 五月初五, 八月十五) and 清明.
 """
 from __future__ import annotations
@@ -74,7 +74,7 @@ def build(first: int, last: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     first, last = (int(args[0]), int(args[1])) if len(args) == 2 else (2000, 2099)
-    from pipeline.clocks.lunar import TABLE_PATH
+    from yuqing.clocks.lunar import TABLE_PATH
 
     TABLE_PATH.write_text(json.dumps(build(first, last), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {TABLE_PATH}")

@@ -14,19 +14,19 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing.config.base import Strict
+
 from yuqing.config.errors import ConfigError
 from yuqing.config.yamlfile import load_model
-from pipeline.clocks.calendar import WorkCalendar
+from yuqing.clocks.calendar import WorkCalendar
 from yuqing.timeutil import SHANGHAI, iso_local, to_local
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "clocks.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
-class ClockRule(_Strict):
+class ClockRule(Strict):
     label: str = Field(min_length=1)                # Chinese name used in reasons, e.g. 群众点题反馈
     hours: int | None = Field(default=None, gt=0)
     working_days: int | None = Field(default=None, gt=0)
@@ -41,7 +41,7 @@ class ClockRule(_Strict):
         return self
 
 
-class ClockPolicy(_Strict):
+class ClockPolicy(Strict):
     clocks: dict[str, ClockRule]
     warn_at: list[float] = Field(default_factory=lambda: [0.6, 0.8])  # escalation warnings
 

@@ -5,8 +5,8 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-from pipeline.clocks.calendar import CalendarConfigError, WorkCalendar
-from pipeline.clocks.due import ClockPolicy, ClockPolicyError, due, format_due
+from yuqing.clocks.calendar import CalendarConfigError, WorkCalendar
+from yuqing.clocks.due import ClockPolicy, ClockPolicyError, due, format_due
 from yuqing.timeutil import parse_time
 
 

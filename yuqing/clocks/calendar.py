@@ -23,7 +23,9 @@ import chinese_calendar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.clocks import lunar as lunarcal
+from yuqing.config.base import Strict
+
+from yuqing.clocks import lunar as lunarcal
 from yuqing.config.errors import ConfigError, ConfigProblem
 from yuqing.config.yamlfile import load_model
 from yuqing.timeutil import SHANGHAI, to_local
@@ -37,11 +39,9 @@ Basis = Literal["override", "chinese_calendar", "rule"]
 # ---------------------------------------------------------------- config model
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error
 
 
-class OverrideEntry(_Strict):
+class OverrideEntry(Strict):
     """One day (or an inclusive range `date`..`until`) from a State Council notice."""
 
     date: dt.date
@@ -73,7 +73,7 @@ class OverrideEntry(_Strict):
 _MMDD = re.compile(r"^(\d{2})-(\d{2})$")
 
 
-class RuleHoliday(_Strict):
+class RuleHoliday(Strict):
     """A statutory holiday: an anchor (solar MM-DD, lunar MM-DD or a solar term), an offset, a length."""
 
     name: str = Field(min_length=1)
@@ -140,7 +140,7 @@ def _default_holidays() -> list[RuleHoliday]:
     ]
 
 
-class FallbackRule(_Strict):
+class FallbackRule(Strict):
     source: str = "《全国年节及纪念日放假办法》（2024年修订，2025年1月1日起施行）"
     rest_weekdays: list[int] = Field(default_factory=lambda: [6, 7])  # ISO: 6 = Saturday
     holidays: list[RuleHoliday] = Field(default_factory=_default_holidays)
@@ -155,7 +155,7 @@ class FallbackRule(_Strict):
         return sorted(set(v))
 
 
-class CalendarConfig(_Strict):
+class CalendarConfig(Strict):
     overrides: list[OverrideEntry] = Field(default_factory=list)
     # year -> source: the overrides for that year are a whole notice (no provisional days).
     complete_years: dict[int, str] = Field(default_factory=dict)
