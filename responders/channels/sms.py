@@ -154,8 +154,11 @@ class SmsChannel:
         if address not in self._phones:
             # only configured numbers: an address from elsewhere could send alerts to anyone
             return SendResult.failed(f"{address!r} is not a configured number", retryable=False, status="no number")
+        text = cut(message.short, self.text_limit)
+        if not text:
+            return SendResult.failed("the alert has no SMS text (short)", retryable=False, status="empty")
         f = self.config.fields
-        body: dict[str, Any] = {**self.config.extra, f.phone: address, f.text: cut(message.short, self.text_limit)}
+        body: dict[str, Any] = {**self.config.extra, f.phone: address, f.text: text}
         if self.config.sign_name:
             body[f.sign_name] = self.config.sign_name
         header = {self.config.api_key_header: f"{self.config.api_key_prefix}{self._key}"}

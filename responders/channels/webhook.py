@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import re
 import socket
 import ssl
@@ -26,7 +27,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from yuqing.seams import SendResult
+from yuqing.seams import NotConfigured, SendResult
 
 log = logging.getLogger("yuqing.channels")
 
@@ -319,8 +320,6 @@ def build_routes(channel: str, config: HttpConfig, robots: list[Any], environ: M
                  names: tuple[str, ...]) -> tuple[dict[tuple[str, str], str], EnvSecrets]:
     """(unit, role) → address for every robot whose variables `names` (fields of the robot entry; the
     first is the address) are all set. Raises NotConfigured when the channel cannot reach anyone."""
-    import os
-    from yuqing.seams import NotConfigured
     if not config.enabled:
         raise NotConfigured(f"{channel}: switched off (enabled: false)")
     if not robots:
