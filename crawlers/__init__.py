@@ -7,3 +7,8 @@
 - `crawlers.runner.crawl_once`: runs that subprocess and streams items to a callback
 - `crawlers.demo_site.DemoSite`: a local news site whose stories develop over time
 """
+
+from yuqing.config.loader import REPO_CONFIG, Section, register_section
+
+register_section(Section("sources", "sources.yaml", "crawlers.sources:SourcesConfig", False,
+                         "what the crawlers fetch and how often", REPO_CONFIG / "sources.yaml"))

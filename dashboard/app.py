@@ -19,16 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-
-if __package__ in (None, ""):          # `streamlit run dashboard/app.py` runs this file as a script
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard import actions as wf_actions  # noqa: E402
 from dashboard import data  # noqa: E402
-from responders.alerts import kind_label  # noqa: E402
+from dashboard.data import kind_label  # noqa: E402
 from responders.workflow import OFFICE, WorkflowError  # noqa: E402
-from yuqing.store.sql import SqlStore  # noqa: E402
+from yuqing.seams import Store, StoreError  # noqa: E402
 from yuqing.timeutil import SHANGHAI, SystemClock, parse_time, to_local  # noqa: E402
 
 TITLE = "政务舆情监测与回应"
@@ -61,38 +57,20 @@ CSS = """
 
 
 # ---------------------------------------------------------------------------------------- set-up
-def _store_url() -> str:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--store")
-    args, _ = p.parse_known_args(sys.argv[1:])
-    if args.store:
-        return args.store
-    if os.environ.get("YUQING_STORE_URL"):
-        return os.environ["YUQING_STORE_URL"]
-    from yuqing.settings import Settings
-    return Settings.load()["STORE_URL"]
+_PARTS: dict = {}
 
 
-@st.cache_resource(show_spinner=False)
-def get_store(url: str) -> SqlStore:
-    # The dashboard reads: it never migrates the schema (the pipeline and `yuqing` commands do).
-    return SqlStore(url, create=False)
+def get_store():
+    return _PARTS["parts"].store
 
 
 def get_config():
-    """The validated config (for the workflow's clock policy and calendar); raises ConfigError."""
-    return _config(os.environ.get("YUQING_CONFIG") or "")
-
-
-@st.cache_resource(show_spinner=False)
-def _config(_dir_key: str):
-    from yuqing.config import load_config
-    return load_config()
+    """The validated config (for the workflow's clock policy and calendar)."""
+    return _PARTS["parts"].config
 
 
 def now() -> datetime:
-    frozen = os.environ.get("YUQING_NOW")
-    return parse_time(frozen, what="YUQING_NOW") if frozen else SystemClock().now()
+    return _PARTS["parts"].clock.now()
 
 
 def fmt(dt: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
@@ -119,7 +97,7 @@ def age_text(seconds: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------- live panel
-def scheduler_line(store: SqlStore, t: datetime) -> None:
+def scheduler_line(store: Store, t: datetime) -> None:
     s = data.scheduler_status(store, t)
     latest = s["latest"]
     if latest is None:
@@ -132,7 +110,7 @@ def scheduler_line(store: SqlStore, t: datetime) -> None:
                     f"（{age_text(latest['age_seconds'])}），时限预警与逾期提醒可能未发出，请立即检查调度服务。")
 
 
-def metrics_row(store: SqlStore, t: datetime) -> None:
+def metrics_row(store: Store, t: datetime) -> None:
     s = data.summary(store, t)
     cols = st.columns(8)
     cols[0].metric("在办舆情", s["open"])
@@ -200,7 +178,7 @@ def cases_table(rows: list[dict]) -> None:
                  })
 
 
-def live_panel(store: SqlStore, filters: dict) -> None:
+def live_panel(store: Store, filters: dict) -> None:
     t = now()
     try:
         st.caption(f"北京时间 {fmt(t, '%Y-%m-%d %H:%M:%S')} · 每 {filters['refresh']} 秒自动刷新")
@@ -213,12 +191,12 @@ def live_panel(store: SqlStore, filters: dict) -> None:
                               lead_only=filters["lead_only"])
         st.markdown(f"**舆情案件列表**（{len(rows)} 件，按级别、突发、最近截止时间排序）")
         cases_table(rows)
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         st.error(f"无法读取舆情数据库：{type(exc).__name__}。数据库可能尚未初始化，请先启动采集与研判服务。")
 
 
 # ---------------------------------------------------------------------------------------- detail
-def case_detail_section(store: SqlStore, filters: dict) -> None:
+def case_detail_section(store: Store, filters: dict) -> None:
     t = now()
     st.subheader("案件详情")
     rows = data.case_rows(store, t, unit=filters["unit"], level=filters["levels"],
@@ -301,7 +279,7 @@ def _wf_key(event_id: str, *parts: str) -> str:
     return "::".join(("wf", event_id, *parts))
 
 
-def _do_action(store: SqlStore, config, event_id: str, action, unit: str, actor_key: str) -> None:
+def _do_action(store: Store, config, event_id: str, action, unit: str, actor_key: str) -> None:
     """Button callback: run the action through the workflow; the message shows on this rerun."""
     inputs = {f: st.session_state.get(_wf_key(event_id, action.key, f)) for f in action.fields}
     try:
@@ -310,11 +288,11 @@ def _do_action(store: SqlStore, config, event_id: str, action, unit: str, actor_
             **inputs)
     except WorkflowError as exc:
         st.session_state["wf_error"] = f"“{action.label}”未执行：{exc}"
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         st.session_state["wf_error"] = f"“{action.label}”未执行：数据库写入失败（{type(exc).__name__}），请稍后重试。"
 
 
-def _action_box(store: SqlStore, config, event_id: str, unit: str, actor_key: str, a) -> None:
+def _action_box(store: Store, config, event_id: str, unit: str, actor_key: str, a) -> None:
     with st.container(border=True):
         left, right = st.columns([4, 1])
         left.markdown(f"**{a.label}**　<span style='color:#666'>{a.group} · 由{a.by}操作</span>",
@@ -331,7 +309,7 @@ def _action_box(store: SqlStore, config, event_id: str, unit: str, actor_key: st
                      width="stretch", on_click=_do_action, args=(store, config, event_id, a, unit, actor_key))
 
 
-def actions_panel(store: SqlStore, c: dict) -> None:
+def actions_panel(store: Store, c: dict) -> None:
     """处置操作: who acts, and the workflow actions that fit the case's state."""
     event_id = c["event_id"]
     st.markdown("#### 处置操作")
@@ -346,7 +324,7 @@ def actions_panel(store: SqlStore, c: dict) -> None:
     owner = c["first_responsible"] or OFFICE
     try:
         known = data.units(store)
-    except SQLAlchemyError:
+    except StoreError:
         known = []
     options = list(dict.fromkeys([owner, OFFICE, *c["co_responsible"], *known]))
     u1, u2 = st.columns(2)
@@ -416,7 +394,7 @@ def _details_text(details: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------- inbox
-def _ack(store: SqlStore, alert_id: int, actor_key: str) -> None:
+def _ack(store: Store, alert_id: int, actor_key: str) -> None:
     actor = (st.session_state.get(actor_key) or "").strip()
     if not actor:
         st.session_state["ack_error"] = "请先填写签收人姓名。"
@@ -434,7 +412,7 @@ def _ack(store: SqlStore, alert_id: int, actor_key: str) -> None:
         st.session_state["ack_error"] = f"签收未完成：{exc}"
 
 
-def inbox_section(store: SqlStore, unit_names: list[str]) -> None:
+def inbox_section(store: Store, unit_names: list[str]) -> None:
     t = now()
     if not unit_names:
         st.info("暂无单位收到提醒。")
@@ -518,15 +496,20 @@ def sidebar(unit_names: list[str]) -> dict:
             "refresh": REFRESH_CHOICES[refresh]}
 
 
-def main() -> None:
+def main(parts) -> None:
+    _PARTS["parts"] = parts
     st.set_page_config(page_title=TITLE, layout="wide", initial_sidebar_state="expanded")
     st.markdown(CSS, unsafe_allow_html=True)
     st.markdown(f'<div class="yq-head"><div class="yq-title">{TITLE}</div><span>区委宣传部 · 舆情值守工作台</span></div>',
                 unsafe_allow_html=True)
-    store = get_store(_store_url())
+    try:
+        store = get_store()
+    except Exception as exc:          # no store yet: say so instead of creating an empty one
+        st.error(f"无法打开舆情数据库：{exc}")
+        return
     try:
         unit_names = data.units(store)
-    except SQLAlchemyError:
+    except StoreError:
         unit_names = []
     filters = sidebar(unit_names)
 
@@ -537,18 +520,15 @@ def main() -> None:
         st.divider()
         try:
             case_detail_section(store, filters)
-        except SQLAlchemyError:
+        except StoreError:
             st.caption("案件详情暂不可用。")
     with tab_inbox:
         try:
             inbox_section(store, unit_names)
-        except SQLAlchemyError:
+        except StoreError:
             st.error("无法读取收件箱。")
     with tab_stats:
         try:
             stats_section(store)
-        except SQLAlchemyError:
+        except StoreError:
             st.error("无法读取时效统计。")
-
-
-main()

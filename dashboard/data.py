@@ -2,7 +2,7 @@
 
 Every function takes the `SqlStore` and, where time matters, an aware `now`, so tests and demos
 inject time. Times handed out are aware datetimes in Asia/Shanghai; countdowns are Chinese strings.
-Queries are SQLAlchemy `select`s on the store's tables, read in one session per call.
+Reads go through the store's repositories (`store.reader()`), one unit per call.
 """
 from __future__ import annotations
 
@@ -10,71 +10,34 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
-
-from responders.alerts import kind_label
-from yuqing.store.sql import SqlStore
-from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
+from yuqing import vocab
+from yuqing.records import Action as ActionRow, Alert as AlertRow, Case as CaseRow, Clock as ClockRow
+from yuqing.records import StoredItem as ItemRow
+from yuqing.seams import Store as SqlStore
 from yuqing.timeutil import ManualClock, to_local
 
+
+def kind_label(kind: str) -> str:
+    return vocab.label(vocab.ALERT_KINDS, kind, "提醒")
+
 # ---------------------------------------------------------------------------------------- labels
-LEVELS_DESC = ("特别重大", "重大", "较大", "一般", "无")        # highest first
+LEVELS_DESC = tuple(reversed(vocab.LEVELS))                # highest first
 LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS_DESC)}
 CASE_LEVELS = LEVELS_DESC[:-1]                                  # 无 is never a case
 
-def _clock_labels() -> dict[str, str]:
-    """One name per clock kind everywhere: the labels of config/clocks.yaml."""
-    from yuqing.clocks.due import ClockPolicy
-    return {kind: rule.label for kind, rule in ClockPolicy.default().clocks.items()}
+CLOCK_LABELS = vocab.CLOCK_KINDS
+CLOCK_STATUS_LABELS = vocab.CLOCK_STATES
+ACTIVE_CLOCK_STATUSES = vocab.OPEN_CLOCK_STATES
+CASE_STATUS_LABELS = vocab.CASE_STATES
+DELIVERY_STATUS_LABELS = vocab.DELIVERY_STATES
+CHANNEL_LABELS = {"inbox": "系统收件箱", "email": "电子邮件", "sms": "短信", "wecom": "企业微信", "dingtalk": "钉钉",
+                  "feishu": "飞书"}
+PLATFORM_LABELS = vocab.PLATFORMS
 
+ACTION_LABELS = vocab.ACTIONS
+ACTOR_LABELS = vocab.ACTORS
 
-CLOCK_LABELS = _clock_labels()
-CLOCK_STATUS_LABELS = {"running": "计时中", "met": "已完成", "late": "已超时", "cancelled": "已取消"}
-ACTIVE_CLOCK_STATUSES = ("running", "late")
-
-CASE_STATUS_LABELS = {"open": "处置中", "closed": "已结案", "not_a_case": "不立案"}
-
-DELIVERY_STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-CHANNEL_LABELS = {"inbox": "系统收件箱", "email": "电子邮件", "sms": "短信", "wechat": "政务微信"}
-
-PLATFORM_LABELS = {"news": "新闻网站", "weibo": "微博", "wechat": "微信", "forum": "论坛", "gov_board": "政府留言板",
-                   "video": "短视频", "hotline": "热线", "unknown": "未知"}
-
-ACTION_LABELS = {
-    "item.routed": "信息研判入案",
-    "item.rejected": "信息拒收",
-    "case.opened": "立案",
-    "case.level_raised": "级别上调",
-    "case.rerouted": "改派责任单位",
-    "case.closed": "结案",
-    "case.reopened": "重新立案",
-    "clock.started": "时限启动",
-    "clock.moved": "时限调整",
-    "clock.cancelled": "时限取消",
-    "clock.met": "按时完成",
-    "clock.late": "时限逾期",
-    "clock.extended": "时限延期",
-    "alert.created": "发出提醒",
-    "alert.sent": "提醒已送达",
-    "alert.acknowledged": "签收",          # written by dashboards before the workflow's 签收
-    "case.acknowledged": "签收",
-    "statement.drafted": "起草回应",
-    "statement.reviewed": "三审三校",
-    "statement.approved": "审核批准",
-    "statement.published": "发布权威信息",
-    "press_conference.held": "举行新闻发布会",
-    "follow_up.published": "持续发布",
-    "feedback.answered": "反馈群众点题",
-    "consultation.replied": "回复征求意见",
-    "consultation.consent": "逾期视为同意",
-    "repost.published": "完成转载",
-    "escalation.fired": "时限提醒/升级",
-    "escalation.reminded": "催办",
-}
-ACTOR_LABELS = {"system": "系统", "scheduler": "调度器"}
-
-RULE_LABELS = {"R1": "政策类（谁主管谁负责）", "R2": "功能区属地", "R3": "街道属地", "R4": "跨街道/功能区",
-               "R5": "区外·单一类别", "R6": "区外·多类别", "R7": "无法定位（兜底分派）"}
+RULE_LABELS = vocab.RULES
 
 HEARTBEAT_HEALTHY_SECONDS = 90
 DUE_SOON = timedelta(hours=1)
@@ -105,12 +68,11 @@ def countdown(due_at: datetime, now: datetime) -> str:
 
 
 def clock_label(kind: str, seq: int = 0) -> str:
-    label = CLOCK_LABELS.get(kind, kind)
-    return f"{label}（第{seq}次）" if kind == "follow_up" and seq else label
+    return vocab.clock_label(kind, seq)
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return vocab.label(vocab.ACTIONS, action)
 
 
 def format_time(dt: datetime | None) -> str:
@@ -127,13 +89,13 @@ def _clock_dict(c: ClockRow, now: datetime) -> dict[str, Any]:
     elif c.status == "met":
         text = "已完成" + ("（逾期）" if c.met_at and c.met_at > c.due_at else "")
     else:
-        text = CLOCK_STATUS_LABELS.get(c.status, c.status)
+        text = vocab.label(CLOCK_STATUS_LABELS, c.status)
     return {
         "id": c.id, "kind": c.kind, "seq": c.seq, "label": clock_label(c.kind, c.seq),
         "starts_at": _local(c.starts_at), "due_at": _local(c.due_at), "met_at": _local(c.met_at),
         "remaining": remaining, "remaining_seconds": int(remaining.total_seconds()),
         "countdown": text, "status": c.status,
-        "status_label": "已超时" if late else CLOCK_STATUS_LABELS.get(c.status, c.status),
+        "status_label": "已超时" if late else vocab.label(CLOCK_STATUS_LABELS, c.status),
         "late": late, "active": active, "provisional": bool(c.provisional), "reason": c.reason or "",
     }
 
@@ -144,10 +106,10 @@ def _case_dict(c: CaseRow, clocks: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "event_id": c.event_id, "title": c.title or "", "severity": c.severity, "emergency": bool(c.emergency),
         "first_responsible": c.first_responsible, "co_responsible": list(c.co_responsible or []),
-        "refer_to": list(c.refer_to or []), "rule": c.rule, "rule_label": RULE_LABELS.get(c.rule or "", ""),
+        "refer_to": list(c.refer_to or []), "rule": c.rule, "rule_label": vocab.label(RULE_LABELS, c.rule, ""), "number": c.number or "",
         "route_path": list(c.route_path or []), "handling_type": c.handling_type, "category": c.category,
         "places": list(c.places or []), "heat": c.heat or 0, "item_count": c.item_count or 0,
-        "status": c.status, "status_label": CASE_STATUS_LABELS.get(c.status, c.status),
+        "status": c.status, "status_label": vocab.label(CASE_STATUS_LABELS, c.status),
         "first_published_at": _local(c.first_published_at), "last_published_at": _local(c.last_published_at),
         "opened_at": _local(c.opened_at), "updated_at": _local(c.updated_at),
         "clocks": active, "next_due_at": nearest["due_at"] if nearest else None,
@@ -170,14 +132,8 @@ def _levels(level: str | Iterable[str] | None) -> set[str] | None:
     return set(level) or None
 
 
-def _clocks_by_case(s, case_ids: list[str], now: datetime) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {cid: [] for cid in case_ids}
-    if not case_ids:
-        return out
-    q = select(ClockRow).where(ClockRow.case_id.in_(case_ids)).order_by(ClockRow.due_at, ClockRow.id)
-    for k in s.scalars(q):
-        out[k.case_id].append(_clock_dict(k, now))
-    return out
+def _clocks_by_case(r, case_ids: list[str], now: datetime) -> dict[str, list[dict[str, Any]]]:
+    return {cid: [_clock_dict(k, now) for k in ks] for cid, ks in r.clocks.of_cases(case_ids).items()}
 
 
 # ---------------------------------------------------------------------------------------- cases
@@ -192,19 +148,10 @@ def case_rows(store: SqlStore, now: datetime, *, unit: str | None = None,
     """
     _require_aware(now)
     levels = _levels(level)
-    with store.session() as s:
-        q = select(CaseRow).where(CaseRow.status != "not_a_case")
-        if not include_closed:
-            q = q.where(CaseRow.status == "open")
-        if levels:
-            q = q.where(CaseRow.severity.in_(levels))
-        if emergency_only:
-            q = q.where(CaseRow.emergency.is_(True))
-        cases = list(s.scalars(q))
-        if unit:   # JSON membership is backend-specific: filter co_responsible in Python
-            cases = [c for c in cases if c.first_responsible == unit
-                     or (not lead_only and unit in (c.co_responsible or []))]
-        clocks = _clocks_by_case(s, [c.event_id for c in cases], now)
+    with store.reader() as r:
+        cases = r.cases.list(statuses=("open", "closed") if include_closed else ("open",), levels=levels,
+                             emergency_only=emergency_only, units=[unit] if unit else None, lead_only=lead_only)
+        clocks = _clocks_by_case(r, [c.event_id for c in cases], now)
     rows = [_case_dict(c, clocks[c.event_id]) for c in cases]
     for r in rows:
         r["unit_role"] = ("第一责任单位" if unit and r["first_responsible"] == unit
@@ -216,19 +163,15 @@ def case_rows(store: SqlStore, now: datetime, *, unit: str | None = None,
 def case_detail(store: SqlStore, event_id: str, now: datetime) -> dict[str, Any] | None:
     """Everything about one case: reasons, items, clocks (all states), alerts with deliveries, action log."""
     _require_aware(now)
-    with store.session() as s:
-        c = s.get(CaseRow, event_id)
+    with store.reader() as r:
+        c = r.cases.get(event_id)
         if c is None:
             return None
-        clock_rows = list(s.scalars(select(ClockRow).where(ClockRow.case_id == event_id)
-                                    .order_by(ClockRow.due_at, ClockRow.id)))
-        items = list(s.scalars(select(ItemRow).where(ItemRow.event_id == event_id)
-                               .order_by(ItemRow.published_at, ItemRow.id)))
-        alerts = list(s.scalars(select(AlertRow).where(AlertRow.case_id == event_id)
-                                .order_by(AlertRow.created_at.desc(), AlertRow.id.desc())))
-        deliveries = _deliveries(s, [a.id for a in alerts])
-        actions = list(s.scalars(select(ActionRow).where(ActionRow.case_id == event_id)
-                                 .order_by(ActionRow.at, ActionRow.id)))
+        clock_rows = r.clocks.of_case(event_id)
+        items = r.items.of_event(event_id)
+        alerts = r.alerts.of_case(event_id)
+        deliveries = _deliveries(r, [a.id for a in alerts])
+        actions = sorted(r.actions.all(event_id), key=lambda a: (a.at, a.id))
     clocks_all = [_clock_dict(k, now) for k in clock_rows]
     case = _case_dict(c, clocks_all)
     return {
@@ -248,7 +191,7 @@ def _item_dict(i: ItemRow) -> dict[str, Any]:
     metrics = i.metrics or {}
     return {
         "id": i.id, "published_at": _local(i.published_at), "received_at": _local(i.received_at),
-        "platform": i.platform, "platform_label": PLATFORM_LABELS.get(i.platform, i.platform),
+        "platform": i.platform, "platform_label": vocab.label(PLATFORM_LABELS, i.platform, "其他"),
         "source": i.source, "author": i.author, "title": i.title or "",
         "snippet": content[:120] + ("…" if len(content) > 120 else ""), "url": i.url,
         "negative": bool(an.get("negative")), "category": an.get("category"),
@@ -259,19 +202,17 @@ def _item_dict(i: ItemRow) -> dict[str, Any]:
 
 
 def _action_dict(a: ActionRow) -> dict[str, Any]:
-    return {"id": a.id, "at": _local(a.at), "actor": a.actor, "actor_label": ACTOR_LABELS.get(a.actor, a.actor),
+    return {"id": a.id, "at": _local(a.at), "actor": a.actor, "actor_label": vocab.label(ACTOR_LABELS, a.actor, a.actor),
             "action": a.action, "action_label": action_label(a.action), "case_id": a.case_id, "unit": a.unit,
             "details": dict(a.details or {})}
 
 
-def _deliveries(s, alert_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _deliveries(r, alert_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
-    if not alert_ids:
-        return out
-    for d in s.scalars(select(DeliveryRow).where(DeliveryRow.alert_id.in_(alert_ids)).order_by(DeliveryRow.id)):
+    for d in (d for ds in r.deliveries.of_alerts(alert_ids).values() for d in ds):
         out.setdefault(d.alert_id, []).append({
-            "channel": d.channel, "channel_label": CHANNEL_LABELS.get(d.channel, d.channel), "address": d.address,
-            "status": d.status, "status_label": DELIVERY_STATUS_LABELS.get(d.status, d.status),
+            "channel": d.channel, "channel_label": CHANNEL_LABELS.get(d.channel, "其他渠道"), "address": d.address,
+            "status": d.status, "status_label": vocab.label(DELIVERY_STATUS_LABELS, d.status),
             "attempts": d.attempts, "last_error": d.last_error, "sent_at": _local(d.sent_at)})
     return out
 
@@ -293,24 +234,17 @@ def _alert_dict(a: AlertRow, deliveries: list[dict[str, Any]], now: datetime,
 def inbox(store: SqlStore, unit: str, now: datetime, *, unacknowledged_only: bool = False) -> list[dict[str, Any]]:
     """A unit's alerts, newest first, with their case, acknowledgement and deliveries."""
     _require_aware(now)
-    with store.session() as s:
-        q = select(AlertRow).where(AlertRow.unit == unit)
-        if unacknowledged_only:
-            q = q.where(AlertRow.acknowledged_at.is_(None))
-        alerts = list(s.scalars(q.order_by(AlertRow.created_at.desc(), AlertRow.id.desc())))
-        cases = {c.event_id: c for c in s.scalars(
-            select(CaseRow).where(CaseRow.event_id.in_(sorted({a.case_id for a in alerts}))))} if alerts else {}
-        deliveries = _deliveries(s, [a.id for a in alerts])
+    with store.reader() as r:
+        alerts = r.alerts.of_unit(unit, unacknowledged_only=unacknowledged_only)
+        cases = r.cases.by_ids(a.case_id for a in alerts if a.case_id)
+        deliveries = _deliveries(r, [a.id for a in alerts])
     return [_alert_dict(a, deliveries.get(a.id, []), now, cases.get(a.case_id)) for a in alerts]
 
 
 def inbox_counts(store: SqlStore) -> dict[str, tuple[int, int]]:
     """unit → (alerts, unacknowledged alerts)."""
-    with store.session() as s:
-        rows = s.execute(select(AlertRow.unit, func.count(),
-                                func.count().filter(AlertRow.acknowledged_at.is_(None)))
-                         .group_by(AlertRow.unit))
-        return {u: (int(n), int(p)) for u, n, p in rows}
+    with store.reader() as r:
+        return r.alerts.counts_by_unit()
 
 
 def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, config=None) -> bool:
@@ -325,8 +259,8 @@ def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, co
     actor = (actor or "").strip()
     if not actor:
         raise ValueError("actor is required to acknowledge an alert")
-    with store.session() as s:
-        a = s.get(AlertRow, alert_id)
+    with store.reader() as r:
+        a = r.alerts.get(alert_id)
         if a is None:
             raise KeyError(alert_id)
         case_id, unit = a.case_id, a.unit
@@ -338,8 +272,8 @@ def acknowledge(store: SqlStore, alert_id: int, actor: str, now: datetime, *, co
 def scheduler_status(store: SqlStore, now: datetime) -> dict[str, Any]:
     """Heartbeats, newest first; healthy when the newest is younger than 90 s."""
     _require_aware(now)
-    with store.session() as s:
-        beats = list(s.scalars(select(HeartbeatRow).order_by(HeartbeatRow.at.desc())))
+    with store.reader() as r:
+        beats = r.heartbeats.all()
     rows = []
     for b in beats:
         age = (now - b.at).total_seconds()
@@ -352,29 +286,20 @@ def scheduler_status(store: SqlStore, now: datetime) -> dict[str, Any]:
 def summary(store: SqlStore, now: datetime) -> dict[str, Any]:
     """Counts for the top metrics: open cases by level, emergencies, late clocks, clocks due within 1 h."""
     _require_aware(now)
-    with store.session() as s:
-        cases = list(s.execute(select(CaseRow.event_id, CaseRow.severity, CaseRow.emergency)
-                               .where(CaseRow.status == "open")))
-        open_ids = [c.event_id for c in cases]
-        clocks = list(s.execute(select(ClockRow.status, ClockRow.due_at)
-                                .where(ClockRow.case_id.in_(open_ids),
-                                       ClockRow.status.in_(ACTIVE_CLOCK_STATUSES)))) if open_ids else []
-    by_level = Counter(c.severity for c in cases)
-    late = sum(1 for k in clocks if k.status == "late" or k.due_at < now)
-    soon = sum(1 for k in clocks if k.status == "running" and now <= k.due_at <= now + DUE_SOON)
-    return {"open": len(cases), "by_level": {lv: by_level.get(lv, 0) for lv in CASE_LEVELS},
-            "emergencies": sum(1 for c in cases if c.emergency), "clocks_late": late, "clocks_due_soon": soon}
+    with store.reader() as r:
+        by_level = r.cases.count_by_level()
+        emergencies = len(r.cases.list(emergency_only=True))
+        clocks = r.clocks.open_of_open_cases()
+    late = sum(1 for _, status, due, _ in clocks if status == "late" or due < now)
+    soon = sum(1 for _, status, due, _ in clocks if status == "running" and now <= due <= now + DUE_SOON)
+    return {"open": sum(by_level.values()), "by_level": {lv: by_level.get(lv, 0) for lv in CASE_LEVELS},
+            "emergencies": emergencies, "clocks_late": late, "clocks_due_soon": soon}
 
 
 def provisional_warnings(store: SqlStore) -> list[str]:
     """A Chinese warning for each running/late clock whose due time rests on an assumed calendar."""
-    with store.session() as s:
-        rows = list(s.execute(
-            select(ClockRow, CaseRow.title)
-            .join(CaseRow, CaseRow.event_id == ClockRow.case_id)
-            .where(ClockRow.provisional.is_(True), ClockRow.status.in_(ACTIVE_CLOCK_STATUSES),
-                   CaseRow.status == "open")
-            .order_by(ClockRow.due_at, ClockRow.id)))
+    with store.reader() as r:
+        rows = r.clocks.provisional_open()
     out = []
     for k, title in rows:
         out.append(f"案件「{title or k.case_id}」的“{clock_label(k.kind, k.seq)}”时限（截止 {format_time(k.due_at)}）"
@@ -384,12 +309,5 @@ def provisional_warnings(store: SqlStore) -> list[str]:
 
 def units(store: SqlStore) -> list[str]:
     """Every unit the store mentions: responsible units of cases and recipients of alerts."""
-    with store.session() as s:
-        names: set[str] = set()
-        for first, co in s.execute(select(CaseRow.first_responsible, CaseRow.co_responsible)
-                                   .where(CaseRow.status != "not_a_case")):
-            if first:
-                names.add(first)
-            names.update(x for x in (co or []) if x)
-        names.update(u for u in s.scalars(select(AlertRow.unit).distinct()) if u)
-    return sorted(names)
+    with store.reader() as r:
+        return sorted(r.cases.responsible_units() | r.alerts.units())

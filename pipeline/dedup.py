@@ -52,11 +52,17 @@ class SeenSet:
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
 
+    def forget(self, keys: list[str | None], item_ids: set[str]) -> None:
+        for k in keys:
+            if k and self._seen.get(k) in item_ids:
+                del self._seen[k]
+
 
 class Deduplicator:
     def __init__(self, capacity: int = 200_000):
         self.urls = SeenSet(capacity)
         self.texts = SeenSet(capacity)
+        self._keys: dict[str, tuple[str | None, str | None]] = {}
 
     def check(self, item_id: str, url: str | None, title: str | None, content: str) -> tuple[str | None, str | None]:
         """Return (reason, original item id) if a duplicate, else (None, None) and remember it."""
@@ -65,6 +71,17 @@ class Deduplicator:
             return "duplicate_url", orig
         if (orig := self.texts.get(fkey)) is not None:
             return "duplicate_content", orig
+        self.remember(item_id, ukey, fkey)
+        return None, None
+
+    def remember(self, item_id: str, ukey: str | None, fkey: str | None) -> None:
         self.urls.add(ukey, item_id)
         self.texts.add(fkey, item_id)
-        return None, None
+        self._keys[item_id] = (ukey, fkey)
+
+    def forget(self, item_ids: set[str]) -> None:
+        """Items of events that expired are no originals any more (a repeat starts afresh)."""
+        for i in item_ids:
+            ukey, fkey = self._keys.pop(i, (None, None))
+            self.urls.forget([ukey], {i})
+            self.texts.forget([fkey], {i})

@@ -12,29 +12,54 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.case import EventState, ItemRecord
-from pipeline.dedup import Deduplicator
+from pipeline.dedup import Deduplicator, canonical_url, content_fingerprint
 from pipeline.events import EventGrouper, Tokeniser
 from pipeline.normalise import Normalised, has_words, normalise
 from pipeline.routing import Features, Router
+from pipeline.stages import ALIASES, STAGES_BASE
 from pipeline.severity import fact_meets, grade, handling_type
-from pipeline.voice import VoiceReader
 from yuqing.config import Config
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
 from yuqing.timeutil import iso_local
 
 log = logging.getLogger("yuqing.pipeline")
+FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a day ahead is an error
+PAST_TOLERANCE = timedelta(days=90)        # older than this relative to now: an archive, not news
 GROUP_CN = {"children": "未成年人/学生", "elderly": "老人", "food": "食品安全", "medical": "医疗"}
 
-STAGES_BASE: dict[str, int] = {
-    "sentiment": 300,
-    "places": 400,
-    "category": 500,     # after places: a cue inside a place name (大学 in 大学路) is no cue
-    "facts": 600,
-    "voice": 700,
-}
+
+
+def build_stages(config: Config, settings: dict, overrides: dict | None) -> list:
+    """The stages in order: STAGES_BASE merged with STAGES (short names allowed; None disables;
+    a new dotted path adds one). Each is built by `from_config`; NotConfigured leaves it out."""
+    import importlib
+    from yuqing.seams import NotConfigured
+
+    order = dict(STAGES_BASE)
+    for key, value in (overrides or {}).items():
+        path = ALIASES.get(key, key)
+        if path not in STAGES_BASE and ":" not in path:
+            raise ValueError(f"STAGES: unknown stage {key!r}; a stage is a dotted path 'module:Class' "
+                             f"or one of {sorted(ALIASES)}")
+        order[path] = value
+    built, off = [], [p for p, o in order.items() if o is None]
+    for path, _ in sorted(((p, o) for p, o in order.items() if o is not None), key=lambda kv: kv[1]):
+        module, _, cls = path.partition(":")
+        try:
+            stage_cls = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"STAGES: cannot load {path!r}: {exc}") from exc
+        try:
+            built.append(stage_cls.from_config(config, settings))
+        except NotConfigured as exc:
+            off.append(f"{path} ({exc})")
+    log.info("analysis stages enabled: %s; disabled: %s", [getattr(b, "name", type(b).__name__) for b in built],
+             off or "none")
+    return built
 
 
 @dataclass
@@ -79,92 +104,57 @@ class Decision:
 
 
 class Engine:
-    def __init__(self, config: Config, *, sentiment_model: str | None = None, stages: dict | None = None):
-        from pipeline.category import Categoriser
+    def __init__(self, config: Config, *, sentiment_model: str | None = None, stages: dict | None = None,
+                 settings: dict | None = None, wall_clock=None):
+        from yuqing.timeutil import SystemClock
+        self.wall_clock = wall_clock or SystemClock()
         from yuqing.clocks.calendar import WorkCalendar
         from yuqing.clocks.due import ClockPolicy
-        from pipeline.facts import FactReader
-        from pipeline.places import Gazetteer
-        from pipeline.sentiment import SentimentModel
 
         self.config = config
         d, r = config.district, config.rules
         self.district, self.rules = d, r
-        self.sentiment = SentimentModel.load(sentiment_model or None)
-        self.categoriser = Categoriser(d, config.get("categories")) if config.get("categories") else Categoriser.default(d)
-        self.gazetteer = Gazetteer(d, config.get("places")) if config.get("places") else Gazetteer.default(d)
-        self.facts = FactReader(config.get("readings")) if config.get("readings") else FactReader.default()
-        self.voice = VoiceReader(r)
+        settings = dict(settings or {})
+        if sentiment_model:
+            settings["SENTIMENT_MODEL"] = sentiment_model
+        self.stages = build_stages(config, settings, stages)
+        self.gazetteer = self._stage_attr("places", "gazetteer")
         self.clock_policy = config.get("clocks") or ClockPolicy.default()
         self.calendar = WorkCalendar.from_config(config.get("calendar")) if config.get("calendar") else WorkCalendar.default()
         self.router = Router(r.route, d)
         self._tokeniser = Tokeniser(list(d.place_index()) + sorted(d.unit_names()))
         self.reset()
-        order = {**STAGES_BASE, **(stages or {})}
-        unknown = set(order) - set(STAGES_BASE)
-        if unknown:
-            raise ValueError(f"STAGES: unknown stage(s) {sorted(unknown)}; known: {sorted(STAGES_BASE)}")
-        self.stages = [name for name, o in sorted(order.items(), key=lambda kv: (kv[1] or 0)) if o is not None]
-        disabled = [n for n, o in order.items() if o is None]
-        log.info("analysis stages enabled: %s; disabled: %s", self.stages, disabled or "none")
+
+    def _stage_attr(self, name: str, attr: str):
+        for st in self.stages:
+            if getattr(st, "name", None) == name:
+                return getattr(st, attr)
+        return None
 
     def reset(self) -> None:
         """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
-        home = self.gazetteer.cfg
+        from pipeline.places import PlacesConfig
+        home = self.gazetteer.cfg if self.gazetteer is not None else self.config.get("places") or PlacesConfig.load()
         self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
                                     zones={z.name for z in self.district.zones},
                                     not_names={self.district.district, *home.home_names, *home.home_prefixes})
+        self.grouper.on_expire = self._forget_events
         self.dedup = Deduplicator()
         self.events: dict[str, EventState] = {}
         self._item_event: dict[str, str] = {}
-
-    # ------------------------------------------------------------------ item analysis
-    def _stage_sentiment(self, ctx: ItemContext) -> None:
-        s = self.sentiment.score(ctx.norm.text)
-        ctx.analysis.sentiment = s.score
-        ctx.sentiment_negative = s.negative
-        ctx.reasons += s.reasons
-
-    def _stage_category(self, ctx: ItemContext) -> None:
-        title, content = ctx.norm.title, ctx.norm.content
-        for p in ctx.analysis.places:
-            mask = "□" * len(p.matched or p.name)
-            title, content = title.replace(p.matched or p.name, mask), content.replace(p.matched or p.name, mask)
-        c = self.categoriser.classify(title, content)
-        ctx.analysis.category, ctx.analysis.categories = c.main, list(c.involved)
-        ctx.reasons += c.reasons
-
-    def _stage_places(self, ctx: ItemContext) -> None:
-        p = self.gazetteer.find(ctx.norm.text)
-        ctx.analysis.places, ctx.analysis.foreign_places = p.places, list(p.foreign)
-        ctx.reasons += p.reasons
-
-    def _stage_facts(self, ctx: ItemContext) -> None:
-        f = self.facts.read(ctx.norm.text)
-        ctx.analysis.facts = f.facts
-        ctx.refuted_kinds = set(f.refuted_kinds)
-        ctx.analysis.refutes = bool(f.refuted_kinds)
-        # An unsourced claim (网传、听说) is a rumour; a plea to share (扩散) alone is not.
-        ctx.analysis.rumour = bool(f.rumour_claim)
-        ctx.analysis.special_groups = list(f.special_groups)
-        ctx.reasons += f.reasons
-
-    def _stage_voice(self, ctx: ItemContext) -> None:
-        v = self.voice.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform)
-        ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
-        ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
-        ctx.instruments = v.instruments
-        ctx.reasons += v.reasons
+        self._event_items: dict[str, list[str]] = {}
+        self.dirty = False
+        self.stream_time: datetime | None = None
 
     def analyse(self, item: Item) -> ItemContext:
         ctx = ItemContext(item, normalise(item.title, item.content))
-        ctx.reasons += ctx.norm.reasons
+        ctx.reasons += item.all_notes + ctx.norm.reasons
         if not has_words(ctx.norm.text):
             ctx.reasons.append("无可分析的文字（空白、仅表情或符号）：按中性处理")
             ctx.analysis.reasons = ctx.reasons
             return ctx
-        for name in self.stages:
-            getattr(self, f"_stage_{name}")(ctx)
+        for stage in self.stages:
+            stage.process(ctx)
         a = ctx.analysis
         a.media_tier = self.district.media_tier(item.source)
         f = a.facts
@@ -249,32 +239,91 @@ class Engine:
         return case, rr.path
 
     # ------------------------------------------------------------------ public
-    def process(self, item: Item) -> Decision:
+    def process(self, item: Item, *, now: datetime | None = None) -> Decision:
+        """Analyse an item, group it, decide its event's case. `now` is when it was received (the
+        worker's clock; `route` uses the stream's own time). `dirty` stays set if this raises
+        after the engine's state began to change: the worker then rebuilds it from the store."""
         ctx = self.analyse(item)
-        dup_reason, orig = self.dedup.check(item.id, item.url, item.title, item.content)
-        if orig is not None and orig in self._item_event:
-            eid = self._item_event[orig]
-            ev = self.events[eid]
-            case, path = self._decide(ev)
-            ctx.analysis.reasons.append(f"重复内容（{dup_reason}），同 {orig}")
-            return Decision(item, ctx.analysis, case, duplicate_of=orig, duplicate_reason=dup_reason,
-                            route_path=path)
+        self.dirty = True
+        dec = self._place(item, ctx, now=now)
+        self.dirty = False
+        return dec
+
+    def replay(self, item: Item, event_id: str, duplicate_of: str | None = None, *,
+               now: datetime | None = None) -> Decision:
+        """Re-add a stored item to its stored event (a restart continues with exactly the state it
+        had: membership is not re-decided, so event ids cannot change)."""
+        ctx = self.analyse(item)
+        self.dirty = True
+        dec = self._place(item, ctx, event_id=event_id, duplicate_of=duplicate_of, now=now)
+        self.dirty = False
+        return dec
+
+    def effective_time(self, item: Item, now: datetime | None) -> tuple[datetime, str | None]:
+        """The time an item counts from, and why it is not its own: a publish time far in the past
+        or in the future is flagged and never starts or moves an event's clocks."""
+        t, ref = item.published_at, now or self.stream_time
+        wall = self.wall_clock.now()
+        why = None
+        if t.year < 2000:
+            why = "发布时间早于2000年"
+        elif t > (now or wall) + FUTURE_TOLERANCE:
+            why = "发布时间晚于当前时间"
+        elif ref is not None and t < ref - PAST_TOLERANCE:
+            why = f"发布时间早于当前{PAST_TOLERANCE.days}天以上"
+        if why is None:
+            if now is None and (self.stream_time is None or t > self.stream_time):
+                self.stream_time = t
+            return t, None
+        use = ref or wall
+        return use, f"{why}（{iso_local(t)}），视为异常：不用于事件时限，按{iso_local(use)}计"
+
+    def _forget_events(self, gone: list[str]) -> None:
+        """Expiry removes an event from every index at once: grouper, events, items, duplicates."""
+        items: set[str] = set()
+        for eid in gone:
+            self.events.pop(eid, None)
+            items.update(self._event_items.pop(eid, ()))
+        for i in items:
+            self._item_event.pop(i, None)
+        self.dedup.forget(items)
+
+    def _place(self, item: Item, ctx: ItemContext, *, event_id: str | None = None,
+               duplicate_of: str | None = None, now: datetime | None = None) -> Decision:
         a = ctx.analysis
+        when, odd = self.effective_time(item, now)
+        if odd:
+            a.reasons.append(odd)
+        self.grouper.expire_due(when)         # before the duplicate check: an expired original is no original
+        if event_id is None:
+            dup_reason, orig = self.dedup.check(item.id, item.url, item.title, item.content)
+        else:
+            dup_reason, orig = ("duplicate", duplicate_of) if duplicate_of else (None, None)
+            if not duplicate_of:
+                self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content))
+        orig_event = self._item_event.get(orig) if orig is not None else None
+        if orig_event is not None and orig_event in self.events:
+            ev = self.events[orig_event]
+            case, path = self._decide(ev)
+            a.reasons.append(f"重复内容（{dup_reason}），同 {orig}")
+            return Decision(item, a, case, duplicate_of=orig, duplicate_reason=dup_reason, route_path=path)
+        if orig is not None and event_id is None:
+            # the original's event has expired: this is news again, and the original it repeats
+            self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content))
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
         personal = not a.official and item.platform in self.rules.grouping.account_platforms
-        assign = self.grouper.assign(item.id, item.published_at, ctx.norm.text, places,
+        assign = self.grouper.assign(item.id, when, ctx.norm.text, places,
                                      a.category, (item.author or item.source) if personal else None,
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
                                      policy=a.about_policy,
                                      reply=a.official and item.platform in self.rules.citizen_channels,
-                                     official=a.official)
+                                     official=a.official, event_id=event_id)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)
-        for gone in set(self.events) - set(self.grouper.events):
-            del self.events[gone]   # the grouper forgot it: no more items can join
-        ev.add(ItemRecord(item.id, item.published_at, item.source, a, item.metrics.interactions,
+        ev.add(ItemRecord(item.id, when, item.source, a, item.metrics.interactions,
                           ctx.refuted_kinds, ctx.question, ctx.suggestion))
         self._item_event[item.id] = ev.id
+        self._event_items.setdefault(ev.id, []).append(item.id)
         case, path = self._decide(ev)
         return Decision(item, a, case, grouping_reasons=assign.reasons, route_path=path, new_event=assign.new)

@@ -133,6 +133,7 @@ class EventGrouper:
         self._by_account: dict[str, set[str]] = defaultdict(set)
         self._expired_at: datetime | None = None
         self._names: dict[str, set[str]] = defaultdict(set)   # first two characters → quoted names seen
+        self.on_expire = None     # called with the ids of events forgotten (the engine drops them too)
 
     # ---- scoring ----
     def keywords(self, text: str, counted: dict | None = None, title: str = "") -> dict[str, float]:
@@ -275,24 +276,30 @@ class EventGrouper:
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
                category: str | None, account: str | None, negative: bool = False, title: str = "",
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
-               official: bool = False) -> Assignment:
-        """places: name → unit (None for a place outside the district)."""
-        if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
-            self.expire(when)   # at most hourly: a sweep costs O(active events)
-            self._expired_at = when
+               official: bool = False, event_id: str | None = None) -> Assignment:
+        """places: name → unit (None for a place outside the district). With `event_id` the item
+        joins that event without scoring (a restart replays stored membership exactly)."""
+        self.expire_due(when)
         counted = self.tok.counted(text)
         words = self.keywords(text, counted, title)
         pairs = self._pairs(words)
         core = title_core(title)
         names = (quoted_names(text) | self._known_names(text)) - self.not_names
         best: tuple[float, str, list[str]] | None = None
-        for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
-            e = self.events[eid]
-            score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
-                                           core, names, instruments, reply, official)
-            if score >= need and (best is None or score - need > best[0]):
-                best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
-        if best is None:
+        if event_id is None:
+            for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
+                e = self.events[eid]
+                score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
+                                               core, names, instruments, reply, official)
+                if score >= need and (best is None or score - need > best[0]):
+                    best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
+        if event_id is not None:
+            eid = event_id
+            new = eid not in self.events
+            if new:
+                self.events[eid] = Sketch(eid, when, when)
+            result = Assignment(eid, new, 0.0, ["按已存储的事件归属恢复"])
+        elif best is None:
             eid = f"ev-{item_id}"
             self.events[eid] = Sketch(eid, when, when)
             result = Assignment(eid, True, 0.0, ["新事件：近期无相似事件"])
@@ -330,6 +337,12 @@ class EventGrouper:
             e.categories[category] += 1
         e.first, e.last = min(e.first, when), max(e.last, when)
 
+    def expire_due(self, when: datetime) -> None:
+        """Expire idle events at most hourly (of stream time): a sweep costs O(active events)."""
+        if self._expired_at is None or (when - self._expired_at).total_seconds() > 3600:
+            self.expire(when)
+            self._expired_at = when
+
     def expire(self, now: datetime) -> list[str]:
         """Forget events idle for longer than the window; returns their ids."""
         limit = self.cfg.window_hours * 3600
@@ -349,4 +362,6 @@ class EventGrouper:
             for n in e.names:
                 if not self._by_word.get(n):
                     self._names[n[:2]].discard(n)
+        if gone and self.on_expire is not None:
+            self.on_expire(gone)
         return gone

@@ -1,77 +1,117 @@
 """The pipeline worker: items from the bus → engine → store, committed after the store write.
 
-At-least-once: a message is committed only once its item and case are stored, and an item
-already in the store is skipped, so a redelivery after a crash changes nothing. On start the
-worker replays the recent items from the store into the engine, so events keep growing across
-restarts (the grouping window decides how far back).
+Nothing lost, nothing twice:
+- **at least once**: a message is committed only after its item, case, clocks and case events are
+  stored in one unit of work; an item already stored is skipped, so a redelivery after a crash
+  changes nothing;
+- **a bad message never stalls the stream**: it is retried a few times with backoff (a database
+  hiccup heals), then kept as a dead letter with its error and payload (and published to the
+  dead-letter topic), and the partition moves on; operators are told by the notifier;
+- **restarts continue exactly**: `restore` replays the stored items of the events still open into
+  the engine with their stored event ids, so no event gets another id after a restart; when a
+  failure left the engine half-changed, it is rebuilt the same way before the next attempt.
 """
 from __future__ import annotations
 
 import logging
+import time
+import traceback
 from collections import Counter
 from datetime import timedelta
-from typing import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
 from pipeline.dedup import canonical_url, content_fingerprint
 from pipeline.engine import Decision, Engine
+from pipeline.record import record_decision
 from yuqing.model import Item
-from yuqing.seams import Bus
-from yuqing.store.sql import SqlStore
+from yuqing.records import DeadLetter
+from yuqing.seams import Bus, Message, SearchDoc, Store
 from yuqing.timeutil import Clock, SystemClock
 
 log = logging.getLogger("yuqing.worker")
-OnChange = Callable[[Decision, dict], None]
+
+
+class Rejected(Exception):
+    """An item that can never be processed (invalid): no retry, straight to the dead letters."""
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: "
+                     f"{'missing required field' if e['type'] == 'missing' else e['msg']}" for e in exc.errors())
 
 
 class Worker:
-    def __init__(self, engine: Engine, store: SqlStore, bus: Bus, topic: str, *, group: str = "pipeline",
-                 clock: Clock | None = None, on_change: OnChange | None = None):
+    def __init__(self, engine: Engine, store: Store, bus: Bus, topic: str, *, group: str = "pipeline",
+                 clock: Clock | None = None, dead_topic: str | None = None, retries: int = 3,
+                 retry_seconds: float = 0.2, search: Any = None, config: Any = None):
         self.engine, self.store, self.bus, self.topic, self.group = engine, store, bus, topic, group
         self.clock = clock or SystemClock()
-        self.on_change = on_change
+        self.dead_topic = dead_topic
+        self.retries, self.retry_seconds = max(int(retries), 0), retry_seconds
+        self.search = search
         self.consumer = bus.consumer(topic, group)
         self.stats: Counter = Counter()
 
+    # ------------------------------------------------------------------ state
     def restore(self) -> int:
-        """Replay recent stored items into the engine (no writes) so open events continue."""
+        """Rebuild the engine from the store: the items of events active within the grouping
+        window, each re-added to its stored event (membership is not decided again)."""
+        self.engine.reset()
         since = self.clock.now() - timedelta(hours=self.engine.rules.grouping.window_hours)
-        n = 0
-        for row in self.store.recent_items(since):
+        with self.store.reader() as r:
+            open_events = [c.event_id for c in r.cases.list(statuses=None, updated_since=since)]
+            rows = r.items.of_events(open_events)
+        for row in rows:
             item = Item(id=row.id, url=row.url, platform=row.platform, source=row.source, author=row.author,
                         title=row.title, content=row.content, published_at=row.published_at, metrics=row.metrics)
-            self.engine.process(item)
-            n += 1
-        log.info("restored %d recent items into the engine", n)
-        return n
+            self.engine.replay(item, row.event_id, row.duplicate_of, now=row.received_at)
+        log.info("restored %d items of %d open events into the engine", len(rows), len(open_events))
+        return len(rows)
 
-    def handle(self, value: dict) -> Decision | None:
+    # ------------------------------------------------------------------ one item
+    def handle(self, value: Any) -> Decision | None:
+        """Process one message value once; raises on failure (the caller retries)."""
+        if not isinstance(value, dict):
+            raise Rejected(f"not a JSON object but {type(value).__name__}")
         try:
             item = Item.model_validate(value)
         except ValidationError as exc:
-            self.stats["items/dropped/invalid"] += 1
-            log.error("invalid item %r dropped: %s", value.get("id"), exc.errors()[:3])
-            self.store.record("item.rejected", actor="pipeline",
-                              details={"id": value.get("id"), "url": value.get("url"),
-                                       "errors": [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]})
-            return None
-        if self.store.has_item(item.id):
+            raise Rejected(f"invalid item: {describe_invalid(exc)}") from None
+        with self.store.reader() as r:
+            stored = r.items.exists(item.id)
+        if stored:
             self.stats["items/skipped/already_stored"] += 1
             return None
-        dec = self.engine.process(item)
-        changes = self.store.save_decision(
-            dec, url_key=canonical_url(item.url), fingerprint=content_fingerprint(item.title, item.content),
-            policy=self._policy())
+        now = self.clock.now()
+        dec = self.engine.process(item, now=now)
+        try:
+            with self.store.transaction() as tx:
+                record_decision(tx, dec, now=now, url_key=canonical_url(item.url),
+                                fingerprint=content_fingerprint(item.title, item.content), policy=self._policy())
+        except Exception:
+            self.engine.dirty = True      # the engine holds an item the store does not: rebuild it
+            raise
         self.stats["items/routed"] += 1
         if dec.duplicate_of:
             self.stats[f"items/duplicate/{dec.duplicate_reason}"] += 1
-        if self.on_change is not None:
-            try:
-                self.on_change(dec, changes)
-            except Exception:   # alerts are retried by the scheduler's sweep; routing is done
-                log.exception("on_change failed for %s", dec.case.event_id)
+        self._index(dec)
         return dec
+
+    def _index(self, dec: Decision) -> None:
+        """Search is a derived view: a failure here is logged, never loses the item."""
+        if self.search is None:
+            return
+        it, a, c = dec.item, dec.analysis, dec.case
+        try:
+            self.search.index([SearchDoc(id=it.id, title=it.title or "", content=it.content,
+                                         published_at=it.published_at, platform=it.platform, source=it.source,
+                                         event_id=c.event_id, unit=c.first_responsible, level=c.severity,
+                                         category=a.category, places=[p.name for p in a.places],
+                                         negative=a.negative, sentiment=a.sentiment)])
+        except Exception:
+            log.exception("search index: item %s not indexed (rebuild with `yuqing search reindex`)", it.id)
 
     def _policy(self) -> dict:
         """The escalation policy in force now, frozen onto a case when its clocks start."""
@@ -79,24 +119,73 @@ class Worker:
         return {"clocks": pol.model_dump(mode="json"),
                 "escalation_chain": [s.model_dump() for s in self.engine.district.escalation_chain]}
 
+    def process_message(self, m: Message) -> Decision | None:
+        """Handle with retries and backoff; after the last, a dead letter. Never raises for the item."""
+        attempts, first_failed = 0, None
+        while True:
+            attempts += 1
+            try:
+                return self.handle(m.value)
+            except Rejected as exc:
+                self.stats["items/dead/invalid"] += 1
+                return self._dead(m, str(exc), "", attempts, first_failed)
+            except Exception as exc:
+                first_failed = first_failed or self.clock.now()
+                trace = traceback.format_exc(limit=8)
+                log.warning("item %r failed (attempt %d): %s: %s", _id(m.value), attempts, type(exc).__name__, exc)
+                if self.engine.dirty:
+                    self.restore()
+                if attempts > self.retries:
+                    if not self._store_works():
+                        raise             # the store is down, not the item bad: wait, keep it
+                    self.stats["items/dead/failed"] += 1
+                    return self._dead(m, f"{type(exc).__name__}: {exc}", trace, attempts, first_failed)
+                time.sleep(self.retry_seconds * (2 ** (attempts - 1)))
+
+    def _store_works(self) -> bool:
+        try:
+            with self.store.reader() as r:
+                r.items.exists("")
+            return True
+        except Exception:
+            return False
+
+    def _dead(self, m: Message, error: str, trace: str, attempts: int, first_failed) -> None:
+        now = self.clock.now()
+        payload = m.value if isinstance(m.value, dict) else {"value": m.value}
+        log.error("item %r moved to the dead letters after %d attempt(s): %s", _id(m.value), attempts, error)
+        with self.store.transaction() as tx:
+            tx.add(DeadLetter(topic=m.topic, key=m.key, partition=m.partition, offset=m.offset, payload=payload,
+                              error=error[:4000], trace=trace[:8000], attempts=attempts,
+                              first_failed_at=first_failed or now, last_failed_at=now))
+        if self.dead_topic:
+            try:
+                self.bus.publish(self.dead_topic, m.key or "", {"payload": payload, "error": error[:4000],
+                                                                 "source_topic": m.topic, "offset": m.offset})
+            except Exception:       # the store has it: the topic is a copy for other consumers
+                log.exception("dead-letter topic %s: publish failed", self.dead_topic)
+        return None
+
+    # ------------------------------------------------------------------ the loop
     def run_once(self, timeout: float = 1.0, max_messages: int = 100) -> int:
         msgs = self.consumer.poll(timeout=timeout, max_messages=max_messages)
-        done = []
+        done = 0
         for m in msgs:
             try:
-                self.handle(m.value)
+                self.process_message(m)
             except Exception:
-                # Not committed: redelivered to the next consumer of the group. Stop here to keep order.
-                log.exception("processing %s failed; will be redelivered", m.value.get("id"))
-                self.stats["items/failed"] += 1
-                self.consumer.commit(done)
-                # Rejoin the group: positions go back to the committed offsets (as a Kafka seek).
+                # Not committed: positions go back to the committed offsets (as a Kafka seek), so
+                # this message and those after it come again once the store is back.
                 self.consumer.close()
                 self.consumer = self.bus.consumer(self.topic, self.group)
-                return len(done)
-            done.append(m)
-        self.consumer.commit(done)
-        return len(done)
+                raise
+            self.consumer.commit([m])     # after the store write (or the dead letter) only
+            done += 1
+        return done
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def _id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else None

@@ -5,3 +5,9 @@
 - `responders.workflow` — acknowledge, 三审三校, publish, press conference, clocks, close/reopen.
 - `responders.stats.timeliness` / `responders.report` — §6 statistics and the period report.
 """
+
+from yuqing.config.loader import REPO_CONFIG, Section, register_section
+
+register_section(Section("channels", "channels.yaml", "responders.channels.config:ChannelsConfig", False,
+                         "alert channels, addresses, rate limits and the escalation timing",
+                         REPO_CONFIG / "channels.yaml"))

@@ -1,8 +1,8 @@
 """The outbox: alerts are written to the store first (one per case + kind + level + recipient,
-ever), with one delivery row per enabled channel; `deliver_pending` sends them, at least once.
+ever), with one delivery row per channel the recipient can be reached on; delivery sends them.
 
 `fire()` is the only way alerts are created: the firing key, the alerts, their deliveries, the
-action-log entries and any state change (a clock marked late) go into one transaction, so a
+action-log entries and any state change (a clock marked late) go into one unit of work, so a
 firing is either done completely, exactly once across processes, or not at all.
 """
 from __future__ import annotations
@@ -11,32 +11,22 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from responders.channels.config import ChannelsConfig
-from responders.policy import Recipient
-from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, FiringRow
-from yuqing.timeutil import iso_local, to_local
+from yuqing import vocab
+from yuqing.records import Action, Alert, Case, Clock, Delivery
+from yuqing.seams import Recipient
+from yuqing.timeutil import fmt_local, fmt_span
 
 log = logging.getLogger("yuqing.alerts")
 TEMPLATES = Path(__file__).parent / "templates"
-LEASE = timedelta(minutes=10)      # a delivery being sent by a process that died is retried after this
-
-KIND_LABELS = {"new_case": "新舆情", "level_up": "舆情升级", "emergency": "重大突发事件", "rerouted": "改派",
-               "warn": "时限预警", "overdue": "已逾期", "leader": "逾期升级", "remind": "催办",
-               "consent": "视为同意"}
-STATE_LABELS = {"met": "已完成", "cancelled": "已取消"}
 
 
 def kind_label(kind: str) -> str:
-    """Chinese name of an alert kind; 'warn60:statement#0' is a 时限预警."""
-    base = kind.split(":")[0].rstrip("0123456789")
-    return KIND_LABELS.get(base, kind)
+    """Chinese name of an alert kind."""
+    return vocab.label(vocab.ALERT_KINDS, kind, "提醒")
 
 
 def templates() -> Environment:
@@ -48,240 +38,159 @@ def templates() -> Environment:
     return env
 
 
-def fmt_span(td: timedelta) -> str:
-    """A duration in Chinese: 2小时、1小时30分钟、3天4小时."""
-    mins = int(abs(td.total_seconds()) // 60)
-    d, rem = divmod(mins, 1440)
-    h, m = divmod(rem, 60)
-    parts = ([f"{d}天"] if d else []) + ([f"{h}小时"] if h else []) + ([f"{m}分钟"] if m and not d else [])
-    return "".join(parts) or "0分钟"
-
-
-def fmt_time(dt: datetime | None) -> str:
-    return "—" if dt is None else to_local(dt).strftime("%Y-%m-%d %H:%M")
-
-
-def clock_label(policy_clocks: Mapping[str, Any] | None, kind: str) -> str:
-    from yuqing.clocks.due import ClockPolicy
-    rules = (policy_clocks or {}).get("clocks") or {}
-    if kind in rules:
-        return rules[kind]["label"]
-    default = ClockPolicy.default().clocks.get(kind)
-    return default.label if default else kind
-
-
-def clock_view(row: ClockRow, now: datetime, policy: dict | None) -> dict[str, Any]:
-    label = clock_label(policy, row.kind) + (f"（第{row.seq}次）" if row.kind == "follow_up" else "")
-    if row.met_at is not None or row.status in STATE_LABELS:
-        state = STATE_LABELS.get(row.status, "已完成（逾期）") if row.status != "late" else "已完成（逾期）"
-        return {"label": label, "due": fmt_time(row.due_at), "state": state, "overdue": False,
+def clock_view(row: Clock, now: datetime) -> dict[str, Any]:
+    label = vocab.clock_label(row.kind, row.seq)
+    if row.met_at is not None or row.status in ("met", "cancelled", "superseded"):
+        if row.status == "late" or (row.met_at and row.met_at > row.due_at):
+            state = "已完成（逾期）"
+        else:
+            state = vocab.label(vocab.CLOCK_STATES, row.status)
+        return {"label": label, "due": fmt_local(row.due_at), "state": state, "overdue": False,
                 "span": "", "provisional": row.provisional}
     left = row.due_at - now
     overdue = left.total_seconds() < 0
-    return {"label": label, "due": fmt_time(row.due_at), "provisional": row.provisional, "overdue": overdue,
+    return {"label": label, "due": fmt_local(row.due_at), "provisional": row.provisional, "overdue": overdue,
             "span": fmt_span(left), "state": f"已逾期{fmt_span(left)}" if overdue else f"剩余{fmt_span(left)}"}
 
 
 @dataclass
 class AlertSpec:
-    kind: str                  # new_case | level_up | emergency | rerouted | warn60:statement#0 | …
+    kind: str                  # vocab.ALERT_KINDS
     level: str                 # severity for case alerts, chain level ("1".."5") for clock alerts
     to: Recipient
     lead: str                  # the first paragraph: what happened, what to do
-    clock: ClockRow | None = None
+    clock: Clock | None = None
+    step: str | None = None    # escalation step of a clock alert (warn60, overdue, leader, remind3 …)
     level_label: str = ""
     key_suffix: str = ""       # reminders: their number
 
     @property
     def dedup_key(self) -> str:
-        return f"{self.kind}|{self.level}|{self.to.unit}|{self.to.role}{self.key_suffix}"
+        ref = f"{self.clock.kind}#{self.clock.seq}" if self.clock is not None else ""
+        return f"{self.kind}|{self.step or ''}|{ref}|{self.level}|{self.to.unit}|{self.to.role}{self.key_suffix}"
 
 
-def render(spec: AlertSpec, case: CaseRow, clocks: list[ClockRow], now: datetime) -> tuple[str, str]:
-    ctx = {"kind_label": kind_label(spec.kind), "title": case.title or case.event_id,
-           "case_id": case.event_id, "severity": case.severity, "emergency": bool(case.emergency),
+def render(spec: AlertSpec, case: Case, clocks: list[Clock], now: datetime) -> tuple[str, str]:
+    ctx = {"kind_label": kind_label(spec.kind), "title": case.title or "（无标题）",
+           "number": case.number or "—", "severity": case.severity, "emergency": bool(case.emergency),
            "first_responsible": case.first_responsible, "co_responsible": case.co_responsible or [],
-           "first_published": fmt_time(case.first_published_at), "unit": spec.to.unit, "role": spec.to.role,
+           "first_published": fmt_local(case.first_published_at), "unit": spec.to.unit, "role": spec.to.role,
            "lead": spec.lead, "level": spec.to.level if spec.clock is not None or spec.level_label else None,
-           "level_label": spec.level_label, "now": fmt_time(now),
-           "clock": clock_view(spec.clock, now, case.policy) if spec.clock is not None else None,
-           "clocks": [clock_view(c, now, case.policy) for c in clocks]}
+           "level_label": spec.level_label, "now": fmt_local(now),
+           "clock": clock_view(spec.clock, now) if spec.clock is not None else None,
+           "clocks": [clock_view(c, now) for c in clocks if c.status != "superseded"]}
     env = templates()
     subject = env.get_template("alert_subject.j2").render(**ctx).strip()
     body = env.get_template("alert_body.j2").render(**ctx).strip() + "\n"
     return subject, body
 
 
+SMS_LIMIT = 70
+
+
+def short_text(spec: AlertSpec, case: Case, now: datetime) -> str:
+    """The SMS form: kind, case number, what is due, within one message (70 characters)."""
+    head = f"【{kind_label(spec.kind)}】{case.number or ''}{case.severity}："
+    tail = ""
+    if spec.clock is not None:
+        v = clock_view(spec.clock, now)
+        tail = f"，{v['label']}{v['state']}"
+    tail += "，请登录系统签收"
+    room = SMS_LIMIT - len(head) - len(tail)
+    title = (case.title or "")
+    if len(title) > room:
+        title = title[:max(room - 1, 0)] + "…"
+    return (head + title + tail)[:SMS_LIMIT]
+
+
 @dataclass
 class Outbox:
-    """What fire() needs besides the alerts: channels in use and where email goes."""
-    channels: ChannelsConfig
-    active: list[str]                          # channel names deliveries are created for
-    contacts: list = field(default_factory=list)
+    """What fire() needs besides the alerts: which channels deliveries are created for, and how
+    each finds a recipient's address."""
+    channels: Any                               # responders.channels.config.ChannelsConfig
+    active: list[str]                           # channel names deliveries are created for
+    resolvers: dict[str, Callable[[Recipient], str | None]] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, config, active: Iterable[str] | None = None) -> "Outbox":
+    def from_channels(cls, config, channels: dict[str, Any]) -> "Outbox":
+        """Deliveries for the channels that are on (built by the composition root)."""
+        from responders.channels.config import ChannelsConfig
         ch = ChannelsConfig.load(config)
-        contacts = list(getattr(getattr(config, "district", None), "contacts", []) or [])
-        return cls(ch, list(active) if active is not None else list(ch.enabled), contacts)
+        active = [n for n in ch.enabled if n in channels]
+        return cls(ch, active, {n: c.address for n, c in channels.items()})
+
+    @classmethod
+    def inbox_only(cls, config=None) -> "Outbox":
+        from responders.channels.config import ChannelsConfig
+        return cls(ChannelsConfig.load(config) if config is not None else ChannelsConfig(), ["inbox"])
+
+    def targets(self, to: Recipient, severity: str | None) -> list[tuple[str, str]]:
+        """(channel, address) to create deliveries on: the inbox; then every channel for a level
+        that is broadcast, else the first channel the recipient can be reached on."""
+        out = [("inbox", to.unit)]
+        broadcast = severity in (getattr(self.channels, "broadcast_levels", None) or ())
+        for ch in self.active:
+            if ch == "inbox":
+                continue
+            addr = self.address(ch, to)
+            if addr:
+                out.append((ch, addr))
+                if not broadcast:
+                    break
+        return out
 
     def address(self, channel: str, to: Recipient) -> str | None:
         if channel == "inbox":
             return to.unit
-        if channel == "email":
-            return self.channels.email_address(to.unit, to.role, self.contacts)
-        return None
+        fn = self.resolvers.get(channel)
+        return fn(to) if fn is not None else None
 
 
-def _add_alert(s: Session, outbox: Outbox, case: CaseRow, clocks: list[ClockRow], spec: AlertSpec,
-               now: datetime) -> AlertRow | None:
-    key = f"{case.event_id}|{spec.dedup_key}"
-    if s.scalar(select(AlertRow.id).where(AlertRow.dedup_key == key)) is not None:
-        return None
+def add_alert(tx, outbox: Outbox, case: Case, clocks: list[Clock], spec: AlertSpec, now: datetime) -> Alert | None:
+    key = f"{case.event_id}|{spec.dedup_key}"[:400]
     subject, body = render(spec, case, clocks, now)
-    row = AlertRow(dedup_key=key[:400], case_id=case.event_id, kind=spec.kind[:40], level=spec.level[:40],
-                   clock_id=spec.clock.id if spec.clock is not None else None,
-                   unit=spec.to.unit, role=spec.to.role, subject=subject, body=body, created_at=now)
-    try:
-        with s.begin_nested():
-            s.add(row)
-            s.flush()
-    except IntegrityError:          # a concurrent writer made the same alert: a duplicate is a no-op
+    row = tx.alerts.add_unique(Alert(dedup_key=key, case_id=case.event_id, kind=spec.kind, step=spec.step,
+                                     short=short_text(spec, case, now),
+                                     level=spec.level[:40], clock_id=spec.clock.id if spec.clock is not None else None,
+                                     unit=spec.to.unit, role=spec.to.role, subject=subject, body=body,
+                                     created_at=now))
+    if row is None:
         return None
-    for ch in outbox.active:
-        addr = outbox.address(ch, spec.to)
-        if addr is None:
-            log.warning("no %s address for %s %s: alert %s not sent on %s", ch, spec.to.unit, spec.to.role, key, ch)
-            continue
-        s.add(DeliveryRow(alert_id=row.id, channel=ch, address=addr, status="pending", attempts=0))
+    for ch, addr in outbox.targets(spec.to, case.severity):
+        tx.add(Delivery(alert_id=row.id, channel=ch, address=addr, status="pending", attempts=0))
     return row
 
 
-def fire(s_factory: Callable[[], Session], key: str, *, by: str, now: datetime, case_id: str,
-         specs: Callable[[Session, CaseRow, list[ClockRow]], list[AlertSpec]] | list[AlertSpec],
+def fire(store, key: str, *, by: str, now: datetime, case_id: str,
+         specs: Callable[[Any, Case, list[Clock]], list[AlertSpec]] | list[AlertSpec],
          outbox: Outbox, actions: list[dict] | None = None,
-         mutate: Callable[[Session, CaseRow], None] | None = None) -> list[int] | None:
-    """Claim `key` and, in the same transaction, apply `mutate`, write the alerts, their deliveries
-    and the action-log entries. None when the key was already claimed (nothing done)."""
-    s = s_factory()
-    try:
-        with s.begin():
-            s.add(FiringRow(key=key[:400], fired_at=now, by=by))
-            try:
-                s.flush()           # the write lock is taken here (SQLite), the key checked
-            except IntegrityError:
-                raise _Claimed()
-            case = s.get(CaseRow, case_id)
-            if case is None:
-                raise LookupError(f"未知案件 {case_id}")
-            if mutate is not None:
-                mutate(s, case)
-                s.flush()
-            clocks = list(s.scalars(select(ClockRow).where(ClockRow.case_id == case_id)
-                                    .order_by(ClockRow.due_at)))
-            specs_ = specs(s, case, clocks) if callable(specs) else specs
-            ids = []
-            for spec in specs_:
-                row = _add_alert(s, outbox, case, clocks, spec, now)
-                if row is not None:
-                    ids.append(row.id)
-            for a in actions or []:
-                s.add(ActionRow(at=now, actor=a.get("actor", by), action=a["action"], case_id=case_id,
-                                unit=a.get("unit", case.first_responsible), details=a.get("details", {})))
-            return ids
-    except _Claimed:
-        return None
-    finally:
-        s.close()
+         mutate: Callable[[Any, Case], None] | None = None) -> list[int] | None:
+    """Claim `key` and, in the same unit of work, apply `mutate`, write the alerts, their
+    deliveries and the action-log entries. None when the key was already claimed (nothing done)."""
+    with store.transaction() as tx:
+        if not tx.firings.claim(key, by, now):
+            return None
+        case = tx.cases.get(case_id)
+        if case is None:
+            raise LookupError(f"未知案件 {case_id}")
+        if mutate is not None:
+            mutate(tx, case)
+            tx.flush()
+        clocks = tx.clocks.of_case(case_id)
+        specs_ = specs(tx, case, clocks) if callable(specs) else specs
+        ids = []
+        for spec in specs_:
+            row = add_alert(tx, outbox, case, clocks, spec, now)
+            if row is not None:
+                ids.append(row.id)
+        for a in actions or []:
+            tx.actions.append(Action(at=now, actor=a.get("actor", by), action=a["action"], case_id=case_id,
+                                     unit=a.get("unit", case.first_responsible), details=a.get("details", {})))
+        return ids
 
 
-class _Claimed(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------- delivery
-def deliver_pending(store, notifiers: Mapping[str, Any] | Iterable[Any], *, now: datetime | None = None,
-                    max_attempts: int = 0, limit: int = 500,
-                    channels: ChannelsConfig | None = None) -> dict[str, int]:
-    """Send due deliveries on the given notifiers, at least once.
-
-    A delivery is due when it is `pending` and its `next_attempt_at` has come (or is unset), or
-    `sending` with an expired `lease_until` (the process sending it died). It is claimed by a
-    conditional update (status, attempts and due-ness checked in the WHERE clause, so of two
-    schedulers exactly one wins) that sets status `sending` and a lease of LEASE; then sent; then
-    marked sent. A retryable error puts it back to `pending` with `next_attempt_at` backed off
-    (channels.retry_delay: 1, 2, 4, … minutes, capped); a permanent one, or reaching
-    max_attempts, marks it failed."""
-    if not isinstance(notifiers, Mapping):
-        notifiers = {n.name: n for n in notifiers}
-    channels = channels or ChannelsConfig()
-    now = now or store.clock.now()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    with store.session() as s:
-        rows = list(s.execute(
-            select(DeliveryRow.id, DeliveryRow.status, DeliveryRow.attempts)
-            .where(DeliveryRow.channel.in_(list(notifiers)), _due(now))
-            .order_by(DeliveryRow.id).limit(limit)))
-    for did, status, attempts in rows:
-        with store.session() as s, s.begin():
-            res = s.execute(update(DeliveryRow)
-                            .where(DeliveryRow.id == did, DeliveryRow.status == status,
-                                   DeliveryRow.attempts == attempts, _due(now))
-                            .values(status="sending", attempts=attempts + 1, lease_until=now + LEASE,
-                                    next_attempt_at=None))
-            if res.rowcount != 1:
-                continue              # another scheduler took it
-        attempt = attempts + 1
-        with store.session() as s:
-            d = s.get(DeliveryRow, did)
-            alert = s.get(AlertRow, d.alert_id)
-        notifier = notifiers[d.channel]
-        try:
-            retryable, error = notifier.send(alert, d.address)
-        except Exception as exc:        # a notifier bug must not stop the sweep
-            retryable, error = True, f"{type(exc).__name__}: {exc}"
-        with store.session() as s, s.begin():
-            if error is None:
-                # sent: record it even if our lease had expired meanwhile (at least once)
-                s.execute(update(DeliveryRow).where(DeliveryRow.id == did, DeliveryRow.status != "sent")
-                          .values(status="sent", sent_at=now, last_error=None, lease_until=None,
-                                  next_attempt_at=None))
-                counts["sent"] += 1
-                continue
-            mine = (DeliveryRow.id == did, DeliveryRow.status == "sending", DeliveryRow.attempts == attempt)
-            if retryable and not (max_attempts and attempt >= max_attempts):
-                wait = channels.retry_delay(attempt)
-                res = s.execute(update(DeliveryRow).where(*mine)
-                                .values(status="pending", last_error=error[:2000], lease_until=None,
-                                        next_attempt_at=now + wait))
-                counts["retry"] += 1
-                log.warning("delivery %s (%s → %s) failed (attempt %d), retry after %s: %s",
-                            did, d.channel, d.address, attempt, fmt_span(wait), error)
-            else:
-                res = s.execute(update(DeliveryRow).where(*mine)
-                                .values(status="failed", last_error=error[:2000], lease_until=None,
-                                        next_attempt_at=None))
-                counts["failed"] += 1
-                log.error("delivery %s (%s → %s) failed for good: %s", did, d.channel, d.address, error)
-            if res.rowcount != 1:       # our lease expired and another scheduler took over: its result stands
-                log.warning("delivery %s: lease expired during attempt %d; outcome left to the newer attempt",
-                            did, attempt)
-    return counts
-
-
-def _due(now: datetime):
-    """SQL condition: a delivery to attempt now (pending and not backing off, or an expired lease)."""
-    return or_(and_(DeliveryRow.status == "pending",
-                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now)),
-               and_(DeliveryRow.status == "sending",
-                    or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until <= now)))
-
-
-# ---------------------------------------------------------------------- the inbox view
-def inbox(store, unit: str, *, unacknowledged_only: bool = False, limit: int = 200) -> list[AlertRow]:
+def inbox(store, unit: str, *, unacknowledged_only: bool = False, limit: int = 200) -> list[Alert]:
     """The dashboard inbox of a unit: its alerts, newest first."""
-    with store.session() as s:
-        q = select(AlertRow).where(AlertRow.unit == unit).order_by(AlertRow.created_at.desc(), AlertRow.id.desc())
-        if unacknowledged_only:
-            q = q.where(AlertRow.acknowledged_at.is_(None))
-        return list(s.scalars(q.limit(limit)))
+    with store.reader() as r:
+        return r.alerts.of_unit(unit, unacknowledged_only=unacknowledged_only, limit=limit)
+

@@ -1,6 +1,7 @@
-"""The worker's hook: alerts when a case opens, rises a level, becomes an emergency or moves.
+"""Case alerts from the case-event outbox: a case opened, rose a level, became an emergency, moved.
 
-Wire it as `Worker(..., on_change=lambda dec, ch: on_case_change(store, cfg, dec, ch, clock))`.
+The pipeline writes each change to `case_events` in the same unit of work as the decision
+(pipeline.record); the notifier process (`handle_case_events`) turns each into alerts.
 
 Who is told (the project's reading of rulebook §1, §4, §5; numbers in channels.yaml `escalation`):
 - a new case: the first-responsible unit's chain down to `notify_depth[severity]`
@@ -12,42 +13,34 @@ Who is told (the project's reading of rulebook §1, §4, §5; numbers in channel
   included, because the 5 hours include 三审三校 and 区政府办公室's approval (上城 附件1 第四条、
   第七条); 特别重大 also the district leader in charge (区政府分管领导);
 - rerouted to another unit: the new unit's chain, as for a new case.
-Each is a firing with a unique key: a redelivered item or a second worker changes nothing.
+Each is a firing with a unique key: a replayed event, a restart or a second notifier changes nothing.
+Who is told follows the case as the event saw it (its payload), not as it is when the notifier runs.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from responders.alerts import AlertSpec, Outbox, fire
-from responders.channels.config import LIAISON
-from responders.policy import Policy, Recipient, ensure_frozen, snapshot
-from yuqing.store.tables import CaseRow, ClockRow
-from yuqing.timeutil import Clock
+from responders.policy import Policy, ensure_frozen, snapshot
+from yuqing import vocab
+from yuqing.records import Case, CaseEvent, Clock as ClockRecord
+from yuqing.seams import Recipient
 
 log = logging.getLogger("yuqing.dispatch")
-LEVELS = ("无", "一般", "较大", "重大", "特别重大")
-_OUTBOX: dict[int, Outbox] = {}
-
-
-def _outbox(config) -> Outbox:
-    ob = _OUTBOX.get(id(config))
-    if ob is None:
-        from responders.runtime import build_outbox
-        ob = _OUTBOX[id(config)] = build_outbox(config)
-    return ob
-
-
+LIAISON = vocab.LIAISON
+LEVELS = vocab.LEVELS
 def _policy_of(store, config, case_id: str, freeze: bool) -> Policy:
-    with store.session() as s, s.begin():
-        row = s.get(CaseRow, case_id)
+    with store.transaction() as tx:
+        row = tx.cases.get(case_id)
         if freeze or (row.policy and "escalation" not in row.policy and "clocks" in row.policy):
-            return Policy.of(ensure_frozen(s, row, config))
+            return Policy.of(ensure_frozen(row, config))
         return Policy.of(row.policy if row.policy and "escalation" in row.policy else snapshot(config))
 
 
-def case_recipients(policy: Policy, case: CaseRow, depth: int, *, extra_units: bool = True
+def case_recipients(policy: Policy, case: Case, depth: int, *, extra_units: bool = True
                     ) -> list[tuple[Recipient, str]]:
     """(recipient, role in the case) for a case alert: the chain down to `depth`, then liaisons."""
     out: list[tuple[Recipient, str]] = []
@@ -64,7 +57,7 @@ def case_recipients(policy: Policy, case: CaseRow, depth: int, *, extra_units: b
     return out
 
 
-def _lead(kind: str, why: str, case: CaseRow, policy: Policy, level_from: str | None = None) -> str:
+def _lead(kind: str, why: str, case: Case, policy: Policy, level_from: str | None = None) -> str:
     unit = case.first_responsible or "区政府办公室"
     if why == "co":
         return f"贵单位为该舆情的配合单位（第一责任单位：{unit}），请配合核查处置，回应信息保持准确一致。"
@@ -84,9 +77,10 @@ def _lead(kind: str, why: str, case: CaseRow, policy: Policy, level_from: str | 
 
 
 def _specs(kind: str, level_key: str, policy: Policy, depth: int, level_from: str | None = None,
-           only_unit: str | None = None):
-    def build(s, case: CaseRow, clocks: list[ClockRow]) -> list[AlertSpec]:
+           only_unit: str | None = None, view: Case | None = None):
+    def build(s, case: Case, clocks: list[ClockRecord]) -> list[AlertSpec]:
         out = []
+        case = view or case
         for r, why in case_recipients(policy, case, depth, extra_units=only_unit is None):
             if only_unit is not None and r.unit != only_unit:
                 continue
@@ -96,46 +90,66 @@ def _specs(kind: str, level_key: str, policy: Policy, depth: int, level_from: st
     return build
 
 
-def on_case_change(store, config, decision, changes: dict[str, Any], clock: Clock, *,
-                   outbox: Outbox | None = None, by: str = "worker") -> list[str]:
-    """Write the alerts this change calls for; returns the firing keys done now."""
-    if changes.get("already_stored"):
-        return []
-    c = decision.case
-    if c.severity == "无" or not c.event_id:
-        return []
-    case_id, now = c.event_id, clock.now()
-    row = store.case(case_id)
+def _as_of(case: Case, payload: dict[str, Any]) -> Case:
+    """The case as the event saw it: who was responsible then decides who is told, so that alerts
+    do not depend on how late the notifier runs."""
+    view = replace(case)
+    for k in ("severity", "emergency", "first_responsible", "co_responsible", "refer_to", "rule"):
+        if k in payload:
+            setattr(view, k, payload[k])
+    return view
+
+
+def dispatch_event(store, config, ev: CaseEvent, outbox: Outbox, now: datetime, *, by: str = "notifier") -> list[str]:
+    """Write the alerts a case event calls for (each firing once, ever); returns the keys fired now."""
+    case_id = ev.case_id
+    with store.reader() as r:
+        row = r.cases.get(case_id)
     if row is None or row.status == "not_a_case":
         return []
-    outbox = outbox or _outbox(config)
-    policy = _policy_of(store, config, case_id, freeze=bool(changes.get("emergency_started")))
+    policy = _policy_of(store, config, case_id, freeze=ev.kind == "emergency")
+    view = _as_of(row, ev.payload)
     t = policy.timing
-    depth = (t.emergency_depth if row.emergency else t.notify_depth).get(row.severity, 1)
+    depth = (t.emergency_depth if view.emergency else t.notify_depth).get(view.severity, 1)
     done: list[str] = []
 
     def go(key: str, kind: str, level_key: str, action: str, details: dict, **kw) -> None:
-        ids = fire(store.session, key, by=by, now=now, case_id=case_id, outbox=outbox,
-                   specs=_specs(kind, level_key, policy, depth, **kw),
-                   actions=[{"action": action, "actor": "system", "details": details}])
+        build = _specs(kind, level_key, policy, depth, view=view, **kw)
+        ids = fire(store, key, by=by, now=now, case_id=case_id, outbox=outbox, specs=build,
+                   actions=[{"action": "alert.fired", "actor": "notifier",
+                             "details": {"kind": kind, **details}}])
         if ids is not None:
             done.append(key)
 
-    lv_from, lv_to = changes.get("level_from"), row.severity
-    raised = bool(lv_from and lv_from in LEVELS and LEVELS.index(lv_to) > LEVELS.index(lv_from))
-    if changes.get("emergency_started"):
-        go(f"{case_id}:case:emergency", "emergency", lv_to, "alert.emergency",
-           {"severity": lv_to, "depth": depth, "new_case": bool(changes.get("new_case"))})
-        if changes.get("new_case"):
-            store.claim_firing(f"{case_id}:case:new", by)      # the emergency alert said it all
-        if raised:
-            store.claim_firing(f"{case_id}:case:level:{lv_to}", by)
-    elif changes.get("new_case"):
-        go(f"{case_id}:case:new", "new_case", lv_to, "alert.new_case", {"severity": lv_to, "depth": depth})
-    elif raised:
-        go(f"{case_id}:case:level:{lv_to}", "level_up", lv_to, "alert.level_up",
-           {"from": lv_from, "to": lv_to, "depth": depth}, level_from=lv_from)
-    if changes.get("unit_changed") and row.first_responsible:
-        go(f"{case_id}:case:rerouted:{row.first_responsible}", "rerouted", row.first_responsible,
-           "alert.rerouted", {"to": row.first_responsible}, only_unit=row.first_responsible)
+    lv = view.severity
+    if ev.kind == "emergency":
+        go(f"{case_id}:case:emergency", "emergency", lv, "alert.emergency",
+           {"severity": lv, "depth": depth, "new_case": bool(ev.payload.get("new_case"))})
+        # the emergency alert said it all: no separate new-case or level alert for the same change
+        if ev.payload.get("new_case"):
+            store.claim_firing(f"{case_id}:case:new", by)
+        if ev.payload.get("raised_from"):
+            store.claim_firing(f"{case_id}:case:level:{lv}", by)
+    elif ev.kind == "opened":
+        go(f"{case_id}:case:new", "new_case", lv, "alert.new_case", {"severity": lv, "depth": depth})
+    elif ev.kind == "level_raised":
+        go(f"{case_id}:case:level:{lv}", "level_up", lv, "alert.level_up",
+           {"from": ev.payload.get("from"), "to": lv, "depth": depth}, level_from=ev.payload.get("from"))
+    elif ev.kind == "rerouted" and view.first_responsible:
+        go(f"{case_id}:case:rerouted:{view.first_responsible}", "rerouted", view.first_responsible,
+           "alert.rerouted", {"to": view.first_responsible}, only_unit=view.first_responsible)
+    return done
+
+
+def handle_case_events(store, config, outbox: Outbox, now: datetime, *, by: str = "notifier",
+                       limit: int = 200) -> list[str]:
+    """Alerts for the case events not yet handled, oldest first. A crash anywhere here is safe:
+    every firing has its key, and an event is marked handled only after its firings."""
+    with store.reader() as r:
+        pending = r.case_events.pending(limit)
+    done: list[str] = []
+    for ev in pending:
+        done += dispatch_event(store, config, ev, outbox, now, by=by)
+        with store.transaction() as tx:
+            tx.case_events.mark_handled(ev.id, now, by)
     return done

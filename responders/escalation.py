@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
-from responders.alerts import AlertSpec, Outbox, fire, fmt_span, fmt_time, clock_label
-from responders.policy import Policy, Recipient, ensure_frozen
-from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, FiringRow
+from responders.alerts import AlertSpec, Outbox, fire
+from responders.policy import Policy, ensure_frozen
+from yuqing import vocab
+from yuqing.records import Action, Case, Clock
+from yuqing.seams import Recipient
+from yuqing.timeutil import fmt_local as fmt_time, fmt_span
 
 log = logging.getLogger("yuqing.escalation")
-PRIMARY = ("warn", "overdue", "leader")
+PRIMARY = ("warning", "overdue", "escalation")     # the alert kinds a reminder repeats
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Step:
     levels: tuple[int, ...]
 
 
-def steps_of(clock: ClockRow, policy: Policy) -> list[Step]:
+def steps_of(clock: Clock, policy: Policy) -> list[Step]:
     span = clock.due_at - clock.starts_at
     t = policy.timing
     rule = policy.clocks.clocks.get(clock.kind)
@@ -53,11 +54,11 @@ def steps_of(clock: ClockRow, policy: Policy) -> list[Step]:
     return out
 
 
-def clock_ref(clock: ClockRow) -> str:
+def clock_ref(clock: Clock) -> str:
     return f"{clock.kind}#{clock.seq}"
 
 
-def step_key(clock: ClockRow, step: str) -> str:
+def step_key(clock: Clock, step: str) -> str:
     return f"{clock.case_id}:{clock.kind}:{clock.seq}:{step}"
 
 
@@ -79,8 +80,8 @@ class SweepReport:
                 "deliveries": self.deliveries, "errors": len(self.errors)}
 
 
-def _lead(step: Step, clock: ClockRow, case: CaseRow, policy: Policy, now: datetime) -> str:
-    label = clock_label({"clocks": policy.clocks.model_dump(mode="json")}, clock.kind)
+def _lead(step: Step, clock: Clock, case: Case, policy: Policy, now: datetime) -> str:
+    label = vocab.clock_label(clock.kind)
     left = clock.due_at - now
     when = f"截止 {fmt_time(clock.due_at)}，" + (f"已逾期{fmt_span(left)}" if left.total_seconds() < 0
                                               else f"剩余{fmt_span(left)}")
@@ -97,42 +98,38 @@ def _lead(step: Step, clock: ClockRow, case: CaseRow, policy: Policy, now: datet
     return f"催办：{unit}“{label}”{when}，相关提醒尚未签收，请及时签收办理。"
 
 
-def _still_open(clocks: list[ClockRow], clock_id: int) -> ClockRow | None:
+def _still_open(clocks: list[Clock], clock_id: int) -> Clock | None:
     for c in clocks:
         if c.id == clock_id:
             return c if (c.met_at is None and c.status in ("running", "late")) else None
     return None
 
 
-def _fire_step(store, outbox: Outbox, policy: Policy, clock: ClockRow, step: Step, now: datetime, by: str,
+def _fire_step(store, outbox: Outbox, policy: Policy, clock: Clock, step: Step, now: datetime, by: str,
                report: SweepReport) -> None:
     key = step_key(clock, step.name)
-    kind = f"{step.name}:{clock_ref(clock)}"
+    kind = vocab.STEP_KINDS[step.name.rstrip("0123456789")]
     flags: dict[str, bool] = {}
 
-    def mutate(s, case: CaseRow) -> None:
+    def mutate(tx, case: Case) -> None:
         if step.name == "overdue":
-            res = s.execute(update(ClockRow).where(ClockRow.id == clock.id, ClockRow.status == "running",
-                                                   ClockRow.met_at.is_(None)).values(status="late", late_at=now))
-            if res.rowcount == 1:
+            if tx.clocks.transition(clock.id, status="late", late_at=now):
                 flags["late"] = True
-                s.add(ActionRow(at=now, actor="scheduler", action="clock.late", case_id=case.event_id,
+                tx.actions.append(Action(at=now, actor="scheduler", action="clock.late", case_id=case.event_id,
                                 unit=case.first_responsible,
                                 details={"kind": clock.kind, "seq": clock.seq, "clock_id": clock.id,
                                          "due_at": clock.due_at.isoformat(), "late_at": now.isoformat()}))
         elif step.name == "consent":
-            res = s.execute(update(ClockRow).where(ClockRow.id == clock.id, ClockRow.status == "running",
-                                                   ClockRow.met_at.is_(None))
-                            .values(status="met", met_at=clock.due_at,
-                                    reason=(clock.reason or "") + "；逾期未回复，视为同意"))
-            if res.rowcount == 1:
+            if tx.clocks.transition(clock.id, status="met", met_at=clock.due_at,
+                                    reason=(clock.reason or "") + "；逾期未回复，视为同意"):
                 flags["consent"] = True
-                s.add(ActionRow(at=now, actor="scheduler", action="consultation.consent", case_id=case.event_id,
+                tx.actions.append(Action(at=now, actor="scheduler", action="consultation.consent",
+                                         case_id=case.event_id,
                                 unit=case.first_responsible,
                                 details={"kind": clock.kind, "seq": clock.seq, "clock_id": clock.id,
                                          "due_at": clock.due_at.isoformat(), "why": "逾期未回复，视为同意"}))
 
-    def specs(s, case: CaseRow, clocks: list[ClockRow]) -> list[AlertSpec]:
+    def specs(tx, case: Case, clocks: list[Clock]) -> list[AlertSpec]:
         if case.status != "open":
             return []
         if step.name == "consent":
@@ -144,14 +141,14 @@ def _fire_step(store, outbox: Outbox, policy: Policy, clock: ClockRow, step: Ste
             if c is None:
                 return []
         lead = _lead(step, c, case, policy, now)
-        return [AlertSpec(kind=kind, level=str(r.level), to=r, lead=lead, clock=c,
+        return [AlertSpec(kind=kind, step=step.name, level=str(r.level), to=r, lead=lead, clock=c,
                           level_label=policy.label(r.level))
                 for r in policy.recipients(case, step.levels)]
 
     actions = [{"action": "escalation.fired", "actor": "scheduler",
                 "details": {"kind": clock.kind, "seq": clock.seq, "step": step.name, "levels": list(step.levels),
                             "scheduled_at": step.at.isoformat()}}]
-    ids = fire(store.session, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
+    ids = fire(store, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
                actions=actions, mutate=mutate)
     if ids is None:
         report.already += 1
@@ -163,17 +160,14 @@ def _fire_step(store, outbox: Outbox, policy: Policy, clock: ClockRow, step: Ste
         report.consents.append(key)
 
 
-def _reminders(store, outbox: Outbox, policy: Policy, clock: ClockRow, now: datetime, by: str,
+def _reminders(store, outbox: Outbox, policy: Policy, clock: Clock, now: datetime, by: str,
                report: SweepReport) -> None:
     every = policy.timing.repeat_minutes
     if not every:
         return
-    with store.session() as s:
-        rows = list(s.execute(select(AlertRow.level, AlertRow.unit, AlertRow.role, AlertRow.created_at,
-                                     AlertRow.acknowledged_at, AlertRow.kind)
-                              .where(AlertRow.clock_id == clock.id)))
-    # the step (warn60, overdue, …) is still read from the display kind; the clock is the column
-    primary = [r for r in rows if r.kind.split(":")[0].rstrip("0123456789") in PRIMARY]
+    with store.reader() as r:
+        rows = r.alerts.of_clock(clock.id)
+    primary = [a for a in rows if a.kind in PRIMARY]
     by_level: dict[str, list] = {}
     for r in primary:
         by_level.setdefault(r.level, []).append(r)
@@ -188,17 +182,17 @@ def _reminders(store, outbox: Outbox, policy: Policy, clock: ClockRow, now: date
         key = f"{step_key(clock, 'remind')}:L{level}:{n}"
         recips = {(a.unit, a.role) for a in pending}
 
-        def specs(s, case: CaseRow, clocks: list[ClockRow], level=level, recips=recips, n=n) -> list[AlertSpec]:
+        def specs(tx, case: Case, clocks: list[Clock], level=level, recips=recips, n=n) -> list[AlertSpec]:
             c = _still_open(clocks, clock.id)
             if c is None or case.status != "open":
                 return []
             lead = _lead(Step("remind", now, ()), c, case, policy, now) + f"（第{n}次催办）"
-            return [AlertSpec(kind=f"remind:{clock_ref(clock)}", level=level,
+            return [AlertSpec(kind="reminder", step=f"remind{n}", level=level,
                               to=Recipient(int(level), u, r), lead=lead, clock=c,
                               level_label=policy.label(int(level)), key_suffix=f"|{n}")
                     for u, r in sorted(recips)]
 
-        ids = fire(store.session, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
+        ids = fire(store, key, by=by, now=now, case_id=clock.case_id, specs=specs, outbox=outbox,
                    actions=[{"action": "escalation.reminded", "actor": "scheduler",
                              "details": {"kind": clock.kind, "seq": clock.seq, "level": int(level), "n": n}}])
         if ids is None:
@@ -208,25 +202,20 @@ def _reminders(store, outbox: Outbox, policy: Policy, clock: ClockRow, now: date
 
 
 def _policy_for(store, case_id: str, config_loader) -> Policy:
-    row = store.case(case_id)
+    with store.reader() as r:
+        row = r.cases.get(case_id)
     pol = row.policy or {}
     if all(k in pol for k in ("clocks", "escalation_chain", "escalation")):
         return Policy.of(pol)
-    with store.session() as s, s.begin():          # freeze what is missing, once
-        row = s.get(CaseRow, case_id)
-        return Policy.of(ensure_frozen(s, row, config_loader()))
+    with store.transaction() as tx:          # freeze what is missing, once
+        return Policy.of(ensure_frozen(tx.cases.get(case_id), config_loader()))
 
 
 def escalate(store, outbox: Outbox, now: datetime, *, by: str, config_loader, report: SweepReport) -> None:
-    with store.session() as s:
-        clocks = list(s.scalars(select(ClockRow).where(ClockRow.status.in_(("running", "late")),
-                                                       ClockRow.met_at.is_(None))
-                                .order_by(ClockRow.due_at)))
-        open_cases = set(s.scalars(select(CaseRow.event_id).where(CaseRow.status == "open")))
+    with store.reader() as r:
+        clocks = r.clocks.open_all()
     policies: dict[str, Policy] = {}
     for clock in clocks:
-        if clock.case_id not in open_cases:
-            continue
         report.clocks += 1
         try:
             policy = policies.get(clock.case_id)
@@ -235,8 +224,8 @@ def escalate(store, outbox: Outbox, now: datetime, *, by: str, config_loader, re
             steps = [st for st in steps_of(clock, policy) if st.at <= now]
             if steps:
                 keys = [step_key(clock, st.name) for st in steps]
-                with store.session() as s:
-                    claimed = set(s.scalars(select(FiringRow.key).where(FiringRow.key.in_(keys))))
+                with store.reader() as r:
+                    claimed = r.firings.claimed(keys)
                 for st, key in zip(steps, keys):
                     if key in claimed:
                         continue

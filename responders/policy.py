@@ -1,7 +1,7 @@
 """The escalation policy frozen on a case (`cases.policy`) and who each chain level is.
 
 The worker freezes {"clocks": ClockPolicy, "escalation_chain": [...]} when an emergency's clocks
-start (SqlStore.save_decision). Responders add {"escalation": timing + resolved chain targets}
+start (pipeline.record.record_decision). Responders add {"escalation": timing + resolved chain targets}
 the first time they handle the case (dispatch, workflow or sweep), and freeze the whole policy
 when a clock is opened on a case that has none (群众点题, 征求意见, 转载). Once there, a key is
 never rewritten: a config edit applies to new cases only.
@@ -11,20 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from yuqing.clocks.due import ClockPolicy
 from responders.channels.config import LIAISON, ChannelsConfig, EscalationTiming
-from yuqing.store.tables import CaseRow
+from yuqing.clocks.due import ClockPolicy
+from yuqing.records import Case
+from yuqing.seams import Recipient
 
 FIRST = "@first"     # the case's first-responsible unit
 
-
-@dataclass(frozen=True)
-class Recipient:
-    level: int | None      # chain level, None for a case alert to a co-responsible/referred unit
-    unit: str
-    role: str
 
 
 def chain_targets(district, timing: EscalationTiming) -> list[dict[str, Any]]:
@@ -44,8 +37,7 @@ def chain_targets(district, timing: EscalationTiming) -> list[dict[str, Any]]:
 
 def snapshot(config) -> dict[str, Any]:
     """The policy in force now (live config), in the shape frozen on cases."""
-    from yuqing.clocks.due import ClockPolicy as CP
-    pol = config.get("clocks") or CP.default()
+    pol = config.get("clocks") or ClockPolicy.default()
     ch = ChannelsConfig.load(config)
     return {"clocks": pol.model_dump(mode="json"),
             "escalation_chain": [s.model_dump() for s in config.district.escalation_chain],
@@ -53,7 +45,7 @@ def snapshot(config) -> dict[str, Any]:
                            "targets": chain_targets(config.district, ch.escalation)}}
 
 
-def ensure_frozen(s: Session, case: CaseRow, config) -> dict[str, Any]:
+def ensure_frozen(case: Case, config) -> dict[str, Any]:
     """Fill in what the case's frozen policy lacks from the live config (never overwrite)."""
     current = dict(case.policy or {})
     missing = [k for k in ("clocks", "escalation_chain", "escalation") if k not in current]
@@ -80,7 +72,7 @@ class Policy:
     def levels(self) -> list[int]:
         return sorted({t["level"] for t in self.targets})
 
-    def recipients(self, case: CaseRow, levels) -> list[Recipient]:
+    def recipients(self, case: Case, levels) -> list[Recipient]:
         want = set(levels)
         out, seen = [], set()
         for t in self.targets:

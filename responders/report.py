@@ -9,13 +9,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from responders.alerts import clock_label, templates
+from responders.alerts import templates
+from yuqing import vocab
 from responders.stats import CLOCK_KINDS, period_bounds, timeliness, totals
 from yuqing.timeutil import to_local
 
 
 def _labels() -> dict[str, str]:
-    return {k: clock_label(None, k) for k in CLOCK_KINDS}
+    return {k: vocab.clock_label(k) for k in CLOCK_KINDS}
 
 
 def table(rows: list[dict[str, Any]], total: dict[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:

@@ -21,15 +21,12 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select
-
-from yuqing.store.tables import ActionRow, CaseRow, ClockRow
+from yuqing import vocab
 from yuqing.timeutil import SHANGHAI, to_local
 
 Period = Literal["week", "month", "quarter", "year"]
 PERIODS = ("week", "month", "quarter", "year")
-CLOCK_KINDS = ("statement", "press_conference", "follow_up", "feedback", "feedback_extended",
-               "consultation", "repost")
+CLOCK_KINDS = tuple(vocab.CLOCK_KINDS)
 
 
 def period_bounds(period: str, at: date | datetime) -> tuple[datetime, datetime, str]:
@@ -86,17 +83,11 @@ def timeliness(store, period: str, at: date | datetime, *, now: datetime | None 
             rows[u] = _blank(u)
         return rows[u]
 
-    with store.session() as s:
-        units = dict(s.execute(select(CaseRow.event_id, CaseRow.first_responsible)).all())
-        acts = list(s.scalars(select(ActionRow).where(ActionRow.at >= start, ActionRow.at < end)
-                              .order_by(ActionRow.id)))
-        met_in = and_(ClockRow.met_at.is_not(None), ClockRow.met_at >= start, ClockRow.met_at < end)
-        late_in = and_(ClockRow.met_at.is_(None), ClockRow.due_at >= start, ClockRow.due_at < end,
-                       or_(ClockRow.late_at.is_not(None), ClockRow.due_at <= now))
-        clocks = list(s.scalars(select(ClockRow).where(or_(met_in, late_in))))
-        first_stmt = {cid: at_ for cid, at_ in s.execute(
-            select(ActionRow.case_id, ActionRow.at).where(ActionRow.action == "statement.published")
-            .order_by(ActionRow.id.desc()))}          # last wins in the dict: the first published
+    with store.reader() as r:
+        units = r.cases.units_of()
+        acts = r.actions.in_period(start, end)
+        clocks = r.clocks.resolved_in(start, end, now)
+        first_stmt = r.actions.first_times("statement.published")
     received: dict[str, set] = defaultdict(set)
     acked: dict[str, set] = defaultdict(set)
     for a in acts:
@@ -124,7 +115,7 @@ def timeliness(store, period: str, at: date | datetime, *, now: datetime | None 
     for u, ids in acked.items():
         row(u)["acknowledged"] = len(ids)
     for c in clocks:
-        if c.status == "cancelled":
+        if c.status in ("cancelled", "superseded"):
             continue
         r = row(units.get(c.case_id))
         kind = c.kind if c.kind in CLOCK_KINDS else c.kind

@@ -47,7 +47,7 @@ def alert_keys(store) -> list[str]:
 def open_case(store, config, clock, event_id: str, published_at: datetime, **kw):
     """Store a decision as the worker does, then run the worker hook; returns (decision, changes)."""
     from responders.dispatch import on_case_change
-    from responders.runtime import build_outbox
+    from yuqing.app.build import build_outbox
     from responders.channels.inbox import InboxNotifier
     dec = decision(event_id, kw.pop("item_id", f"{event_id}-1"), published_at, **kw)
     ch = store.save_decision(dec, url_key=None, fingerprint=None, policy=worker_policy(config))

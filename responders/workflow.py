@@ -14,20 +14,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-
 from yuqing.clocks.calendar import WorkCalendar
 from yuqing.clocks.due import ClockPolicy, due
-from responders.channels.config import LIAISON
 from responders.policy import Policy, ensure_frozen
-from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow
+from yuqing import vocab
+from yuqing.records import Action as ActionRow, Case as CaseRow, Clock as ClockRow
 from yuqing.timeutil import Clock, iso_local, to_local
 
 OFFICE = "区政府办公室"
 REVIEW_STAGES = ("初审", "复审", "终审")
-MAJOR = ("重大", "特别重大")
-OPEN_CLOCK = ("running", "late")
+MAJOR = vocab.MAJOR_LEVELS
+OPEN_CLOCK = vocab.OPEN_CLOCK_STATES
 
 
 class WorkflowError(ValueError):
@@ -46,9 +43,9 @@ class Workflow:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def _case(self, case_id: str, *, allow_closed: bool = False) -> Iterator[tuple[Session, CaseRow]]:
-        with self.store.session() as s, s.begin():
-            case = s.get(CaseRow, case_id)
+    def _case(self, case_id: str, *, allow_closed: bool = False) -> Iterator[tuple[Any, CaseRow]]:
+        with self.store.transaction() as s:
+            case = s.cases.lock(case_id)
             if case is None:
                 raise WorkflowError(f"未知案件：{case_id}")
             if case.status == "not_a_case":
@@ -66,26 +63,22 @@ class Workflow:
             raise WorkflowError(f"{unit} 不是案件 {case.event_id} 的第一责任单位（{case.first_responsible or OFFICE}），"
                                 f"无权执行此操作")
 
-    def _log(self, s: Session, case: CaseRow, action: str, actor: str, unit: str, now: datetime, **details) -> None:
+    def _log(self, s, case: CaseRow, action: str, actor: str, unit: str, now: datetime, **details) -> None:
         if not actor or not actor.strip():
             raise WorkflowError("须填写操作人（actor）")
-        s.add(ActionRow(at=now, actor=actor, action=action, case_id=case.event_id, unit=unit, details=details))
+        s.actions.append(ActionRow(at=now, actor=actor, action=action, case_id=case.event_id, unit=unit,
+                                   details=details))
 
-    def _actions(self, s: Session, case_id: str, *names: str) -> list[ActionRow]:
-        return list(s.scalars(select(ActionRow).where(ActionRow.case_id == case_id, ActionRow.action.in_(names))
-                              .order_by(ActionRow.id)))
+    def _actions(self, s, case_id: str, *names: str) -> list[ActionRow]:
+        return s.actions.of_case(case_id, *names)
 
-    def _policy(self, s: Session, case: CaseRow) -> Policy:
-        return Policy.of(ensure_frozen(s, case, self.config))
+    def _policy(self, s, case: CaseRow) -> Policy:
+        return Policy.of(ensure_frozen(case, self.config))
 
-    def _open_clock(self, s: Session, case: CaseRow, kinds: tuple[str, ...], seq: int | None = None) -> ClockRow | None:
-        q = select(ClockRow).where(ClockRow.case_id == case.event_id, ClockRow.kind.in_(kinds),
-                                   ClockRow.status.in_(OPEN_CLOCK), ClockRow.met_at.is_(None))
-        if seq is not None:
-            q = q.where(ClockRow.seq == seq)
-        return s.scalars(q.order_by(ClockRow.seq.desc())).first()
+    def _open_clock(self, s, case: CaseRow, kinds: tuple[str, ...], seq: int | None = None) -> ClockRow | None:
+        return s.clocks.open_of(case.event_id, kinds, seq)
 
-    def _meet(self, s: Session, case: CaseRow, row: ClockRow, actor: str, unit: str, now: datetime) -> bool:
+    def _meet(self, s, case: CaseRow, row: ClockRow, actor: str, unit: str, now: datetime) -> bool:
         on_time = now <= row.due_at
         if row.status == "running" and not on_time:
             self._log(s, case, "clock.late", "system", unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
@@ -98,7 +91,7 @@ class Workflow:
                   due_at=row.due_at.isoformat(), on_time=on_time)
         return on_time
 
-    def _start_clock(self, s: Session, case: CaseRow, kind: str, start: datetime, unit: str, actor: str,
+    def _start_clock(self, s, case: CaseRow, kind: str, start: datetime, unit: str, actor: str,
                      now: datetime, **details) -> ClockRow:
         if start.tzinfo is None:
             raise WorkflowError("开始时间须带时区")
@@ -106,12 +99,10 @@ class Workflow:
         if kind not in pol.clocks:
             raise WorkflowError(f"冻结的时限政策中没有“{kind}”时限")
         d = due(kind, start, pol, self.calendar)
-        seq = (s.scalar(select(func.max(ClockRow.seq)).where(ClockRow.case_id == case.event_id,
-                                                             ClockRow.kind.in_(_family(kind)))) or 0) + 1
+        seq = s.clocks.max_seq(case.event_id, _family(kind)) + 1
         row = ClockRow(case_id=case.event_id, kind=kind, seq=seq, starts_at=d.starts_at, due_at=d.due_at,
                        status="running", provisional=d.provisional, reason=d.reason)
         s.add(row)
-        s.flush()
         self._log(s, case, "clock.started", actor, unit, now, kind=kind, seq=seq, clock_id=row.id,
                   starts_at=d.starts_at.isoformat(), due_at=d.due_at.isoformat(), provisional=d.provisional,
                   **details)
@@ -128,9 +119,10 @@ class Workflow:
         `case.acknowledged` log entry are written in one transaction.
         """
         now = self.clock.now()
+        claimed = None
         with self._case(case_id) as (s, case):
             if alert_id is not None:
-                alert = s.get(AlertRow, alert_id)
+                alert = s.alerts.get(alert_id)
                 if alert is None or alert.case_id != case_id:
                     raise WorkflowError(f"案件 {case_id} 没有编号为 {alert_id} 的提醒")
                 if alert.unit != unit:
@@ -140,28 +132,27 @@ class Workflow:
                 role = alert.role
                 if not actor or not actor.strip():
                     raise WorkflowError("须填写操作人（actor）")
-                claimed = s.execute(update(AlertRow)
-                                    .where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
-                                    .values(acknowledged_at=now, acknowledged_by=actor)
-                                    .execution_options(synchronize_session=False)).rowcount
-                if not claimed:
+                if not s.alerts.ack(alert_id, now, actor):
                     return 0        # already acknowledged (by this or another press): nothing written
+                claimed = alert_id
             if role is None and level is not None:
                 roles = [r.role for r in self._policy(s, case).recipients(case, [level]) if r.unit == unit]
                 if not roles:
                     raise WorkflowError(f"{unit} 不在案件 {case_id} 升级链的第{level}级")
                 role = roles[0]
-            role = role or LIAISON
-            rows = list(s.scalars(select(AlertRow).where(AlertRow.case_id == case_id, AlertRow.unit == unit,
-                                                         AlertRow.role == role)))
+            role = role or vocab.LIAISON
+            rows = s.alerts.of_recipient(case_id, unit, role)
             if not rows:
                 raise WorkflowError(f"{unit}（{role}）没有案件 {case_id} 的提醒，无需签收")
-            todo = [r for r in rows if r.acknowledged_at is None]
+            # the alert claimed above counts as acknowledged now, with the others still open
+            todo = [r for r in rows if r.acknowledged_at is None or r.id == claimed]
             for r in todo:
                 r.acknowledged_at, r.acknowledged_by = now, actor
             extra = {"alert_id": alert_id} if alert_id is not None else {}
             self._log(s, case, "case.acknowledged", actor, unit, now, role=role, alerts=len(todo),
                       first=not any(r.acknowledged_at is not None and r not in todo for r in rows), **extra)
+            if unit == case.first_responsible and case.acknowledged_at is None:
+                case.acknowledged_at = now
             return len(todo)
 
     # ------------------------------------------------------------------ where the case stands
@@ -171,19 +162,15 @@ class Workflow:
         Nothing is written (the frozen policy is not filled in). Raises WorkflowError for an
         unknown case; closed and not-a-case cases are reported, not refused.
         """
-        with self.store.session() as s:
-            case = s.get(CaseRow, case_id)
+        with self.store.reader() as s:
+            case = s.cases.get(case_id)
             if case is None:
                 raise WorkflowError(f"未知案件：{case_id}")
             draft, done, approved = self._draft_state(s, case_id)
             reviewers = sorted({a.actor for a in self._actions(s, case_id, "statement.reviewed")
                                 if draft is not None and a.id > draft.id})
-            clocks = list(s.scalars(select(ClockRow).where(ClockRow.case_id == case_id)
-                                    .order_by(ClockRow.due_at, ClockRow.id)))
-            pending: dict[str, set[str]] = {}
-            for unit, role in s.execute(select(AlertRow.unit, AlertRow.role).where(
-                    AlertRow.case_id == case_id, AlertRow.acknowledged_at.is_(None))):
-                pending.setdefault(unit, set()).add(role)
+            clocks = s.clocks.of_case(case_id)
+            pending = s.alerts.pending_recipients(case_id)
             return {
                 "case_id": case_id, "status": case.status, "severity": case.severity,
                 "emergency": bool(case.emergency), "first_responsible": case.first_responsible,
@@ -203,7 +190,7 @@ class Workflow:
             }
 
     # ------------------------------------------------------------------ statement: 三审三校
-    def _draft_state(self, s: Session, case_id: str) -> tuple[ActionRow | None, list[str], bool]:
+    def _draft_state(self, s, case_id: str) -> tuple[ActionRow | None, list[str], bool]:
         acts = self._actions(s, case_id, "statement.drafted", "statement.reviewed", "statement.approved")
         last = max((i for i, a in enumerate(acts) if a.action == "statement.drafted"), default=None)
         if last is None:
@@ -212,10 +199,9 @@ class Workflow:
         return (acts[last], [a.details.get("stage") for a in after if a.action == "statement.reviewed"],
                 any(a.action == "statement.approved" for a in after))
 
-    def _first_published(self, s: Session, case_id: str) -> ActionRow | None:
-        return s.scalars(select(ActionRow).where(ActionRow.case_id == case_id,
-                                                 ActionRow.action == "statement.published")
-                         .order_by(ActionRow.id)).first()
+    def _first_published(self, s, case_id: str) -> ActionRow | None:
+        acts = s.actions.of_case(case_id, "statement.published")
+        return acts[0] if acts else None
 
     def draft_statement(self, case_id: str, *, actor: str, unit: str, text: str = "") -> int:
         now = self.clock.now()
@@ -278,8 +264,7 @@ class Workflow:
                       hours_since_first_post=round((now - case.first_published_at).total_seconds() / 3600, 2))
             out: dict[str, Any] = {"on_time": None, "follow_up_due": None}
             clk = self._open_clock(s, case, ("statement",))
-            had_clock = clk is not None or s.scalar(select(func.count()).select_from(ClockRow).where(
-                ClockRow.case_id == case_id, ClockRow.kind == "statement")) > 0
+            had_clock = clk is not None or s.clocks.count(case_id, ("statement",)) > 0
             if clk is not None:
                 out["on_time"] = self._meet(s, case, clk, actor, unit, now)
             if had_clock:
@@ -346,11 +331,7 @@ class Workflow:
             raise WorkflowError("延期须说明理由（reason）")
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
-            q = select(ClockRow).where(ClockRow.case_id == case_id,
-                                       ClockRow.kind.in_(("feedback", "feedback_extended")))
-            if seq is not None:
-                q = q.where(ClockRow.seq == seq)
-            row = s.scalars(q.order_by(ClockRow.seq.desc())).first()
+            row = s.clocks.latest_of(case_id, ("feedback", "feedback_extended"), seq)
             if row is None:
                 raise WorkflowError(f"案件 {case_id} 没有群众点题反馈时限" + (f"（第{seq}项）" if seq else ""))
             if row.kind == "feedback_extended":
@@ -399,7 +380,7 @@ class Workflow:
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit, OFFICE)
             n = 0
-            for r in s.scalars(select(ClockRow).where(ClockRow.case_id == case_id, ClockRow.status == "running")):
+            for r in [k for k in s.clocks.of_case(case_id) if k.status == "running"]:
                 r.status, n = "cancelled", n + 1
                 self._log(s, case, "clock.cancelled", actor, unit, now, kind=r.kind, seq=r.seq, clock_id=r.id,
                           why="结案")
@@ -418,8 +399,7 @@ class Workflow:
             self._need_unit(case, unit, OFFICE)
             case.status, case.updated_at = "open", now
             self._log(s, case, "case.reopened", actor, unit, now, reason=reason)
-            has_fu = s.scalar(select(func.count()).select_from(ClockRow).where(
-                ClockRow.case_id == case_id, ClockRow.kind == "follow_up")) > 0
+            has_fu = s.clocks.count(case_id, ("follow_up",)) > 0
             if has_fu:
                 return self._start_clock(s, case, "follow_up", now, case.first_responsible or unit, actor, now,
                                          after="reopened")

@@ -15,7 +15,7 @@ CONFIG = ROOT / "config"
 
 @pytest.fixture(scope="session")
 def cfg():
-    from yuqing.config import load_config
+    from yuqing.app.build import load_config
     return load_config(CONFIG)
 
 

@@ -1,4 +1,4 @@
-"""A small seeded store for the dashboard tests: rows written straight through SQLAlchemy sessions.
+"""A small seeded store for the dashboard tests: records written straight through the repositories.
 
 NOW is 2026-11-20 12:00 in Asia/Shanghai. The scenario:
 
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from yuqing.store.sql import SqlStore
-from yuqing.store.tables import ActionRow, AlertRow, CaseRow, ClockRow, DeliveryRow, HeartbeatRow, ItemRow
+from yuqing.records import Action as ActionRow, Alert as AlertRow, Case as CaseRow, Clock as ClockRow
+from yuqing.records import Delivery as DeliveryRow, Heartbeat as HeartbeatRow, StoredItem as ItemRow
 from yuqing.timeutil import SHANGHAI
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI)
@@ -58,8 +59,9 @@ def clock(case_id: str, kind: str, starts: datetime, due: datetime, *, status: s
 
 def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
     """Insert the scenario above. Returns ids of interest (alert ids)."""
-    with store.session() as s, s.begin():
-        s.add_all([
+    with store.transaction() as tx:
+        add_all = lambda rows: [tx.add(r) for r in rows]
+        add_all([
             case(EV_COLLAPSE, severity="特别重大", emergency=True, first="区应急管理局",
                  co=["南星街道", "望江街道", "区住房和城市建设局"], refer=["区委宣传部"], rule="R4",
                  handling="重大问题", category="安全生产与事故", places=["南星街道", "望江街道"], heat=150000,
@@ -78,8 +80,7 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
             case(EV_OLD, severity="一般", first="南星街道", title="已办结的旧诉求", status="closed"),
             case(EV_OTHER, severity="无", first=None, rule=None, title="外地新闻", status="not_a_case"),
         ])
-        s.flush()
-        s.add_all([
+        add_all([
             clock(EV_COLLAPSE, "statement", t(-6, -10), t(-1, -10), status="late"),
             clock(EV_COLLAPSE, "press_conference", t(-6, -10), t(17, 50)),
             clock(EV_GAS, "statement", t(-2, -57), t(2, 3)),
@@ -88,7 +89,7 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
                   reason="5个工作日；节假日安排为假定"),
             clock(EV_OLD, "feedback", t(-200), t(-100), status="met"),
         ])
-        s.add_all([
+        add_all([
             ItemRow(id="it-gas-1", url="https://news.example.cn/a/1", url_key="a1", fingerprint="f1",
                     platform="weibo", source="上城发布", author="网友甲", title="复兴街餐馆燃气爆炸",
                     content="今天上午复兴街一家餐馆发生燃气爆炸，4人受伤送医。", published_at=t(-2, -57),
@@ -107,22 +108,21 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
                        unit="南星街道", role="联络员", subject="【重大】复兴街一餐馆燃气爆炸 请签收",
                        body="请于5小时内发布权威信息。", created_at=t(-2, -50),
                        acknowledged_at=t(-2, -40), acknowledged_by="南星街道联络员张三")
-        warn = AlertRow(dedup_key=f"{EV_GAS}|warn|2|南星街道", case_id=EV_GAS, kind="warn", level="2",
+        warn = AlertRow(dedup_key=f"{EV_GAS}|warn|2|南星街道", case_id=EV_GAS, kind="warning", step="warn60", level="2",
                         unit="南星街道", role="分管领导", subject="【时限预警】发布权威信息 剩余2小时",
                         body="发布权威信息时限 14:03 截止。", created_at=t(-0, -5))
         other = AlertRow(dedup_key=f"{EV_COLLAPSE}|overdue|3|区应急管理局", case_id=EV_COLLAPSE, kind="overdue",
                          level="3", unit="区应急管理局", role="主要负责人", subject="【已逾期】发布权威信息",
                          body="已超过5小时时限。", created_at=t(-1, -10))
-        s.add_all([ack, warn, other])
-        s.flush()
-        s.add_all([
+        add_all([ack, warn, other])
+        add_all([
             DeliveryRow(alert_id=ack.id, channel="inbox", status="sent", attempts=1, sent_at=t(-2, -50)),
             DeliveryRow(alert_id=ack.id, channel="email", address="lianluoyuan@nanxing.example.gov.cn", status="sent",
                         attempts=1, sent_at=t(-2, -49)),
             DeliveryRow(alert_id=warn.id, channel="inbox", status="sent", attempts=1, sent_at=t(0, -5)),
             DeliveryRow(alert_id=warn.id, channel="email", status="failed", attempts=3, last_error="连接超时"),
         ])
-        s.add_all([
+        add_all([
             ActionRow(at=t(-2, -50), actor="system", action="case.opened", case_id=EV_GAS, unit="南星街道",
                       details={"severity": "重大", "rule": "R3"}),
             ActionRow(at=t(-2, -50), actor="system", action="clock.started", case_id=EV_GAS, unit="南星街道",
@@ -130,7 +130,7 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
             ActionRow(at=t(-2, -40), actor="南星街道联络员张三", action="case.acknowledged", case_id=EV_GAS,
                       unit="南星街道", details={"alert_id": ack.id, "role": "联络员", "alerts": 1, "first": True}),
         ])
-        s.add(HeartbeatRow(name="scheduler", at=NOW - timedelta(seconds=heartbeat_age_s), details={"sweeps": 42}))
+        tx.add(HeartbeatRow(name="scheduler", at=NOW - timedelta(seconds=heartbeat_age_s), details={"sweeps": 42}))
     return {"ack_alert": ack.id, "warn_alert": warn.id, "overdue_alert": other.id}
 
 

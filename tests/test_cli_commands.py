@@ -1,7 +1,7 @@
 """`yuqing due`, `yuqing train sentiment`, `yuqing settings show`."""
 import json
 
-from yuqing.cli import main
+from yuqing.app.cli import main
 from yuqing.settings import Settings
 
 

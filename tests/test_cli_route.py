@@ -2,7 +2,7 @@
 import json
 
 from tests.conftest import item
-from yuqing.cli import main
+from yuqing.app.cli import main
 
 
 def run_route(tmp_path, lines, capsys):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from yuqing.clocks.calendar import WorkCalendar
-from yuqing.clocks.cli import main
+from yuqing.app.due import main
 from yuqing.clocks.due import ClockPolicy, ClockPolicyError, due, format_due
 from yuqing.timeutil import SHANGHAI, ManualClock, parse_time
 

@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from yuqing.cli import main
+from yuqing.app.cli import main
 from yuqing.config import ConfigError, load_config
 
 

@@ -8,11 +8,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import actions
 from responders.workflow import OFFICE, WorkflowError
+from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import seeded_store as store  # noqa: F401 (a fixture)
 from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_OLD, EV_OTHER, EV_SCHOOL, NOW, make_store, seed)
 from yuqing.config import load_config
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "yuqing" / "app" / "dashboard_main.py")
 CONFIG = str(Path(__file__).resolve().parents[1] / "config")
 UNIT = "南星街道"          # EV_GAS: 重大, emergency, first-responsible 南星街道
 
@@ -32,7 +33,7 @@ def do(store, cfg, op, *, unit=UNIT, actor="南星街道值班员", event_id=EV_
 
 
 def statement_clock(store, event_id=EV_GAS):
-    return next(c for c in store.clocks(event_id) if c.kind == "statement")
+    return next(c for c in clocks_of(store, event_id) if c.kind == "statement")
 
 
 # ------------------------------------------------------------------------------ available actions
@@ -88,7 +89,7 @@ def test_after_publish_only_follow_ups(store, cfg):
     assert "follow_up" in ks
     assert not {"draft", "redraft", "approve", "publish"} & set(ks) and not any(k.startswith("review") for k in ks)
     assert statement_clock(store).status == "met"
-    assert [c.kind for c in store.clocks(EV_GAS) if c.status == "running"] == ["press_conference", "follow_up"]
+    assert [c.kind for c in clocks_of(store, EV_GAS) if c.status == "running"] == ["press_conference", "follow_up"]
 
 
 def test_feedback_clock_closed_and_non_cases(store, cfg):
@@ -185,7 +186,7 @@ def test_panel_drives_draft_reviews_approval_and_publish(page):
     # the statement clock is met, a follow-up clock runs, and the log has each step with its actor
     st = statement_clock(store)
     assert st.status == "met" and st.met_at == NOW
-    log = [(a.action, a.actor, a.unit, (a.details or {}).get("stage")) for a in store.actions(EV_GAS)
+    log = [(a.action, a.actor, a.unit, (a.details or {}).get("stage")) for a in actions_of(store, EV_GAS)
            if a.action.startswith("statement.")]
     assert log == [
         ("statement.drafted", "南星街道宣传干事王五", UNIT, None),
@@ -195,8 +196,8 @@ def test_panel_drives_draft_reviews_approval_and_publish(page):
         ("statement.approved", "区政府办公室主任周八", OFFICE, None),
         ("statement.published", "南星街道宣传干事王五", UNIT, None),
     ]
-    assert all(a.at == NOW for a in store.actions(EV_GAS) if a.action.startswith("statement."))
-    assert any(a.action == "clock.met" and a.details["kind"] == "statement" for a in store.actions(EV_GAS))
+    assert all(a.at == NOW for a in actions_of(store, EV_GAS) if a.action.startswith("statement."))
+    assert any(a.action == "clock.met" and a.details["kind"] == "statement" for a in actions_of(store, EV_GAS))
 
     # the page shows it on this run: clock done, the log, and the next action is 持续发布
     clocks = next(df.value for df in at.dataframe if "时限" in df.value.columns)
@@ -213,20 +214,20 @@ def test_refused_action_shows_the_error_and_writes_nothing(page):
     store, at = page
     act(at, "draft", actor="南星街道宣传干事王五", text="通报")
     act(at, "review:初审", actor="审核甲")
-    before = [(a.id, a.action) for a in store.actions(EV_GAS)]
+    before = [(a.id, a.action) for a in actions_of(store, EV_GAS)]
 
     act(at, "review:复审", actor="审核甲")                  # the same person may not review twice
     ok, err = messages(at)
     assert not ok and len(err) == 1 and "三审须由不同人员进行" in err[0] and "“复审”未执行" in err[0]
-    assert [(a.id, a.action) for a in store.actions(EV_GAS)] == before
+    assert [(a.id, a.action) for a in actions_of(store, EV_GAS)] == before
 
     act(at, "review:复审", actor="审核乙")
     act(at, "review:终审", actor="审核丙")
-    before = [(a.id, a.action) for a in store.actions(EV_GAS)]
+    before = [(a.id, a.action) for a in actions_of(store, EV_GAS)]
     act(at, "approve", actor="南星街道值班员")               # not as 区政府办公室: refused
     ok, err = messages(at)
     assert not ok and any(f"须由{OFFICE}审核" in e and "无权审核" in e for e in err)
-    assert [(a.id, a.action) for a in store.actions(EV_GAS)] == before
+    assert [(a.id, a.action) for a in actions_of(store, EV_GAS)] == before
     assert statement_clock(store).status == "running"
 
     # the message is shown once: the next run is clean
@@ -238,7 +239,7 @@ def test_panel_acknowledges_for_the_acting_unit(page):
     store, at = page
     act(at, "ack:分管领导", actor="南星街道分管领导李四")
     assert any("签收成功" in m for m in messages(at)[0])
-    acks = [a for a in store.actions(EV_GAS) if a.action == "case.acknowledged" and a.actor == "南星街道分管领导李四"]
+    acks = [a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged" and a.actor == "南星街道分管领导李四"]
     assert len(acks) == 1 and acks[0].details["role"] == "分管领导"
     assert not [b for b in at.button if b.key == k("btn", "ack:分管领导")]
 

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import EV_GAS, NOW, make_store, seed
 
 # AppTest resolves a relative path against the calling file, so give it the absolute one.
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[1] / "yuqing" / "app" / "dashboard_main.py")
 
 
 @pytest.fixture()
@@ -83,7 +84,7 @@ def test_inbox_acknowledge_records_action(seeded):
     run(at)
     at.button(key=f"ack-{ids['warn_alert']}").click()
     run(at)
-    acts = [a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]
+    acts = [a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged"]
     assert acts[-1].actor == "南星街道分管领导李四" and acts[-1].details["alert_id"] == ids["warn_alert"]
     assert acts[-1].at == NOW
     assert any("签收成功" in s.value for s in at.success)

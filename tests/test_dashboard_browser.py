@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import NOW, make_store, seed
 from yuqing.store.sql import SqlStore
 
@@ -144,7 +145,7 @@ def test_dashboard_in_chromium(sync_playwright, server, tmp_path):
     assert shot.exists() and shot.stat().st_size > 10_000
     store = SqlStore(store_url, create=False)
     try:
-        acks = [a for a in store.actions() if a.action == "case.acknowledged" and a.actor == "南星街道值班员"]
+        acks = [a for a in actions_of(store) if a.action == "case.acknowledged" and a.actor == "南星街道值班员"]
         assert len(acks) == 1 and acks[0].unit == "南星街道"
     finally:
         store.close()

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from dashboard import data
+from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import seeded_store as store  # noqa: F401 (a fixture)
 from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_NOISE, EV_OLD, EV_OTHER, EV_SCHOOL, NOW,
                                       make_store, seed)
@@ -115,12 +116,12 @@ def test_acknowledge_goes_through_the_workflow(store):
     is logged (counted by the timeliness report) in the same transaction."""
     aid = store.ids["warn_alert"]
     when = NOW + timedelta(minutes=1)
-    seeded = len([a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"])
+    seeded = len([a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged"])
     assert data.acknowledge(store, aid, "南星街道分管领导李四", when) is True
     box = {a["id"]: a for a in data.inbox(store, "南星街道", when)}
     assert box[aid]["acknowledged"] and box[aid]["acknowledged_by"] == "南星街道分管领导李四"
     assert box[aid]["acknowledged_at"] == when.astimezone(SHANGHAI)
-    acts = [a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]
+    acts = [a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged"]
     assert len(acts) == seeded + 1
     assert acts[-1].actor == "南星街道分管领导李四" and acts[-1].unit == "南星街道"
     assert acts[-1].details["alert_id"] == aid and acts[-1].details["role"] == "分管领导"
@@ -129,7 +130,7 @@ def test_acknowledge_goes_through_the_workflow(store):
     assert box[store.ids["ack_alert"]]["acknowledged_by"] == "南星街道联络员张三"
     # a second press does not overwrite or log again
     assert data.acknowledge(store, aid, "别人", when + timedelta(minutes=5)) is False
-    assert len([a for a in store.actions(EV_GAS) if a.action == "case.acknowledged"]) == seeded + 1
+    assert len([a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged"]) == seeded + 1
     assert data.inbox(store, "南星街道", when)[0]["acknowledged_by"] == "南星街道分管领导李四"
     with pytest.raises(KeyError):
         data.acknowledge(store, 99999, "某人", when)
@@ -148,10 +149,10 @@ def test_acknowledge_on_a_closed_case_is_refused_and_writes_nothing(store):
     from responders.workflow import Workflow, WorkflowError
     from yuqing.timeutil import ManualClock
     Workflow(store, None, ManualClock(NOW)).close(EV_GAS, actor="南星街道值班员", unit="南星街道")
-    before = len(store.actions(EV_GAS))
+    before = len(actions_of(store, EV_GAS))
     with pytest.raises(WorkflowError, match="已结案"):
         data.acknowledge(store, store.ids["warn_alert"], "南星街道值班员", NOW)
-    assert len(store.actions(EV_GAS)) == before
+    assert len(actions_of(store, EV_GAS)) == before
     assert not data.inbox(store, "南星街道", NOW)[0]["acknowledged"]
 
 

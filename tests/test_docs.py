@@ -5,8 +5,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from yuqing.cli import build_parser
-from yuqing.config.loader import SECTIONS
+from yuqing.app.cli import build_parser
+from yuqing.app.build import register_packages
+from yuqing.config.loader import sections
+
+register_packages()
+SECTIONS = sections()
 from yuqing.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ def site(clock):
 
 def test_crawled_pages_become_routed_cases_on_the_dashboard(cfg, site, clock, tmp_path):
     from dashboard.data import case_rows
-    from yuqing.service import Service
+    from yuqing.app.service import Service
 
     clock.advance(timedelta(seconds=700))          # every story of the demo site has been published
     settings = Settings.load(None, {"STORE_URL": f"sqlite:///{tmp_path / 'e2e.db'}"}, environ={})

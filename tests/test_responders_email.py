@@ -9,15 +9,12 @@ from email.header import decode_header, make_header
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
-
-from responders.alerts import deliver_pending
-from responders.channels.email import EmailNotifier
-from responders.channels.inbox import InboxNotifier
-from responders.testing import kw_outbox, open_case
-from yuqing.config import load_config
+from responders.alerts import Outbox
+from responders.channels.inbox import InboxChannel
+from responders.channels.smtp import SmtpChannel
+from responders.delivery import deliver
+from tests.helpers import open_case
 from yuqing.store.sql import SqlStore
-from yuqing.store.tables import DeliveryRow
 from yuqing.timeutil import SHANGHAI, ManualClock
 
 pytestmark = pytest.mark.integration
@@ -40,67 +37,81 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def env(tmp_path):
-    cfg = load_config("config")
+def env(tmp_path, cfg, engine):
     clock = ManualClock(POST + timedelta(hours=1))
     store = SqlStore(f"sqlite:///{tmp_path}/y.db", clock=clock)
-    yield cfg, clock, store
+    yield cfg, clock, store, engine
     store.close()
 
 
-def _open(cfg, clock, store):
-    from responders.dispatch import on_case_change
-    from responders.testing import decision, worker_policy
-    dec = decision("ev1", "ev1-1", POST, severity="一般", title="望江路小区电梯困人一小时无人处理")
-    ch = store.save_decision(dec, url_key=None, fingerprint=None, policy=worker_policy(cfg))
-    on_case_change(store, cfg, dec, ch, clock, outbox=kw_outbox(cfg, ("inbox", "email")))
+def smtp(cfg, port, **kw):
+    return SmtpChannel.from_config(cfg.get("channels").section("email"),
+                                   {"ALERT_SMTP_HOST": "127.0.0.1", "ALERT_SMTP_PORT": port,
+                                    "ALERT_SMTP_FROM": "yuqing@example.gov.cn"}, environ={}, **kw)
+
+
+def _open(cfg, clock, store, engine, channels):
+    open_case(store, engine, cfg, clock, "1", POST, title="复兴街小区电梯坏了一周无人修",
+              text="南星街道复兴街小区电梯坏了好几天没人修，物业一直推脱，老人上下楼很不方便，希望尽快解决。",
+              outbox=Outbox.from_channels(cfg, channels))
 
 
 def test_email_alert_arrives_at_a_real_smtp_server(env):
-    cfg, clock, store = env
+    cfg, clock, store, engine = env
     sink = Sink()
     port = free_port()
     ctl = Controller(sink, hostname="127.0.0.1", port=port)
     ctl.start()
+    chcfg = cfg.get("channels")
     try:
-        _open(cfg, clock, store)
-        notifiers = {"inbox": InboxNotifier(), "email": EmailNotifier("127.0.0.1", port, sender="yuqing@example.gov.cn")}
-        counts = deliver_pending(store, notifiers, now=clock.now())
-        assert counts == {"sent": 2, "retry": 0, "failed": 0}
+        notifiers = {"inbox": InboxChannel(), "email": smtp(cfg, port)}
+        _open(cfg, clock, store, engine, notifiers)
+        with store.reader() as r:
+            n_alerts = len(r.alerts.all())
+        rep = deliver(store, notifiers, chcfg, now=clock.now())
+        assert (rep.sent, rep.retry, rep.failed) == (2 * n_alerts, 0, 0)
     finally:
         ctl.stop()
-    assert len(sink.messages) == 1
-    rcpts, raw = sink.messages[0]
-    assert rcpts == ["liaison@nanxing.example.gov.cn"]
+    assert len(sink.messages) == n_alerts
+    rcpts = sorted(r for rs, _ in sink.messages for r in rs)
+    assert "liaison@nanxing.example.gov.cn" in rcpts
+    raw = next(raw for rs, raw in sink.messages if rs == ["liaison@nanxing.example.gov.cn"])
     msg = email.message_from_bytes(raw)
     subject = str(make_header(decode_header(msg["Subject"])))
-    assert subject.startswith("【新舆情】") and "电梯困人" in subject
+    assert subject.startswith("【新舆情】") and "电梯坏了" in subject
     body = msg.get_payload(decode=True).decode(msg.get_content_charset())
     assert "南星街道（信息发布联络员）" in body and "请登录舆情系统签收" in body
     # delivered once: a second pass sends nothing
-    assert deliver_pending(store, notifiers, now=clock.now()) == {"sent": 0, "retry": 0, "failed": 0}
+    assert deliver(store, notifiers, chcfg, now=clock.now()).sent == 0
 
 
 def test_smtp_down_is_retried_with_backoff(env):
     """A failing SMTP delivery waits for its next_attempt_at (1, 2, 4, … minutes), then is retried."""
-    cfg, clock, store = env
+    cfg, clock, store, engine = env
     port = free_port()
-    _open(cfg, clock, store)
-    notifiers = {"email": EmailNotifier("127.0.0.1", port, timeout=2)}
+    notifiers = {"inbox": InboxChannel(), "email": smtp(cfg, port)}
+    _open(cfg, clock, store, engine, notifiers)
+    with store.transaction() as tx:          # keep one email delivery: the first-responsible's liaison
+        for d in tx.deliveries.all():
+            if d.channel != "email" or d.address != "liaison@nanxing.example.gov.cn":
+                d.status = "sent"
+    notifiers = {"email": notifiers["email"]}
     channels = cfg.get("channels")
     assert (channels.retry_minutes, channels.retry_max_minutes) == (1, 30)      # config/channels.yaml
 
     def go():
-        return deliver_pending(store, notifiers, now=clock.now(), channels=channels)
+        rep = deliver(store, notifiers, channels, now=clock.now())
+        return {"sent": rep.sent, "retry": rep.retry, "failed": rep.failed}
 
     def row():
-        with store.session() as s:
-            return s.scalar(select(DeliveryRow).where(DeliveryRow.channel == "email"))
+        with store.reader() as r:
+            return next(d for d in r.deliveries.all() if d.channel == "email" and d.status != "sent"
+                        or d.address == "liaison@nanxing.example.gov.cn")
 
     t0 = clock.now()
     assert go()["retry"] == 1
     d = row()
-    assert d.status == "pending" and d.attempts == 1 and "Connection refused" in d.last_error
+    assert d.status == "pending" and d.attempts == 1 and "refused" in d.last_error.lower()
     assert d.next_attempt_at == t0 + timedelta(minutes=1) and d.lease_until is None
     clock.advance(timedelta(seconds=30))                    # backing off: not attempted
     assert go() == {"sent": 0, "retry": 0, "failed": 0} and row().attempts == 1

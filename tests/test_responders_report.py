@@ -6,13 +6,13 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from responders.channels.inbox import InboxNotifier
+from responders.alerts import Outbox
+from responders.channels.inbox import InboxChannel
 from responders.report import write_report
 from responders.scheduler import sweep
 from responders.stats import period_bounds, timeliness
-from responders.testing import kw_outbox, open_case
-from responders.workflow import Workflow
-from yuqing.config import load_config
+from responders.workflow import MAJOR, Workflow
+from tests.helpers import case_of, open_case
 from yuqing.store.sql import SqlStore
 from yuqing.timeutil import SHANGHAI, ManualClock
 
@@ -28,49 +28,55 @@ def test_period_bounds():
     assert (s.date(), e.date()) == (date(2026, 12, 1), date(2027, 1, 1))
 
 
-def test_week_report_counts(tmp_path):
-    cfg = load_config("config")
+def test_week_report_counts(tmp_path, cfg, engine):
     clock = ManualClock(MON)
     store = SqlStore(f"sqlite:///{tmp_path}/y.db", clock=clock)
     wf = Workflow(store, cfg, clock)
-    run = lambda: sweep(store, clock, [InboxNotifier()], config=cfg, outbox=kw_outbox(cfg))
+    run = lambda: sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg))
 
     def publish(case, unit, reviewers=("甲", "乙", "丙")):
         wf.draft_statement(case, actor="编", unit=unit)
         for st, who in zip(("初审", "复审", "终审"), reviewers):
             wf.review(case, actor=who, unit=unit, stage=st)
+        if case_of(store, case).severity in MAJOR:
+            wf.approve(case, actor="办公室", unit="区政府办公室")
         return wf.publish_statement(case, actor="编", unit=unit)
 
     # Monday: an emergency at 南星街道 answered in 2 h (on time), press conference on time
     clock.set(MON + timedelta(hours=1))
-    open_case(store, cfg, clock, "a", MON, severity="较大", emergency=True, unit="南星街道")
-    wf.acknowledge("a", actor="张", unit="南星街道")
+    a = open_case(store, engine, cfg, clock, "a", MON, unit="南星街道", expect="重大",
+                  text="复兴路一居民楼突发火灾，3名居民受伤被送往医院，消防正在现场处置。")
+    wf.acknowledge(a, actor="张", unit="南星街道")
     clock.set(MON + timedelta(hours=2))
-    assert publish("a", "南星街道")["on_time"] is True
-    wf.hold_press_conference("a", actor="编", unit="南星街道")
-    wf.close("a", actor="编", unit="南星街道", reason="完毕")
+    assert publish(a, "南星街道")["on_time"] is True
+    wf.hold_press_conference(a, actor="编", unit="南星街道")
+    wf.close(a, actor="编", unit="南星街道", reason="完毕")
     # Tuesday: an emergency at 南星街道 answered after 7 h (late), detected 1 h after the post
     tue = MON + timedelta(days=1)
     clock.set(tue + timedelta(hours=1))
-    open_case(store, cfg, clock, "b", tue, severity="较大", emergency=True, unit="南星街道")
+    b = open_case(store, engine, cfg, clock, "b", tue, unit="南星街道", expect="重大",
+                  text="梵天寺路一家面馆燃气爆炸，门窗被震碎，多名食客受伤送医。")
     clock.set(tue + timedelta(hours=7))
     run()                                                  # marks the statement late, escalates
-    assert publish("b", "南星街道")["on_time"] is False
+    assert publish(b, "南星街道")["on_time"] is False
     # Wednesday: a 一般 case at 湖滨街道, acknowledged, 群众点题 answered; reopened on Thursday
     wed = MON + timedelta(days=2)
     clock.set(wed)
-    open_case(store, cfg, clock, "c", wed - timedelta(hours=2), severity="一般", unit="湖滨街道")
-    wf.acknowledge("c", actor="刘", unit="湖滨街道")
-    wf.open_feedback("c", actor="刘", unit="湖滨街道", at=wed - timedelta(days=2))   # requested on Monday
-    wf.answer_feedback("c", actor="刘", unit="湖滨街道")
-    wf.close("c", actor="刘", unit="湖滨街道")
+    c = open_case(store, engine, cfg, clock, "c", wed - timedelta(hours=2), severity="一般", unit="湖滨街道",
+                  expect="一般")
+    wf.acknowledge(c, actor="刘", unit="湖滨街道")
+    wf.open_feedback(c, actor="刘", unit="湖滨街道", at=wed - timedelta(days=2))   # requested on Monday
+    wf.answer_feedback(c, actor="刘", unit="湖滨街道")
+    wf.close(c, actor="刘", unit="湖滨街道")
     clock.set(wed + timedelta(days=1))
-    wf.reopen("c", actor="刘", unit="湖滨街道", reason="群众再次反映")
+    wf.reopen(c, actor="刘", unit="湖滨街道", reason="群众再次反映")
     # Saturday: a case at 湖滨街道, not acknowledged; and one next Monday (another week)
     clock.set(MON + timedelta(days=5))
-    open_case(store, cfg, clock, "d", MON + timedelta(days=5), severity="一般", unit="湖滨街道")
+    open_case(store, engine, cfg, clock, "d", MON + timedelta(days=5), unit="湖滨街道", expect="一般",
+              text="湖滨街道东坡路的共享单车乱停乱放，人行道都堵死了，希望城管管一管。")
     clock.set(MON + timedelta(days=7, hours=1))
-    open_case(store, cfg, clock, "e", MON + timedelta(days=7), severity="一般", unit="湖滨街道")
+    open_case(store, engine, cfg, clock, "e", MON + timedelta(days=7), unit="湖滨街道", expect="一般",
+              text="湖滨街道一家健身房突然关门，老板联系不上，会员卡里的钱退不回来。")
     clock.set(MON + timedelta(days=7, hours=2))
 
     rows = {r["unit"]: r for r in timeliness(store, "week", date(2026, 11, 18))}

@@ -5,20 +5,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from responders.channels.inbox import InboxNotifier
+from responders.alerts import Outbox
+from responders.channels.inbox import InboxChannel
 from responders.scheduler import sweep
-from responders.testing import kw_outbox, open_case
 from responders.workflow import Workflow, WorkflowError
-from yuqing.config import load_config
+from tests.helpers import actions_of, case_of, clocks_of, open_case
 from yuqing.store.sql import SqlStore
 from yuqing.timeutil import SHANGHAI, ManualClock
 
 POST = datetime(2026, 9, 30, 9, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return load_config("config")
 
 
 @pytest.fixture
@@ -29,91 +24,91 @@ def env(tmp_path, cfg):
     store.close()
 
 
-def test_feedback_extension_is_once_only_and_logged(env, cfg):
+def test_feedback_extension_is_once_only_and_logged(env, cfg, engine):
     store, clock, wf = env
-    open_case(store, cfg, clock, "ev1", POST, severity="一般")
-    row = wf.open_feedback("ev1", actor="赵", unit="南星街道", at=POST)
+    ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
+    row = wf.open_feedback(ev1, actor="赵", unit="南星街道", at=POST)
     assert row.due_at == datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI)   # 国庆 skipped, 调休 counted
-    assert store.case("ev1").policy["escalation"]["repeat_minutes"] == 60       # frozen with the clock
+    assert case_of(store, ev1).policy["escalation"]["repeat_minutes"] == 60       # frozen with the clock
     with pytest.raises(WorkflowError, match="批准人"):
-        wf.extend_feedback("ev1", actor="赵", unit="南星街道", approved_by="", reason="需调查")
-    ext = wf.extend_feedback("ev1", actor="赵", unit="南星街道", approved_by="钱主任", reason="涉及多部门，需调查")
+        wf.extend_feedback(ev1, actor="赵", unit="南星街道", approved_by="", reason="需调查")
+    ext = wf.extend_feedback(ev1, actor="赵", unit="南星街道", approved_by="钱主任", reason="涉及多部门，需调查")
     assert ext.kind == "feedback_extended" and ext.seq == 1 and ext.due_at > row.due_at
-    assert [c.kind for c in store.clocks("ev1")] == ["feedback_extended"]          # the due time replaced
-    logged = [a for a in store.actions("ev1") if a.action == "clock.extended"]
+    assert [c.kind for c in clocks_of(store, ev1)] == ["feedback_extended"]          # the due time replaced
+    logged = [a for a in actions_of(store, ev1) if a.action == "clock.extended"]
     assert len(logged) == 1 and logged[0].details["approved_by"] == "钱主任" and logged[0].actor == "赵"
     with pytest.raises(WorkflowError, match="已延期一次"):
-        wf.extend_feedback("ev1", actor="赵", unit="南星街道", approved_by="钱主任", reason="再延")
-    assert wf.answer_feedback("ev1", actor="赵", unit="南星街道") is True
+        wf.extend_feedback(ev1, actor="赵", unit="南星街道", approved_by="钱主任", reason="再延")
+    assert wf.answer_feedback(ev1, actor="赵", unit="南星街道") is True
 
 
-def test_validation_unknown_case_wrong_unit_out_of_order(env, cfg):
+def test_validation_unknown_case_wrong_unit_out_of_order(env, cfg, engine):
     store, clock, wf = env
-    open_case(store, cfg, clock, "ev1", POST, severity="重大", emergency=True)
+    ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="重大", emergency=True, expect="重大")
     with pytest.raises(WorkflowError, match="未知案件"):
         wf.acknowledge("nope", actor="x", unit="南星街道")
-    with pytest.raises(WorkflowError, match="不是案件 ev1 的第一责任单位"):
-        wf.draft_statement("ev1", actor="x", unit="湖滨街道")
+    with pytest.raises(WorkflowError, match="不是案件 .* 的第一责任单位"):
+        wf.draft_statement(ev1, actor="x", unit="湖滨街道")
     with pytest.raises(WorkflowError, match="尚无待审稿件"):
-        wf.review("ev1", actor="甲", unit="南星街道", stage="初审")
-    wf.draft_statement("ev1", actor="编", unit="南星街道")
+        wf.review(ev1, actor="甲", unit="南星街道", stage="初审")
+    wf.draft_statement(ev1, actor="编", unit="南星街道")
     with pytest.raises(WorkflowError, match="当前应进行“初审”"):
-        wf.review("ev1", actor="乙", unit="南星街道", stage="复审")
+        wf.review(ev1, actor="乙", unit="南星街道", stage="复审")
     with pytest.raises(WorkflowError, match="尚未完成三审三校"):
-        wf.publish_statement("ev1", actor="编", unit="南星街道")
-    wf.review("ev1", actor="甲", unit="南星街道", stage="初审")
+        wf.publish_statement(ev1, actor="编", unit="南星街道")
+    wf.review(ev1, actor="甲", unit="南星街道", stage="初审")
     with pytest.raises(WorkflowError, match="不同人员"):
-        wf.review("ev1", actor="甲", unit="南星街道", stage="复审")
-    wf.review("ev1", actor="乙", unit="南星街道", stage="复审")
-    wf.review("ev1", actor="丙", unit="南星街道", stage="终审")
+        wf.review(ev1, actor="甲", unit="南星街道", stage="复审")
+    wf.review(ev1, actor="乙", unit="南星街道", stage="复审")
+    wf.review(ev1, actor="丙", unit="南星街道", stage="终审")
     with pytest.raises(WorkflowError, match="须经区政府办公室审核"):
-        wf.publish_statement("ev1", actor="编", unit="南星街道")
+        wf.publish_statement(ev1, actor="编", unit="南星街道")
     with pytest.raises(WorkflowError, match="无权审核"):
-        wf.approve("ev1", actor="丁", unit="南星街道")
-    wf.approve("ev1", actor="丁", unit="区政府办公室")
-    r = wf.publish_statement("ev1", actor="编", unit="南星街道")
+        wf.approve(ev1, actor="丁", unit="南星街道")
+    wf.approve(ev1, actor="丁", unit="区政府办公室")
+    r = wf.publish_statement(ev1, actor="编", unit="南星街道")
     assert r["on_time"] is True
     with pytest.raises(WorkflowError, match="持续发布"):
-        wf.publish_statement("ev1", actor="编", unit="南星街道")
-    acts = [a.action for a in store.actions("ev1")]
+        wf.publish_statement(ev1, actor="编", unit="南星街道")
+    acts = [a.action for a in actions_of(store, ev1)]
     assert acts.count("statement.reviewed") == 3 and "statement.approved" in acts and "clock.met" in acts
-    wf.close("ev1", actor="编", unit="南星街道")
+    wf.close(ev1, actor="编", unit="南星街道")
     with pytest.raises(WorkflowError, match="已结案"):
-        wf.hold_press_conference("ev1", actor="编", unit="南星街道")
+        wf.hold_press_conference(ev1, actor="编", unit="南星街道")
     with pytest.raises(WorkflowError, match="理由"):
-        wf.reopen("ev1", actor="编", unit="南星街道")
-    fu = wf.reopen("ev1", actor="编", unit="南星街道", reason="出现新情况")
+        wf.reopen(ev1, actor="编", unit="南星街道")
+    fu = wf.reopen(ev1, actor="编", unit="南星街道", reason="出现新情况")
     assert fu is not None and fu.kind == "follow_up"
 
 
-def test_consultation_silence_is_consent_recorded_by_the_sweep(env, cfg):
+def test_consultation_silence_is_consent_recorded_by_the_sweep(env, cfg, engine):
     store, clock, wf = env
-    open_case(store, cfg, clock, "ev1", POST, severity="一般")
-    row = wf.open_consultation("ev1", actor="赵", unit="南星街道", at=POST)
+    ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
+    row = wf.open_consultation(ev1, actor="赵", unit="南星街道", at=POST)
     clock.set(row.due_at + timedelta(minutes=1))
-    r = sweep(store, clock, [InboxNotifier()], config=cfg, outbox=kw_outbox(cfg))
-    assert r.consents == ["ev1:consultation:1:consent"] and r.late == []
-    c = store.clocks("ev1")[0]
+    r = sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg))
+    assert r.consents == [f"{ev1}:consultation:1:consent"] and r.late == []
+    c = clocks_of(store, ev1)[0]
     assert c.status == "met" and c.met_at == row.due_at and "视为同意" in c.reason
-    assert [a.action for a in store.actions("ev1")].count("consultation.consent") == 1
-    assert sweep(store, clock, [InboxNotifier()], config=cfg, outbox=kw_outbox(cfg)).consents == []
+    assert [a.action for a in actions_of(store, ev1)].count("consultation.consent") == 1
+    assert sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg)).consents == []
 
 
-def test_cli_case_commands(env, cfg, tmp_path):
+def test_cli_case_commands(env, cfg, engine, tmp_path):
     import io
-    from yuqing.cli import build_parser
+    from yuqing.app.cli import build_parser
     store, clock, wf = env
-    open_case(store, cfg, clock, "ev1", POST, severity="一般")
+    ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
     import argparse
-    from responders.cli import register
+    from yuqing.app.case_cli import register
     p = argparse.ArgumentParser()
     p.add_argument("--config", default="config")
     register(p.add_subparsers(dest="cmd", required=True))
     out, err = io.StringIO(), io.StringIO()
-    args = p.parse_args(["case", "ack", "--case", "ev1", "--actor", "张", "--store", store.url,
+    args = p.parse_args(["case", "ack", "--case", ev1, "--actor", "张", "--store", store.url,
                          "--now", (POST + timedelta(hours=2)).isoformat()])
     assert args.func(args, out, err) == 0, err.getvalue()
     assert "已签收" in out.getvalue()
-    args = p.parse_args(["case", "extend", "--case", "ev1", "--actor", "张", "--store", store.url,
+    args = p.parse_args(["case", "extend", "--case", ev1, "--actor", "张", "--store", store.url,
                          "--approved-by", "钱", "--reason", "调查"])
     assert args.func(args, out, err) == 1 and "没有群众点题" in err.getvalue()

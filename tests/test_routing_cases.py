@@ -15,7 +15,7 @@ def test_routing_case(engine, case):
 
 
 def test_rules_test_command_reports_failures_and_exits_1(tmp_path, capsys):
-    from yuqing.cli import main
+    from yuqing.app.cli import main
     f = tmp_path / "cases.yaml"
     f.write_text("- name: 故意写错的期望\n  items:\n    - {content: 湖滨步行街一家店起火了，浓烟滚滚}\n"
                  "  expect: {first_responsible: 区教育局}\n", encoding="utf-8")
@@ -26,14 +26,14 @@ def test_rules_test_command_reports_failures_and_exits_1(tmp_path, capsys):
 
 
 def test_rules_test_command_passes_repository_cases(capsys):
-    from yuqing.cli import main
+    from yuqing.app.cli import main
     files = [str(p) for p in sorted((Path(__file__).parent / "routing").glob("*.yaml"))]
     assert main(["rules", "test", *files]) == 0
     assert f"{len(CASES)} passed, 0 failed" in capsys.readouterr().out
 
 
 def test_rules_show_prints_the_tree(capsys):
-    from yuqing.cli import main
+    from yuqing.app.cli import main
     assert main(["rules", "show"]) == 0
     out = capsys.readouterr().out
     for rule in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "谣言"):

@@ -6,48 +6,64 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from tests.conftest import item
+from tests.helpers import actions_of, case_of, clocks_of
+from pipeline.record import record_decision
 from yuqing.model import Item
-from yuqing.store.tables import ActionRow, Base, CaseRow, ClockRow
+from yuqing.store.tables import metadata
 from yuqing.timeutil import SHANGHAI
+
+
+def save(store, dec, url_key=None, fingerprint=None, policy=None):
+    with store.transaction() as tx:
+        return record_decision(tx, dec, now=store.clock.now(), url_key=url_key, fingerprint=fingerprint,
+                               policy=policy)
+
+
+def n_actions(store):
+    return len(actions_of(store))
 
 
 def test_migrations_create_exactly_the_models_schema(store):
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert {"items", "cases", "clocks", "alerts", "deliveries", "actions", "firings", "heartbeats"} <= \
+    assert {"items", "cases", "clocks", "alerts", "deliveries", "actions", "firings", "heartbeats", "case_events",
+            "dead_letters", "users", "delivery_attempts", "source_states", "seen_pages"} <= \
         set(inspect(store.engine).get_table_names())
 
 
 def test_emergency_case_is_stored_with_clocks_and_actions(store, engine):
     dec = engine.process(Item.model_validate(item("a", "湖滨步行街一商铺起火，有人被困", when="2026-11-20T10:12:00+08:00")))
-    changes = store.save_decision(dec, url_key="u", fingerprint="f", policy={"frozen": True})
+    changes = save(store, dec, url_key="u", fingerprint="f", policy={"frozen": True})
     assert changes["new_case"] and changes["emergency_started"]
-    case = store.case(dec.case.event_id)
+    case = case_of(store, dec.case.event_id)
     assert case.first_responsible == "湖滨街道" and case.emergency and case.policy == {"frozen": True}
-    clocks = {c.kind: c for c in store.clocks(case.event_id)}
+    assert case.number and case.number.endswith("-001")
+    clocks = {c.kind: c for c in clocks_of(store, case.event_id)}
     assert clocks["statement"].due_at == datetime(2026, 11, 20, 7, 12, tzinfo=timezone.utc)
     assert clocks["statement"].due_at.tzinfo is not None
-    kinds = [a.action for a in store.actions(case.event_id)]
+    kinds = [a.action for a in actions_of(store, case.event_id)]
     assert kinds[:1] == ["item.routed"] and "case.opened" in kinds and kinds.count("clock.started") == 2
+    with store.reader() as r:
+        events = r.case_events.all()
+    assert [e.kind for e in events] == ["emergency"] and events[0].payload["first_responsible"] == "湖滨街道"
 
 
 def test_a_redelivered_item_changes_nothing(store, engine):
     dec = engine.process(Item.model_validate(item("a", "丁兰勤丰路垃圾没人清运")))
-    store.save_decision(dec, url_key=None, fingerprint=None)
-    n = store.count(ActionRow)
-    assert store.save_decision(dec, url_key=None, fingerprint=None).get("already_stored")
-    assert store.count(ActionRow) == n
+    save(store, dec)
+    n = n_actions(store)
+    assert save(store, dec).get("already_stored")
+    assert n_actions(store) == n
 
 
 def test_level_rise_is_logged(store, engine):
-    store.save_decision(engine.process(Item.model_validate(item("a", "钱江新城一小区物业费暴涨，业主不满"))),
-                        url_key=None, fingerprint=None)
+    save(store, engine.process(Item.model_validate(item("a", "钱江新城一小区物业费暴涨，业主不满"))))
     hot = {"reposts": 5000, "comments": 5000, "likes": 1000, "views": 0}
     d2 = engine.process(Item.model_validate(item("b", "钱江新城小区物业费暴涨上了热搜，业主们都在骂", metrics=hot,
                                                  when="2026-11-20T12:00:00+08:00")))
-    store.save_decision(d2, url_key=None, fingerprint=None)
-    raised = [a for a in store.actions(d2.case.event_id) if a.action == "case.level_raised"]
+    save(store, d2)
+    raised = [a for a in actions_of(store, d2.case.event_id) if a.action == "case.level_raised"]
     assert raised and raised[0].details == {"from": "一般", "to": "重大"}
 
 
@@ -58,9 +74,15 @@ def test_firing_is_claimed_once(store):
 
 def test_naive_datetimes_are_refused(store):
     import pytest
-    from sqlalchemy.exc import StatementError
-    with pytest.raises(StatementError, match="naive datetime"):
-        store.record("x", actor="t", at=datetime(2026, 1, 1))
+    from yuqing.seams import StoreError
+    with pytest.raises(StoreError, match="naive datetime"):
+        store.record("case.opened", actor="t", at=datetime(2026, 1, 1))
+
+
+def test_an_action_outside_the_vocabulary_is_refused(store):
+    import pytest
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        store.record("case.exploded", actor="t")
 
 
 def _alembic(url):
@@ -91,7 +113,6 @@ def _check_0002_roundtrip(url: str) -> None:
     from sqlalchemy import MetaData, create_engine, insert, select
 
     from yuqing.store.sql import SqlStore
-    from yuqing.store.tables import AlertRow, DeliveryRow
 
     cfg = _alembic(url)
     command.upgrade(cfg, "0001")
@@ -133,19 +154,20 @@ def _check_0002_roundtrip(url: str) -> None:
     store = SqlStore(url, create=False)
     try:
         with store.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        case = store.case("ev1")
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        case = case_of(store, "ev1")
         assert case.title == "旧案件" and case.severity == "重大"
-        clocks = {c.kind: c for c in store.clocks("ev1")}
+        clocks = {c.kind: c for c in clocks_of(store, "ev1")}
         assert clocks["statement"].status == "late"
         assert clocks["statement"].late_at == late.replace(tzinfo=timezone.utc)      # from the action log
         assert clocks["statement"].late_at.tzinfo is not None
         assert clocks["press_conference"].late_at is None
         assert clocks["statement"].due_at == due.replace(tzinfo=timezone.utc)
-        with store.session() as s:
-            alerts = {a.kind: a for a in s.scalars(select(AlertRow))}
-            dels = {d.id: d for d in s.scalars(select(DeliveryRow))}
-        assert alerts["emergency"].clock_id is None and alerts["overdue:statement#0"].clock_id == 1
+        with store.reader() as r:
+            alerts = {a.kind: a for a in r.alerts.all()}
+            dels = {d.id: d for d in r.deliveries.all()}
+        assert alerts["emergency"].clock_id is None and alerts["overdue"].clock_id == 1
+        assert alerts["overdue"].step == "overdue"          # 0003: the vocabulary kind, the step apart
         assert alerts["emergency"].body == "正文"
         assert (dels[1].status, dels[1].attempts, dels[1].last_error) == ("pending", 2, "SMTP 451")
         assert dels[1].next_attempt_at is None and dels[1].lease_until is None
@@ -178,15 +200,16 @@ def test_the_same_store_code_runs_on_postgresql(postgres_url, engine, clock):
     store = SqlStore(postgres_url, clock=clock)
     try:
         with store.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         dec = engine.process(Item.model_validate(item("pg", "湖滨步行街一商铺起火，有人被困",
                                                       when="2026-11-20T10:12:00+08:00")))
-        assert store.save_decision(dec, url_key="u", fingerprint="f")["new_case"]
-        case = store.case(dec.case.event_id)
+        assert save(store, dec, url_key="u", fingerprint="f")["new_case"]
+        case = case_of(store, dec.case.event_id)
         assert case.first_responsible == "湖滨街道" and case.reasons == dec.case.reasons
-        due = {c.kind: c.due_at for c in store.clocks(case.event_id)}
+        due = {c.kind: c.due_at for c in clocks_of(store, case.event_id)}
         assert due["statement"] == datetime(2026, 11, 20, 15, 12, tzinfo=SHANGHAI)
         assert store.claim_firing("k", "a") and not store.claim_firing("k", "b")
-        assert store.find_duplicate("u", None) == ("duplicate_url", "pg")
+        with store.reader() as r:
+            assert r.items.find_duplicate("u", None) == ("duplicate_url", "pg")
     finally:
         store.close()

@@ -11,13 +11,42 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from yuqing.timeutil import parse_time
+from yuqing.timeutil import SHANGHAI, parse_time
+
+
+def _has_no_offset(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).tzinfo is None
+    except ValueError:
+        return False
 
 PLATFORMS = ("news", "weibo", "wechat", "forum", "gov_board", "video", "hotline")
 LEVELS = ("无", "一般", "较大", "重大", "特别重大")
 HANDLING_TYPES = ("建设性意见建议", "实际困难", "重大问题", "模糊认识", "错误看法", "虚假不实信息")
+
+
+METRIC_MAX = 100_000_000       # more interactions than any post has had: a larger value is an error
+
+
+def clamp_metric(v: Any) -> tuple[int, str | None]:
+    """A count as a non-negative integer below METRIC_MAX, and why it was changed (or None)."""
+    if v is None or v == "":
+        return 0, None
+    if isinstance(v, bool):
+        return int(v), "布尔值按 0/1 计"
+    try:
+        f = float(str(v).replace(",", "").strip()) if isinstance(v, str) else float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"not a number: {v!r}") from None
+    if f != f:                                   # NaN
+        return 0, f"非数值 {v!r} 按 0 计"
+    if f < 0:
+        return 0, f"负数 {v!r} 按 0 计"
+    if f >= METRIC_MAX:
+        return METRIC_MAX, f"{v!r} 超出合理上限，按 {METRIC_MAX} 计"
+    return int(f), None if float(int(f)) == f else f"{v!r} 取整为 {int(f)}"
 
 
 class Metrics(BaseModel):
@@ -26,11 +55,21 @@ class Metrics(BaseModel):
     comments: int = 0
     likes: int = 0
     views: int = 0
+    notes: list[str] = Field(default_factory=list, exclude=True)   # what validation changed, and why
 
-    @field_validator("reposts", "comments", "likes", "views", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _none_is_zero(cls, v: Any) -> Any:
-        return 0 if v is None else v
+    def _clamp(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out, notes = dict(data), []
+        for k in ("reposts", "comments", "likes", "views"):
+            if k in out:
+                out[k], why = clamp_metric(out[k])
+                if why:
+                    notes.append(f"互动数 {k}：{why}")
+        out["notes"] = notes + list(out.get("notes") or [])
+        return out
 
     @property
     def interactions(self) -> int:
@@ -53,6 +92,21 @@ class Item(BaseModel):
     published_at: datetime
     metrics: Metrics = Field(default_factory=Metrics)
 
+    notes: list[str] = Field(default_factory=list, exclude=True)   # what validation assumed or changed
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zone(cls, data: Any) -> Any:
+        """A time without a zone is read as Asia/Shanghai, and the item says so."""
+        if isinstance(data, dict):
+            v = data.get("published_at")
+            naive = (isinstance(v, str) and _has_no_offset(v)) or (isinstance(v, datetime) and v.tzinfo is None)
+            if naive:
+                data = dict(data)
+                data["published_at"] = v.replace(tzinfo=SHANGHAI) if isinstance(v, datetime) else v
+                data["notes"] = list(data.get("notes") or []) + ["发布时间未带时区，按北京时间（Asia/Shanghai）理解"]
+        return data
+
     @field_validator("published_at", mode="before")
     @classmethod
     def _aware_time(cls, v: Any) -> Any:
@@ -61,6 +115,26 @@ class Item(BaseModel):
         if isinstance(v, datetime) and v.tzinfo is None:
             raise ValueError("published_at has no timezone")
         return v
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        if isinstance(v, (int,)) and not isinstance(v, bool):
+            return str(v)
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("id is empty")
+        return v
+
+    @field_validator("id", "url", "platform", "source", "author", "title")
+    @classmethod
+    def _bounded(cls, v: Any) -> Any:
+        if isinstance(v, str) and len(v) > 4000:
+            return v[:4000]          # a field this long is junk; the content keeps the text
+        return v
+
+    @property
+    def all_notes(self) -> list[str]:
+        return self.notes + self.metrics.notes
 
     @field_validator("metrics", mode="before")
     @classmethod

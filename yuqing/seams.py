@@ -24,6 +24,10 @@ class NotConfigured(Exception):
     """A component switched off by its settings (after Scrapy): logged, not fatal."""
 
 
+class StoreError(RuntimeError):
+    """The store could not read or write (database down, locked, constraint broken)."""
+
+
 # ---------------------------------------------------------------------------------------- bus
 @dataclass(frozen=True)
 class Message:

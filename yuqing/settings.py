@@ -7,6 +7,7 @@ environment and masked when shown.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BUS", "inprocess", "message bus: inprocess | kafka"),
     Setting("BUS_KAFKA_SERVERS", "127.0.0.1:9092", "Kafka bootstrap servers when BUS=kafka"),
     Setting("BUS_TOPIC_ITEMS", "yuqing.items", "topic that carries crawled items"),
+    Setting("BUS_TOPIC_DEAD", "yuqing.dead", "topic that receives items moved to the dead letters"),
+    Setting("WORKER_RETRIES", 3, "attempts after the first before an item that keeps failing becomes a dead letter"),
+    Setting("WORKER_RETRY_SECONDS", 0.2, "wait before the first retry of a failing item (doubling after each)"),
+    Setting("NOTIFIER_POLL_SECONDS", 2.0, "how often the notifier turns case events into alerts and delivers them"),
     Setting("SENTIMENT_MODEL", "", "path of a retrained sentiment model; empty = the shipped model"),
     Setting("STAGES", {}, "analysis stages to add, reorder or disable (name → order, null disables), merged over STAGES_BASE"),
     Setting("CRAWL_INTERVAL_SECONDS", 20, "how often the demo crawls its sources"),
@@ -41,6 +46,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ALERT_SMTP_FROM", "yuqing@localhost", "sender address of email alerts"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+_USERINFO = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*):(?P<pw>[^@/\s]*)@", re.I)
+
+
+def mask_url(value: str) -> str:
+    """A URL's password masked (postgresql+psycopg://user:***@host/db); other text unchanged."""
+    return _USERINFO.sub(lambda m: f"{m.group('head')}:***@", value)
+
+
+def shown(setting: Setting, value: Any) -> str:
+    """How a value may be printed: secrets as ****, passwords inside URLs masked."""
+    if setting.secret:
+        return "****" if value else "''"
+    return repr(mask_url(value)) if isinstance(value, str) else repr(value)
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
@@ -64,15 +82,16 @@ class Settings:
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._values.get(name, default)
+
     def source(self, name: str) -> str:
         return self._sources[name]
 
     def show(self) -> list[tuple[str, str, str]]:
         out = []
         for s in SETTINGS:
-            v = self._values[s.name]
-            shown = "****" if (s.secret and v) else repr(v)
-            out.append((s.name, shown, self._sources[s.name]))
+            out.append((s.name, shown(s, self._values[s.name]), self._sources[s.name]))
         return out
 
     @classmethod
@@ -96,5 +115,9 @@ class Settings:
         for k, v in (overrides or {}).items():
             if k not in _BY_NAME:
                 raise ValueError(f"--set: unknown setting {k!r} (known: {', '.join(_BY_NAME)})")
+            if _BY_NAME[k].secret:
+                # a command line is visible to every user of the machine (ps) and kept in shell history
+                raise ValueError(f"--set: {k} is a secret: set it in the environment (YUQING_{k}), "
+                                 f"not on the command line")
             values[k], sources[k] = _coerce(_BY_NAME[k], v), "cmdline"
         return cls(values, sources)

@@ -77,3 +77,20 @@ def iso_local(dt: datetime | None, tz: ZoneInfo = SHANGHAI) -> str | None:
 def ensure_aware(dt: datetime) -> datetime:
     """Values read back from SQLite lose their zone; they were stored as UTC."""
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+def fmt_local(dt: datetime | None, pattern: str = "%Y-%m-%d %H:%M", tz: ZoneInfo = SHANGHAI) -> str:
+    """A time as people read it (Asia/Shanghai); — for none."""
+    return "—" if dt is None else to_local(dt, tz).strftime(pattern)
+
+
+def fmt_span(td: timedelta) -> str:
+    """A duration in Chinese, sign ignored: 45分钟, 2小时03分, 3天4小时."""
+    mins = int(abs(td.total_seconds()) // 60)
+    d, rem = divmod(mins, 1440)
+    h, m = divmod(rem, 60)
+    if d:
+        return f"{d}天{h}小时" if h else f"{d}天"
+    if h:
+        return f"{h}小时{m:02d}分" if m else f"{h}小时"
+    return f"{m}分钟"

@@ -146,3 +146,9 @@ def label(table: Mapping[str, str], key: str | None, default: str = "—") -> st
     if key is None:
         return default
     return table.get(key, default)
+
+
+def clock_label(kind: str, seq: int = 0) -> str:
+    """发布权威信息; a repeating clock says which time: 持续发布（第2次）."""
+    name = label(CLOCK_KINDS, kind)
+    return f"{name}（第{seq}次）" if kind == "follow_up" and seq else name

@@ -109,4 +109,4 @@ class DingtalkChannel(RobotChannel):
         url = (f"{self.config.base_url}/robot/send?access_token={urllib.parse.quote_plus(token)}"
                f"&timestamp={ts}&sign={urllib.parse.quote_plus(sign(secret, ts))}")
         payload = {"msgtype": "markdown", "markdown": render(message)}
-        return self._post(url, payload, CODES)
+        return self._post(url, payload, CODES, message.key)

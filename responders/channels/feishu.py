@@ -129,4 +129,4 @@ class FeishuChannel(RobotChannel):
             return self._unknown(address)
         ts = int(self.clock())
         url = f"{self.config.base_url}/open-apis/bot/v2/hook/{urllib.parse.quote(token, safe='')}"
-        return self._post(url, payload(message, ts, sign(secret, ts)), CODES)
+        return self._post(url, payload(message, ts, sign(secret, ts)), CODES, message.key)

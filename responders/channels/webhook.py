@@ -13,6 +13,7 @@ Stdlib urllib only (httpx is not installed): the robots need nothing more than o
 from __future__ import annotations
 
 import http.client
+import hashlib
 import json
 import logging
 import os
@@ -290,6 +291,10 @@ def classify(status: int, raw: bytes, codes: Codes | None, redact: Redactor) -> 
 
 
 
+def alert_tag(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
 # ------------------------------------------------------------------------------ robots
 class RobotChannel:
     """A channel of group robots: each address names one robot (the environment variable that holds
@@ -307,9 +312,11 @@ class RobotChannel:
     def address(self, recipient) -> str | None:
         return self._routes.get((recipient.unit, recipient.role))
 
-    def _post(self, url: str, payload: Any, codes: Codes) -> SendResult:
+    def _post(self, url: str, payload: Any, codes: Codes, key: str | None = None) -> SendResult:
+        # The alert's key (hashed: it names a case) lets a receiver or an audit spot a repeat.
+        headers = {"X-Yuqing-Alert": alert_tag(key)} if key else None
         return post_json(url, payload, channel=self.name, timeout=self.config.timeout, codes=codes,
-                         redact=self._redact, proxy=self.config.proxy)
+                         headers=headers, redact=self._redact, proxy=self.config.proxy)
 
     def _unknown(self, address: str) -> SendResult:
         return SendResult.failed(f"no {self.name} robot is configured as {address!r}", retryable=False,

@@ -86,4 +86,4 @@ class WecomChannel(RobotChannel):
             return self._unknown(address)
         url = f"{self.config.base_url}/cgi-bin/webhook/send?" + urllib.parse.urlencode({"key": key})
         payload = {"msgtype": "markdown", "markdown": {"content": render(message)}}
-        return self._post(url, payload, CODES)
+        return self._post(url, payload, CODES, message.key)

@@ -37,33 +37,40 @@ def default_config_dir() -> Path:
 
 @dataclass(frozen=True)
 class Section:
+    """One file of a config directory. Each package registers its own (`register_section`)."""
     name: str
     file: str
     model: str          # "module:Class"
     required: bool
     help: str
+    default: Path | None = None   # the shipped file used, and announced, when the directory has none
 
 
-SECTIONS: tuple[Section, ...] = (
+_SECTIONS: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    """Declare a config file. Registering the same name again replaces it (tests, plugins)."""
+    _SECTIONS[section.name] = section
+
+
+def sections() -> tuple[Section, ...]:
+    return tuple(_SECTIONS.values())
+
+
+# The core's own files; the stages register theirs (pipeline, crawlers, responders).
+for _s in (
     Section("district", "district.yaml", "yuqing.config.district:District", True,
             "units, categories and their owners, places of streets and zones, media tiers, escalation chain"),
     Section("rules", "rules.yaml", "yuqing.config.rules:Rules", True,
             "routing tree R1–R7, emergency thresholds, severity levels, handling types, readings"),
-    Section("readings", "readings.yaml", "pipeline.facts:ReadingsConfig", False,
-            "how counts, casualties, negations, refutations, rumours and special groups are read"),
-    Section("places", "places.yaml", "pipeline.places:PlacesConfig", False,
-            "places of other districts and cities, look-alike contexts"),
-    Section("categories", "categories.yaml", "pipeline.category:CategoriesConfig", False,
-            "cue words of each category"),
     Section("calendar", "calendar.yaml", "yuqing.clocks.calendar:CalendarConfig", False,
-            "working-day overrides (State Council notices) and the rule for years without data"),
+            "working-day overrides (State Council notices) and the rule for years without data",
+            REPO_CONFIG / "calendar.yaml"),
     Section("clocks", "clocks.yaml", "yuqing.clocks.due:ClockPolicy", False,
-            "clock durations and escalation warning fractions"),
-    Section("sources", "sources.yaml", "crawlers.sources:SourcesConfig", False,
-            "what the crawlers fetch and how often"),
-    Section("channels", "channels.yaml", "responders.channels.config:ChannelsConfig", False,
-            "alert channels (dashboard inbox, email) and their settings"),
-)
+            "clock durations and escalation warning fractions", REPO_CONFIG / "clocks.yaml"),
+):
+    register_section(_s)
 
 
 @dataclass
@@ -72,9 +79,11 @@ class Config:
     district: District
     rules: Rules
     sections: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)   # defaults used for absent files, said aloud
 
     def get(self, name: str) -> Any:
-        """A validated optional section, or None when its file is absent."""
+        """A validated optional section (the shipped default when the directory has no file for
+        it, announced in `notices`), or None when it has no default either."""
         return self.sections.get(name)
 
 
@@ -166,12 +175,19 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
         raise ConfigError([ConfigProblem(str(cdir), "", "config directory not found")])
     loaded: dict[str, Any] = {}
     lines_of: dict[str, dict] = {}
-    for sec in SECTIONS:
+    notices: list[str] = []
+    for sec in sections():
         path = cdir / sec.file
         if not path.exists():
             if sec.required:
                 problems.append(ConfigProblem(sec.file, "", f"required file is missing ({sec.help})"))
-            continue
+                continue
+            if sec.default is None or not sec.default.exists():
+                notices.append(f"{sec.file} 不存在，且无内置默认：{sec.help} 未配置 / {sec.file} absent, no default")
+                continue
+            notices.append(f"{sec.file} 不存在：使用内置默认 {sec.default} / {sec.file} absent: "
+                           f"using the shipped default ({sec.help})")
+            path = sec.default
         data, lines, probs = read_yaml(path)
         problems += probs
         if probs:
@@ -199,7 +215,9 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
         problems += _district_problems(district, lines_of["district"])
         if "rules" in loaded:
             problems += _rules_problems(loaded["rules"], district, lines_of["rules"])
-        for sec in SECTIONS[2:]:
+        for sec in sections():
+            if sec.name in ("district", "rules"):
+                continue
             obj = loaded.get(sec.name)
             check = getattr(obj, "check_against", None)
             if obj is not None and callable(check):
@@ -209,4 +227,4 @@ def load_config(directory: str | os.PathLike | None = None) -> Config:
     if problems:
         raise ConfigError(problems)
     return Config(dir=cdir, district=loaded["district"], rules=loaded["rules"],
-                  sections={k: v for k, v in loaded.items() if k not in ("district", "rules")})
+                  sections={k: v for k, v in loaded.items() if k not in ("district", "rules")}, notices=notices)

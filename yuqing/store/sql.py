@@ -1,37 +1,65 @@
 """The SQL store: SQLite embedded by default, PostgreSQL at scale, one code path.
 
-Writes that belong together (an item, its event's case, its clocks, the action log entry)
-happen in one transaction, so a crash never leaves a case without its clocks.
+`transaction()` is a unit of work over the repositories (`yuqing.store.repos`): everything
+written in it commits together or not at all. `reader()` is the same without a commit. The
+schema is Alembic's (`migrations/`); a store opened with `create=False` never creates or
+migrates anything and refuses a database that does not exist.
 """
 from __future__ import annotations
 
 import logging
+import re
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine as SAEngine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
 
-from yuqing.store.tables import (ActionRow, AlertRow, Base, CaseRow, ClockRow, DeliveryRow, FiringRow,
-                                 HeartbeatRow, ItemRow)
+from yuqing.records import Action
+from yuqing.seams import StoreError
+from yuqing.store.repos import Unit
+from yuqing.store.tables import metadata
 from yuqing.timeutil import Clock, SystemClock
 
 log = logging.getLogger("yuqing.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class StoreMissing(RuntimeError):
+    """The store a command was pointed at does not exist (nothing was created)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password masked, for logs and `settings show`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:      # not a URL SQLAlchemy knows: mask anything that looks like user:pass@
+        return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
 def make_engine(url: str) -> SAEngine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {"future": True}
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if ":memory:" in url:
             from sqlalchemy.pool import StaticPool
             kwargs["poolclass"] = StaticPool
+    else:
+        kwargs["pool_pre_ping"] = True
     eng = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(eng, "connect")
@@ -50,7 +78,7 @@ def migrate(url: str) -> None:
     from alembic.config import Config as AlembicConfig
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(cfg, "head")
 
 
@@ -58,187 +86,56 @@ class SqlStore:
     def __init__(self, url: str, *, clock: Clock | None = None, create: bool = True):
         self.url = url
         self.clock = clock or SystemClock()
+        path = sqlite_path(url)
+        if not create and path is not None and not path.exists():
+            raise StoreMissing(f"存储不存在 / the store does not exist: {path} "
+                               f"(start the pipeline, or point STORE_URL at the right database)")
         self.engine = make_engine(url)
         if create:
             if ":memory:" in url:
-                Base.metadata.create_all(self.engine)   # a throwaway database: no history to migrate
+                metadata.create_all(self.engine)   # a throwaway database: no history to migrate
             else:
                 migrate(url)
-        self.Session = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        elif not inspect(self.engine).has_table("cases"):
+            self.engine.dispose()
+            raise StoreMissing(f"存储中没有数据表 / the store has no tables: {masked_url(url)}")
+        self._Session = sessionmaker(self.engine, expire_on_commit=False)
 
-    def session(self) -> Session:
-        return self.Session()
+    def __repr__(self) -> str:
+        return f"SqlStore({masked_url(self.url)})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Unit]:
+        """A unit of work: commits on exit, rolls back on an exception."""
+        try:
+            with self._Session() as s, s.begin():
+                yield Unit(s)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
+
+    @contextmanager
+    def reader(self) -> Iterator[Unit]:
+        """Reads only: nothing is committed."""
+        try:
+            with self._Session() as s:     # closing without a commit discards any write
+                yield Unit(s)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
 
-    # ------------------------------------------------------------------ items and cases
-    def find_duplicate(self, url_key: str | None, fingerprint: str | None) -> tuple[str, str] | None:
-        with self.session() as s:
-            if url_key:
-                hit = s.scalar(select(ItemRow.id).where(ItemRow.url_key == url_key).limit(1))
-                if hit:
-                    return "duplicate_url", hit
-            if fingerprint:
-                hit = s.scalar(select(ItemRow.id).where(ItemRow.fingerprint == fingerprint).limit(1))
-                if hit:
-                    return "duplicate_content", hit
-        return None
-
-    def has_item(self, item_id: str) -> bool:
-        with self.session() as s:
-            return s.get(ItemRow, item_id) is not None
-
-    def save_decision(self, dec, *, url_key: str | None, fingerprint: str | None,
-                      policy: dict | None = None) -> dict[str, Any]:
-        """Store an item and its event's case in one transaction. Returns what changed."""
-        now = self.clock.now()
-        it, a, c = dec.item, dec.analysis, dec.case
-        changes: dict[str, Any] = {"new_case": False, "level_from": None, "level_to": c.severity,
-                                   "emergency_started": False, "unit_changed": False}
-        with self.session() as s, s.begin():
-            if s.get(ItemRow, it.id) is not None:
-                changes["already_stored"] = True
-                return changes
-            s.add(ItemRow(id=it.id, url=it.url, url_key=url_key, fingerprint=fingerprint, platform=it.platform,
-                          source=it.source, author=it.author, title=it.title, content=it.content,
-                          published_at=it.published_at, received_at=now, metrics=it.metrics.model_dump(),
-                          event_id=c.event_id, duplicate_of=dec.duplicate_of,
-                          analysis=a.model_dump(mode="json")))
-            row = s.get(CaseRow, c.event_id)
-            is_case = c.severity != "无"
-            if row is None:
-                row = CaseRow(event_id=c.event_id, title=it.title or it.content[:60], item_count=0,
-                              first_published_at=it.published_at, last_published_at=it.published_at,
-                              updated_at=now, status="not_a_case")
-                s.add(row)
-            else:
-                changes["level_from"] = row.severity
-            old_emergency, old_unit, was_case = bool(row.emergency), row.first_responsible, row.status != "not_a_case"
-            row.severity, row.emergency = c.severity, c.emergency
-            row.first_responsible, row.co_responsible, row.refer_to = c.first_responsible, c.co_responsible, c.refer_to
-            row.rule, row.route_path, row.handling_type = c.rule, c.route_path, c.handling_type
-            row.category, row.places, row.heat, row.reasons = c.category, c.places, c.heat, c.reasons
-            row.item_count = (row.item_count or 0) + (0 if dec.duplicate_of else 1)
-            row.first_published_at = min(row.first_published_at, it.published_at)
-            row.last_published_at = max(row.last_published_at, it.published_at)
-            row.updated_at = now
-            if is_case and not was_case:
-                row.status, row.opened_at = "open", now
-                changes["new_case"] = True
-            changes["emergency_started"] = c.emergency and not old_emergency
-            changes["unit_changed"] = was_case and old_unit != c.first_responsible
-            if c.emergency and row.policy is None and policy is not None:
-                row.policy = policy     # frozen: a later config edit applies to new cases only
-            s.flush()
-            s.add(ActionRow(at=now, actor="system", action="item.routed", case_id=c.event_id,
-                            unit=c.first_responsible,
-                            details={"item": it.id, "severity": c.severity, "rule": c.rule,
-                                     "emergency": c.emergency, "duplicate_of": dec.duplicate_of}))
-            if changes["new_case"]:
-                s.add(ActionRow(at=now, actor="system", action="case.opened", case_id=c.event_id,
-                                unit=c.first_responsible, details={"severity": c.severity, "rule": c.rule}))
-            lv = ("无", "一般", "较大", "重大", "特别重大")
-            if changes["level_from"] and lv.index(c.severity) > lv.index(changes["level_from"]) and was_case:
-                s.add(ActionRow(at=now, actor="system", action="case.level_raised", case_id=c.event_id,
-                                unit=c.first_responsible, details={"from": changes["level_from"], "to": c.severity}))
-            if changes["unit_changed"]:
-                s.add(ActionRow(at=now, actor="system", action="case.rerouted", case_id=c.event_id,
-                                unit=c.first_responsible, details={"from": old_unit, "to": c.first_responsible,
-                                                                   "rule": c.rule}))
-            self._sync_clocks(s, c, now)
-        return changes
-
-    def _sync_clocks(self, s: Session, c, now: datetime) -> None:
-        existing = {(r.kind, r.seq): r for r in s.scalars(select(ClockRow).where(ClockRow.case_id == c.event_id))}
-        wanted = {(k.kind, 0): k for k in c.clocks}
-        for key, k in wanted.items():
-            r = existing.get(key)
-            if r is None:
-                s.add(ClockRow(case_id=c.event_id, kind=k.kind, seq=0, starts_at=k.starts_at, due_at=k.due_at,
-                               status="running", provisional=k.provisional, reason=k.reason))
-                s.add(ActionRow(at=now, actor="system", action="clock.started", case_id=c.event_id,
-                                unit=c.first_responsible, details={"kind": k.kind, "due_at": k.due_at.isoformat()}))
-            elif r.status == "running" and r.due_at != k.due_at:
-                # An earlier item joined: the clock starts from the earliest publish time.
-                s.add(ActionRow(at=now, actor="system", action="clock.moved", case_id=c.event_id,
-                                details={"kind": k.kind, "from": r.due_at.isoformat(), "to": k.due_at.isoformat()}))
-                r.starts_at, r.due_at = k.starts_at, k.due_at
-        for key, r in existing.items():
-            if key[0] in ("statement", "press_conference") and key not in wanted and r.status == "running":
-                r.status = "cancelled"
-                s.add(ActionRow(at=now, actor="system", action="clock.cancelled", case_id=c.event_id,
-                                details={"kind": r.kind, "why": "不再属于重大突发事件（事实经核实撤回）"}))
-
-    # ------------------------------------------------------------------ action log
+    # ---- small conveniences over a one-statement unit -------------------------------------
     def record(self, action: str, *, actor: str, case_id: str | None = None, unit: str | None = None,
                details: dict | None = None, at: datetime | None = None) -> None:
-        with self.session() as s, s.begin():
-            s.add(ActionRow(at=at or self.clock.now(), actor=actor, action=action, case_id=case_id,
-                            unit=unit, details=details or {}))
-
-    def actions(self, case_id: str | None = None) -> list[ActionRow]:
-        with self.session() as s:
-            q = select(ActionRow).order_by(ActionRow.id)
-            if case_id:
-                q = q.where(ActionRow.case_id == case_id)
-            return list(s.scalars(q))
-
-    # ------------------------------------------------------------------ reads
-    def case(self, event_id: str) -> CaseRow | None:
-        with self.session() as s:
-            return s.get(CaseRow, event_id)
-
-    def cases(self, *, include_non_cases: bool = False, unit: str | None = None, limit: int = 500) -> list[CaseRow]:
-        with self.session() as s:
-            q = select(CaseRow).order_by(CaseRow.updated_at.desc()).limit(limit)
-            if not include_non_cases:
-                q = q.where(CaseRow.status != "not_a_case")
-            if unit:
-                q = q.where(CaseRow.first_responsible == unit)
-            return list(s.scalars(q))
-
-    def clocks(self, case_id: str | None = None, status: str | None = None) -> list[ClockRow]:
-        with self.session() as s:
-            q = select(ClockRow).order_by(ClockRow.due_at)
-            if case_id:
-                q = q.where(ClockRow.case_id == case_id)
-            if status:
-                q = q.where(ClockRow.status == status)
-            return list(s.scalars(q))
-
-    def items(self, event_id: str) -> list[ItemRow]:
-        with self.session() as s:
-            return list(s.scalars(select(ItemRow).where(ItemRow.event_id == event_id).order_by(ItemRow.published_at)))
-
-    def recent_items(self, since: datetime) -> list[ItemRow]:
-        with self.session() as s:
-            return list(s.scalars(select(ItemRow).where(ItemRow.published_at >= since,
-                                                        ItemRow.duplicate_of.is_(None))
-                                  .order_by(ItemRow.published_at)))
-
-    def count(self, table) -> int:
-        with self.session() as s:
-            return s.scalar(select(func.count()).select_from(table)) or 0
-
-    # ------------------------------------------------------------------ scheduler support
-    def claim_firing(self, key: str, by: str) -> bool:
-        """True for exactly one caller per key, across processes (a unique primary key)."""
-        try:
-            with self.session() as s, s.begin():
-                s.add(FiringRow(key=key, fired_at=self.clock.now(), by=by))
-            return True
-        except IntegrityError:
-            return False
+        with self.transaction() as tx:
+            tx.actions.append(Action(at=at or self.clock.now(), actor=actor, action=action, case_id=case_id,
+                                     unit=unit, details=details or {}))
 
     def heartbeat(self, name: str, details: dict | None = None) -> None:
-        with self.session() as s, s.begin():
-            row = s.get(HeartbeatRow, name)
-            if row is None:
-                s.add(HeartbeatRow(name=name, at=self.clock.now(), details=details or {}))
-            else:
-                row.at, row.details = self.clock.now(), details or {}
+        with self.transaction() as tx:
+            tx.heartbeats.beat(name, self.clock.now(), details)
 
-    def heartbeats(self) -> list[HeartbeatRow]:
-        with self.session() as s:
-            return list(s.scalars(select(HeartbeatRow)))
+    def claim_firing(self, key: str, by: str) -> bool:
+        with self.transaction() as tx:
+            return tx.firings.claim(key, by, self.clock.now())

@@ -10,36 +10,30 @@ from typing import IO, Iterator
 
 from pydantic import ValidationError
 
-from yuqing.config import ConfigError, load_config
+from yuqing.app.build import fail_config as _fail_config
+from yuqing.app.build import load_config, make_engine, settings_for
+from yuqing import vocab
+from yuqing.config import ConfigError
+from yuqing.timeutil import iso_local
 
 
-def _config(args) -> "Config":  # noqa: F821
-    return load_config(args.config)
+def _config(args, err=None) -> "Config":  # noqa: F821
+    return load_config(args.config, err=err)
 
 
-def _fail_config(exc: ConfigError, err: IO) -> int:
-    print(f"配置有 {len(exc.problems)} 处错误 / {len(exc.problems)} config problem(s):", file=err)
-    for p in exc.problems:
-        print(f"  {p}", file=err)
-    return 2
-
-
-def read_items(stream: IO[str], name: str, err: IO[str]) -> Iterator[tuple[int, "Item"]]:  # noqa: F821
-    """Yield (line number, Item) for each good line; report each bad one on `err` and go on."""
+def read_items(path: str, err: IO[str], *, encoding: str | None = None,
+               progress: bool = False) -> Iterator[tuple[int, "Item"]]:  # noqa: F821
+    """Yield (line number, Item) for each good line; report each bad one on `err` and go on.
+    `read_items.errors` counts the bad lines, `read_items.reasons` counts them by reason."""
+    from collections import Counter
+    from yuqing.app.readers import read_any
     from yuqing.model import Item
-    read_items.errors = 0
-    for n, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
+    read_items.errors, read_items.reasons = 0, Counter()
+    for n, data, problem in read_any(path, encoding=encoding, progress=progress, err=err):
+        if problem is not None:
             read_items.errors += 1
-            print(f"{name}:{n}: malformed JSON: {exc.msg} (column {exc.colno})", file=err)
-            continue
-        if not isinstance(data, dict):
-            read_items.errors += 1
-            print(f"{name}:{n}: expected a JSON object, got {type(data).__name__}", file=err)
+            read_items.reasons[problem.split(":")[0]] += 1
+            print(f"{path}:{n}: {problem}", file=err)
             continue
         try:
             yield n, Item.model_validate(data)
@@ -48,60 +42,72 @@ def read_items(stream: IO[str], name: str, err: IO[str]) -> Iterator[tuple[int, 
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(item)'}: "
                                  f"{'missing required field' if e['type'] == 'missing' else e['msg']}"
                                  for e in exc.errors())
+            read_items.reasons["invalid item"] += 1
             ident = data.get("id")
-            print(f"{name}:{n}: invalid item{f' {ident!r}' if ident else ''}: {problems}", file=err)
+            print(f"{path}:{n}: invalid item{f' {ident!r}' if ident else ''}: {problems}", file=err)
 
 
 def cmd_route(args, out: IO, err: IO) -> int:
-    from pipeline.engine import Engine
+    from yuqing.app.readers import ReadError
     try:
-        engine = Engine(_config(args), sentiment_model=args.model)
+        cfg = _config(args, err)
+        engine = make_engine(cfg, settings_for(cfg.dir), model=args.model)
     except ConfigError as exc:
         return _fail_config(exc, err)
-    src = sys.stdin if args.inp == "-" else open(args.inp, encoding="utf-8", errors="replace")
     dst = out if args.out == "-" else open(args.out, "w", encoding="utf-8")
-    written = 0
+    written = read = 0
+    progress = args.out != "-" and not args.quiet
     try:
-        for n, item in read_items(src, args.inp, err):
+        for n, item in read_items(args.inp, err, encoding=args.encoding, progress=progress):
+            read += 1
             try:
                 dec = engine.process(item)
             except Exception as exc:  # one bad item must not lose the rest
                 read_items.errors += 1
+                read_items.reasons[type(exc).__name__] += 1
                 print(f"{args.inp}:{n}: item {item.id!r} failed: {type(exc).__name__}: {exc}", file=err)
                 continue
             dst.write(json.dumps(dec.to_json(), ensure_ascii=False) + "\n")
             dst.flush()
             written += 1
+    except ReadError as exc:
+        print(f"route: {exc}", file=err)
+        return 2
     finally:
-        if src is not sys.stdin:
-            src.close()
         if dst is not out:
             dst.close()
-    errors = read_items.errors
-    print(f"route: {written} decisions written, {errors} line(s) with errors", file=err)
+    errors = getattr(read_items, "errors", 0)
+    why = "；".join(f"{k} {v}" for k, v in sorted(read_items.reasons.items())) if errors else ""
+    print(f"route: {written} decisions written, {errors} line(s) with errors" + (f" ({why})" if why else ""), file=err)
     return 1 if errors else 0
 
 
 def cmd_explain(args, out: IO, err: IO) -> int:
     """Run items up to the one asked for and print its path through the rules."""
-    from pipeline.engine import Engine
+    from yuqing.app.readers import ReadError
     try:
-        engine = Engine(_config(args), sentiment_model=args.model)
+        cfg = _config(args, err)
+        engine = make_engine(cfg, settings_for(cfg.dir), model=args.model)
     except ConfigError as exc:
         return _fail_config(exc, err)
     want = args.id
-    with (sys.stdin if args.inp == "-" else open(args.inp, encoding="utf-8")) as src:
-        last = None
-        for _, item in read_items(src, args.inp, err):
-            dec = engine.process(item)
-            last = dec
-            if want is None or item.id == want:
-                if want is not None:
-                    break
+    last = None
+    try:
+        for n, item in read_items(args.inp, err, encoding=args.encoding):
+            try:
+                last = engine.process(item)
+            except Exception as exc:
+                print(f"{args.inp}:{n}: item {item.id!r} failed: {type(exc).__name__}: {exc}", file=err)
+                continue
+            if want is not None and item.id == want:
+                break
         else:
             if want is not None:
                 print(f"explain: item {want!r} not found in {args.inp}", file=err)
                 return 1
+    except ReadError as exc:
+        print(f"explain: {exc}", file=err)
+        return 2
     if last is None:
         print("explain: no item read", file=err)
         return 1
@@ -133,16 +139,18 @@ def print_explanation(dec, out: IO) -> None:
     for r in c.reasons:
         w(f"    · {r}")
     for k in c.clocks:
-        w(f"  时钟 {k.kind} 截止 {k.due_at.isoformat()}{' （暂定）' if k.provisional else ''}")
+        w(f"  时钟 {vocab.clock_label(k.kind)} 截止 {iso_local(k.due_at)}{' （暂定）' if k.provisional else ''}")
 
 
 def cmd_check_config(args, out: IO, err: IO) -> int:
     try:
-        cfg = load_config(args.dir or args.config)
+        cfg = load_config(args.dir or args.config, announce=False)
     except ConfigError as exc:
         return _fail_config(exc, err)
     d = cfg.district
     print(f"配置无误 / config OK: {cfg.dir}", file=out)
+    for n in cfg.notices:
+        print(f"  注意 / note: {n}", file=out)
     print(f"  {d.district}: {len(d.streets)} 街道, {len(d.zones)} 功能区, {len(d.departments)} 部门, "
           f"{len(d.categories)} 类别, {len(d.place_index())} 地点", file=out)
     print(f"  files: district.yaml, rules.yaml" + "".join(f", {k}.yaml" for k in cfg.sections), file=out)
@@ -152,7 +160,7 @@ def cmd_check_config(args, out: IO, err: IO) -> int:
 def cmd_rules(args, out: IO, err: IO) -> int:
     from yuqing.config.rules import walk_routes
     try:
-        cfg = _config(args)
+        cfg = _config(args, err)
     except ConfigError as exc:
         return _fail_config(exc, err)
     if args.rules_cmd == "show":
@@ -168,12 +176,10 @@ def cmd_rules(args, out: IO, err: IO) -> int:
 
 
 def cmd_due(args, out: IO, err: IO) -> int:
-    from yuqing.clocks.cli import main as due_main
+    from yuqing.app.due import main as due_main
+    from yuqing.app.build import config_dir
     argv = [args.kind, "--from", args.start]
-    cdir = Path(args.config) if args.config else None
-    if cdir is None:
-        from yuqing.config import default_config_dir
-        cdir = default_config_dir()
+    cdir = config_dir(args.config)
     if (cdir / "clocks.yaml").exists():
         argv += ["--policy", str(cdir / "clocks.yaml")]
     if (cdir / "calendar.yaml").exists():
@@ -184,10 +190,8 @@ def cmd_due(args, out: IO, err: IO) -> int:
 
 
 def cmd_settings(args, out: IO, err: IO) -> int:
-    from yuqing.config import default_config_dir
-    from yuqing.settings import Settings
-    from yuqing.commands import pairs
-    s = Settings.load(Path(args.config) if args.config else default_config_dir(), pairs(args.set))
+    from yuqing.app.build import pairs
+    s = settings_for(args.config, pairs(args.set))
     for name, value, source in s.show():
         print(f"{name:28} {value:40} ({source})", file=out)
     return 0
@@ -203,12 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--in", dest="inp", required=True, help="items file (- for stdin)")
     r.add_argument("--out", default="-", help="decisions file (- for stdout)")
     r.add_argument("--model", help="sentiment model path (default: shipped model)")
+    r.add_argument("--encoding", help="encoding of the items file (default UTF-8, BOM allowed)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_route)
 
     e = sub.add_parser("explain", help="print one item's path through the analysis and the rules")
     e.add_argument("--in", dest="inp", required=True, help="items file: the events so far are replayed")
     e.add_argument("--id", help="the item to explain (default: the last)")
     e.add_argument("--model", help="sentiment model path")
+    e.add_argument("--encoding", help="encoding of the items file (default UTF-8, BOM allowed)")
     e.set_defaults(func=cmd_explain)
 
     c = sub.add_parser("check-config", help="validate a config directory; list every error")
@@ -236,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--set", action="append", metavar="NAME=VALUE")
     st.set_defaults(func=cmd_settings)
 
-    from yuqing import commands
+    from yuqing.app import commands
     commands.register(sub)
     return p
 

@@ -1,7 +1,7 @@
-"""CLI: `yuqing case …` (a unit's actions), `yuqing scheduler`, `yuqing report`.
+"""CLI: `yuqing case …` (a unit's actions) and `yuqing report` (timeliness statistics).
 
-Hook into yuqing/commands.py:  `from responders.cli import register as _r; _r(sub)` inside register().
-Handlers follow yuqing.cli's convention: func(args, out, err) -> exit code.
+Handlers follow yuqing.app.cli's convention: func(args, out, err) -> exit code. They open an
+existing store only: a command pointed at a store that does not exist says so.
 """
 from __future__ import annotations
 
@@ -32,26 +32,20 @@ CASE_ACTIONS = {
 }
 
 
-def _env(args):
-    from responders.runtime import load_settings
-    from yuqing.config import load_config
-    from yuqing.store.sql import SqlStore
-    cfg = load_config(getattr(args, "config", None))
-    settings = load_settings(cfg)
-    clock = SystemClock()
-    if getattr(args, "now", None):
-        clock = ManualClock(parse_time(args.now))
-    store = SqlStore(getattr(args, "store", None) or settings["STORE_URL"], clock=clock)
-    return cfg, store, clock
-
-
 def _open(args, err: IO):
-    """(config, store, clock), or None after printing the config errors."""
+    """(config, store, clock) for a command on an existing store, or None after saying why."""
+    from yuqing.app.build import fail_config, parts
     from yuqing.config import ConfigError
+    from yuqing.store import StoreMissing
     try:
-        return _env(args)
+        p = parts(getattr(args, "config", None), now=getattr(args, "now", None), create_store=False,
+                  store_url=getattr(args, "store", None), err=err)
+        return p.config, p.store, p.clock
     except ConfigError as exc:
-        print(f"配置错误：{exc}", file=err)
+        fail_config(exc, err)
+        return None
+    except StoreMissing as exc:
+        print(f"错误：{exc}", file=err)
         return None
 
 
@@ -66,65 +60,67 @@ def cmd_case(args, out: IO, err: IO) -> int:
         return 2
     cfg, store, clock = opened
     try:
-        case = store.case(args.case)
+        with store.reader() as r:
+            case = r.cases.find(args.case)
         if case is None:
             print(f"错误：未知案件 {args.case}", file=err)
             return 1
+        case_id = case.event_id
         if args.case_cmd == "show":
             return _show(store, case, out)
         wf = Workflow(store, cfg, clock)
         unit = args.unit or case.first_responsible or "区政府办公室"
         a, kw = args.case_cmd, {"actor": args.actor, "unit": unit}
         if a == "ack":
-            n = wf.acknowledge(args.case, role=args.role, level=args.level, **kw)
+            n = wf.acknowledge(case_id, role=args.role, level=args.level, **kw)
             print(f"已签收：{unit}{'（' + (args.role or '') + '）' if args.role else ''} 的 {n} 条提醒", file=out)
         elif a == "draft":
-            n = wf.draft_statement(args.case, text=args.text or "", **kw)
+            n = wf.draft_statement(case_id, text=args.text or "", **kw)
             print(f"已提交发布稿（第{n}稿），请依次初审、复审、终审", file=out)
         elif a == "review":
-            wf.review(args.case, stage=args.stage, note=args.note or "", **kw)
+            wf.review(case_id, stage=args.stage, note=args.note or "", **kw)
             print(f"已完成{args.stage}", file=out)
         elif a == "approve":
-            wf.approve(args.case, **kw)
+            wf.approve(case_id, **kw)
             print("区政府办公室审核通过", file=out)
         elif a == "publish":
-            r = wf.publish_statement(args.case, url=args.url, **kw)
+            r = wf.publish_statement(case_id, url=args.url, **kw)
             state = {True: "按时", False: "逾期", None: "（无时限）"}[r["on_time"]]
             print(f"已发布首次权威信息：{state}" + (f"；持续发布截止 {_t(r['follow_up_due'])}" if r["follow_up_due"] else ""),
                   file=out)
         elif a == "follow-up":
-            r = wf.publish_follow_up(args.case, url=args.url, **kw)
+            r = wf.publish_follow_up(case_id, url=args.url, **kw)
             print("已持续发布" + (f"（{'按时' if r['on_time'] else '逾期'}）；下次截止 {_t(r['next_due'])}"
                                  if r["next_due"] else ""), file=out)
         elif a == "press":
-            ok = wf.hold_press_conference(args.case, **kw)
+            ok = wf.hold_press_conference(case_id, **kw)
             print("已登记新闻发布会：" + {True: "按时", False: "逾期", None: "（无时限）"}[ok], file=out)
         elif a in ("feedback", "consult"):
             at = parse_time(args.at) if args.at else None
             fn = wf.open_feedback if a == "feedback" else wf.open_consultation
-            row = fn(args.case, at=at, ref=args.ref or "", **kw)
+            row = fn(case_id, at=at, ref=args.ref or "", **kw)
             print(f"已登记（第{row.seq}项）：截止 {_t(row.due_at)}{'（暂定）' if row.provisional else ''}", file=out)
         elif a == "repost":
             if not args.at:
                 print("错误：须用 --at 给出上级政策的发布时间", file=err)
                 return 2
-            row = wf.open_repost(args.case, published_at=parse_time(args.at), ref=args.ref or "", **kw)
+            row = wf.open_repost(case_id, published_at=parse_time(args.at), ref=args.ref or "", **kw)
             print(f"已登记转载（第{row.seq}项）：截止 {_t(row.due_at)}", file=out)
         elif a in ("answer", "reply", "reposted"):
             fn = {"answer": wf.answer_feedback, "reply": wf.reply_consultation, "reposted": wf.publish_repost}[a]
-            ok = fn(args.case, seq=args.seq, **kw)
+            ok = fn(case_id, seq=args.seq, **kw)
             print("已完成：" + ("按时" if ok else "逾期"), file=out)
         elif a == "extend":
             if not args.approved_by or not args.reason:
                 print("错误：延期须填写 --approved-by（批准人）和 --reason（理由）", file=err)
                 return 2
-            row = wf.extend_feedback(args.case, approved_by=args.approved_by, reason=args.reason, seq=args.seq, **kw)
+            row = wf.extend_feedback(case_id, approved_by=args.approved_by, reason=args.reason, seq=args.seq, **kw)
             print(f"已延期（第{row.seq}项）：新截止 {_t(row.due_at)}{'（暂定）' if row.provisional else ''}", file=out)
         elif a == "close":
-            n = wf.close(args.case, reason=args.reason or "", **kw)
+            n = wf.close(case_id, reason=args.reason or "", **kw)
             print(f"已结案；取消未到期时限 {n} 个", file=out)
         elif a == "reopen":
-            row = wf.reopen(args.case, reason=args.reason or "", **kw)
+            row = wf.reopen(case_id, reason=args.reason or "", **kw)
             print("已重新打开" + (f"；持续发布截止 {_t(row.due_at)}" if row else ""), file=out)
         return 0
     except WorkflowError as exc:
@@ -135,25 +131,26 @@ def cmd_case(args, out: IO, err: IO) -> int:
 
 
 def _show(store, case, out: IO) -> int:
-    from responders.alerts import clock_label
+    from yuqing import vocab
     w = lambda s="": print(s, file=out)
-    w(f"案件 {case.event_id}：{case.title}")
-    w(f"  级别 {case.severity}{'（重大突发事件）' if case.emergency else ''}  状态 {case.status}  "
+    with store.reader() as r:
+        clocks, alerts, actions = r.clocks.of_case(case.event_id), r.alerts.of_case(case.event_id), \
+            r.actions.all(case.event_id)
+    alerts = sorted(alerts, key=lambda a: a.id)
+    w(f"案件 {case.number or '（未立案）'}：{case.title}")
+    w(f"  级别 {case.severity}{'（重大突发事件）' if case.emergency else ''}  状态 {vocab.label(vocab.CASE_STATES, case.status)}  "
       f"第一责任单位 {case.first_responsible or '—'}  首发 {_t(case.first_published_at)}")
     w("时限：")
-    for c in store.clocks(case.event_id):
-        w(f"  {clock_label(case.policy, c.kind)}#{c.seq}  截止 {_t(c.due_at)}  {c.status}"
+    for c in clocks:
+        w(f"  {vocab.clock_label(c.kind, c.seq)}  截止 {_t(c.due_at)}  {vocab.label(vocab.CLOCK_STATES, c.status)}"
           f"{'  完成 ' + _t(c.met_at) if c.met_at else ''}{'  （暂定）' if c.provisional else ''}")
-    from sqlalchemy import select
-    from yuqing.store.tables import AlertRow as AR
-    with store.session() as s:
-        alerts = list(s.scalars(select(AR).where(AR.case_id == case.event_id).order_by(AR.id)))
     w(f"提醒（{len(alerts)}）：")
     for a in alerts:
         w(f"  {_t(a.created_at)}  {a.unit}/{a.role}  {a.subject}  {'已签收 ' + (a.acknowledged_by or '') if a.acknowledged_at else '未签收'}")
     w("操作记录：")
-    for a in store.actions(case.event_id):
-        w(f"  {_t(a.at)}  {a.actor}  {a.action}  {a.unit or ''}")
+    for a in actions:
+        w(f"  {_t(a.at)}  {vocab.label(vocab.ACTORS, a.actor, a.actor)}  {vocab.label(vocab.ACTIONS, a.action)}"
+          f"  {a.unit or ''}")
     return 0
 
 
@@ -175,13 +172,8 @@ def cmd_report(args, out: IO, err: IO) -> int:
         store.close()
 
 
-def cmd_scheduler(args, out: IO, err: IO) -> int:
-    from responders.scheduler import cmd_scheduler as run
-    return run(args, out, err)
-
-
 def register(sub) -> None:
-    """Add `case`, `scheduler` and `report` to the `yuqing` subparsers."""
+    """Add `case` and `report` to the `yuqing` subparsers."""
     c = sub.add_parser("case", help="处置操作：签收、三审三校、发布、发布会、时限、结案 / a unit's actions on a case")
     csub = c.add_subparsers(dest="case_cmd", required=True)
     for name, help_ in CASE_ACTIONS.items():
@@ -214,11 +206,6 @@ def register(sub) -> None:
         if name in ("extend", "close", "reopen"):
             p.add_argument("--reason", help="理由")
         p.set_defaults(func=cmd_case)
-
-    s = sub.add_parser("scheduler", help="时限调度器：每 SCHEDULER_SWEEP_SECONDS 秒扫描到期时限、升级与投递（独立进程）")
-    from responders.scheduler import add_arguments
-    add_arguments(s)
-    s.set_defaults(func=cmd_scheduler)
 
     r = sub.add_parser("report", help="时效统计报表（XLSX 与 Markdown）")
     r.add_argument("--period", required=True, choices=["week", "month", "quarter", "year"])

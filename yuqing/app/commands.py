@@ -1,0 +1,322 @@
+"""Subcommands that run processes (run, worker, notifier, scheduler, demo, dashboard), move data
+(ingest, dead-letter) and train models. Each builds its parts through `yuqing.app.build`.
+
+Every command that starts children stops them all on SIGTERM and SIGINT.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from yuqing.app.build import Parts, fail_config, pairs, parts
+from yuqing.config import ConfigError
+from yuqing.settings import mask_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _parts(args, err, *, create_store: bool = True) -> Parts:
+    try:
+        return parts(getattr(args, "config", None), pairs(getattr(args, "set", None)),
+                     now=getattr(args, "now", None), create_store=create_store,
+                     store_url=getattr(args, "store", None), err=err)
+    except ConfigError as exc:
+        raise SystemExit(fail_config(exc, err))
+    except ValueError as exc:          # a bad --set (unknown name, a secret on the command line)
+        print(f"错误 / error: {exc}", file=err)
+        raise SystemExit(2)
+
+
+def _run_children(procs: list[subprocess.Popen], stop) -> None:
+    """Wait until stopped or a child dies; then stop every child (its whole process group)."""
+    import logging
+    log = logging.getLogger("yuqing.app")
+    try:
+        while not stop.wait(1.0):
+            for p in procs:
+                if p.poll() is not None:
+                    log.error("a child process exited (%s, code %s)", " ".join(map(str, p.args[:4])), p.returncode)
+                    stop.set()
+    finally:
+        stop_children(procs)
+
+
+def stop_children(procs: list[subprocess.Popen], timeout: float = 10) -> None:
+    for p in procs:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for p in procs:
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def streamlit_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(ROOT / "yuqing" / "app" / "dashboard_main.py"),
+            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--browser.gatherUsageStats", "false"]
+
+
+# ---------------------------------------------------------------------------------------- processes
+def cmd_run(args, out, err) -> int:
+    from yuqing.app.service import Service, Stop, wait_forever
+    p = _parts(args, err)
+    stop = Stop(install=True)
+    svc = Service(p, overrides=pairs(args.source_url), work=not args.no_worker, notify=not args.no_notifier).start()
+    print(f"运行中 / running: store {mask_url(p.settings['STORE_URL'])}, bus {p.settings['BUS']}; Ctrl-C stops",
+          file=out, flush=True)
+    try:
+        wait_forever(stop)
+    finally:
+        svc.stop()
+    return 0
+
+
+def cmd_worker(args, out, err) -> int:
+    from yuqing.app.service import Stop, worker_loop
+    p = _parts(args, err)
+    stop = Stop(install=True)
+    print(f"研判流水线运行中 / worker: bus {p.settings['BUS']}, store {mask_url(p.settings['STORE_URL'])}",
+          file=out, flush=True)
+    try:
+        worker_loop(p, stop)
+    finally:
+        p.close()
+    return 0
+
+
+def cmd_notifier(args, out, err) -> int:
+    from yuqing.app.service import Stop, notifier_loop, notify_once
+    p = _parts(args, err)
+    try:
+        if args.once:
+            r = notify_once(p)
+            from responders.scheduler import describe
+            print(describe(r), file=out)
+            return 1 if r.errors else 0
+        stop = Stop(install=True)
+        print(f"通知服务运行中 / notifier: channels {', '.join(p.channels)}", file=out, flush=True)
+        notifier_loop(p, stop, interval=args.interval)
+        return 0
+    finally:
+        p.close()
+
+
+def cmd_scheduler(args, out, err) -> int:
+    from responders.scheduler import describe, sweep
+    from yuqing.app.service import Stop, scheduler_loop
+    p = _parts(args, err)
+    try:
+        if args.once or args.now:
+            r = sweep(p.store, p.clock, p.channels, config=p.config, outbox=p.outbox)
+            print(describe(r), file=out)
+            return 1 if r.errors else 0
+        stop = Stop(install=True)
+        scheduler_loop(p, stop, interval=args.interval, out=out)
+        return 0
+    finally:
+        p.close()
+
+
+def cmd_dashboard(args, out, err) -> int:
+    from yuqing.app.service import Stop
+    p = _parts(args, err, create_store=False)
+    try:
+        p.store                            # refuses a store that does not exist, before starting a page
+    except Exception as exc:
+        print(f"错误 / error: {exc}", file=err)
+        return 2
+    port = args.port or p.settings["DASHBOARD_PORT"]
+    env = dict(os.environ, YUQING_STORE_URL=p.settings["STORE_URL"], YUQING_CONFIG=str(p.config.dir))
+    stop = Stop(install=True)
+    child = subprocess.Popen(streamlit_command(port), env=env, start_new_session=True)
+    print(f"舆情看板 / dashboard: http://127.0.0.1:{port}", file=out, flush=True)
+    _run_children([child], stop)
+    return 0
+
+
+def cmd_demo(args, out, err) -> int:
+    from yuqing.app.demo import run_demo
+    p = _parts(args, err)
+    return run_demo(p, fresh=not args.keep, port=args.port, out=out, err=err)
+
+
+# ---------------------------------------------------------------------------------------- data
+def cmd_ingest(args, out, err) -> int:
+    """Publish items from a file (JSON Lines, or a CSV/XLSX 12345 export) to the bus."""
+    from yuqing.app.readers import ReadError, read_any
+    p = _parts(args, err)
+    topic = p.settings["BUS_TOPIC_ITEMS"]
+    bus = p.bus
+    n = bad = 0
+    try:
+        for lineno, value, problem in read_any(args.inp, encoding=args.encoding, progress=not args.quiet, err=err):
+            if problem:
+                bad += 1
+                print(f"{args.inp}:{lineno}: {problem}", file=err)
+                continue
+            bus.publish(topic, str(value.get("id")), value)
+            n += 1
+    except ReadError as exc:
+        print(f"错误 / error: {exc}", file=err)
+        return 2
+    finally:
+        p.close()
+    print(f"ingest: {n} 条已发布 / published to {topic}, {bad} 行有误 / line(s) rejected", file=err)
+    return 1 if bad else 0
+
+
+def cmd_dead_letter(args, out, err) -> int:
+    from yuqing.timeutil import fmt_local
+    p = _parts(args, err)
+    store = p.store
+    try:
+        if args.dl_cmd == "list":
+            with store.reader() as r:
+                rows = r.dead_letters.list(None if args.all else "open", limit=args.limit)
+            if args.json:
+                print(json.dumps([{"id": d.id, "status": d.status, "item": d.payload.get("id"), "error": d.error,
+                                   "attempts": d.attempts, "failed_at": d.last_failed_at.isoformat()}
+                                  for d in rows], ensure_ascii=False), file=out)
+                return 0
+            if not rows:
+                print("没有待处理的死信 / no dead letters", file=out)
+            for d in rows:
+                state = {"open": "待处理", "retried": "已重新处理", "dropped": "已丢弃"}.get(d.status, "—")
+                print(f"#{d.id}  {fmt_local(d.last_failed_at)}  {state}  条目 {d.payload.get('id')!r}  "
+                      f"尝试 {d.attempts} 次  {d.error[:120]}", file=out)
+            return 0
+        from yuqing.records import Action
+        now = p.clock.now()
+        with store.transaction() as tx:
+            d = tx.dead_letters.get(args.id)
+            if d is None:
+                print(f"错误：没有编号为 {args.id} 的死信", file=err)
+                return 1
+            if d.status != "open":
+                print(f"错误：死信 {args.id} 已处理（{d.status}）", file=err)
+                return 1
+            if args.dl_cmd == "retry":
+                p.bus.publish(d.topic, d.key or str(d.payload.get("id")), d.payload)
+            d.status, d.resolved_at, d.resolved_by = ("retried" if args.dl_cmd == "retry" else "dropped"), now, args.actor
+            tx.actions.append(Action(at=now, actor=args.actor, action="item.retried" if args.dl_cmd == "retry"
+                                     else "item.dropped", details={"dead_letter": d.id, "item": d.payload.get("id")}))
+        print(("已重新发布，等待处理 / republished" if args.dl_cmd == "retry" else "已丢弃 / dropped") + f": #{args.id}",
+              file=out)
+        return 0
+    finally:
+        p.close()
+
+
+def cmd_train(args, out, err) -> int:
+    """Retrain sentiment on a district's own labelled items (JSON Lines with text and label)."""
+    from pipeline.sentiment import train
+    examples, bad = [], 0
+    with open(args.labels, encoding="utf-8-sig") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                text = d.get("text") or "\n".join(x for x in (d.get("title"), d.get("content")) if x)
+                label = d["negative"] if "negative" in d else d["expect"]["negative"]
+                if not text or not isinstance(label, bool):
+                    raise ValueError("needs text (or title/content) and a boolean `negative`")
+                examples.append((text, label))
+            except (ValueError, KeyError, TypeError) as exc:
+                bad += 1
+                print(f"{args.labels}:{n}: skipped: {exc}", file=err)
+    if not examples:
+        print(f"{args.labels}: no usable labelled lines", file=err)
+        return 2
+    figures = train(examples, args.out)
+    print(f"模型已保存 / model saved: {args.out}  ({len(examples)} 条, {bad} 条跳过) {figures}", file=out)
+    print(f"使用 / use it: yuqing --config DIR route --model {args.out} …  或设置 YUQING_SENTIMENT_MODEL", file=out)
+    return 1 if bad else 0
+
+
+def _common(p, *, store: bool = True, now: bool = False) -> None:
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a setting")
+    if store:
+        p.add_argument("--store", help="store URL (default: setting STORE_URL)")
+    if now:
+        p.add_argument("--now", help="as if it were this ISO time (replays, tests); a fixed clock")
+
+
+def register(sub) -> None:
+    d = sub.add_parser("demo", help="start the demo: news site, crawler, pipeline, scheduler, dashboard")
+    d.add_argument("--port", type=int, help="dashboard port (default DASHBOARD_PORT)")
+    d.add_argument("--keep", action="store_true", help="keep the demo's data of a previous run")
+    _common(d, store=False)
+    d.set_defaults(func=cmd_demo)
+
+    r = sub.add_parser("run", help="crawl the configured sources; with the embedded default also route and notify")
+    _common(r, store=False)
+    r.add_argument("--source-url", action="append", metavar="NAME=URL", help="fill a ${NAME} in sources.yaml")
+    r.add_argument("--no-worker", action="store_true", help="only crawl (workers run as `yuqing worker`)")
+    r.add_argument("--no-notifier", action="store_true", help="do not notify (a `yuqing notifier` does)")
+    r.set_defaults(func=cmd_run)
+
+    w = sub.add_parser("worker", help="consume items from the bus into the store (several may run)")
+    _common(w)
+    w.set_defaults(func=cmd_worker)
+
+    n = sub.add_parser("notifier", help="turn case events into alerts and deliver them (its own process)")
+    _common(n, now=True)
+    n.add_argument("--once", action="store_true", help="one pass, then exit")
+    n.add_argument("--interval", type=float, help="seconds between passes (default NOTIFIER_POLL_SECONDS)")
+    n.set_defaults(func=cmd_notifier)
+
+    s = sub.add_parser("scheduler", help="时限调度器：每 SCHEDULER_SWEEP_SECONDS 秒扫描到期时限、升级与投递（独立进程）")
+    _common(s, now=True)
+    s.add_argument("--once", action="store_true", help="run one sweep and exit")
+    s.add_argument("--interval", type=int, help="seconds between sweeps (default: SCHEDULER_SWEEP_SECONDS)")
+    s.set_defaults(func=cmd_scheduler)
+
+    db = sub.add_parser("dashboard", help="start the Streamlit dashboard on the store")
+    db.add_argument("--port", type=int)
+    _common(db, store=False)
+    db.set_defaults(func=cmd_dashboard)
+
+    i = sub.add_parser("ingest", help="publish items from a file (JSON Lines, CSV or XLSX 12345 export) to the bus")
+    i.add_argument("--in", dest="inp", required=True, help="items file")
+    i.add_argument("--encoding", help="text encoding of the file (default: UTF-8, BOM allowed; e.g. gbk)")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(i, store=False)
+    i.set_defaults(func=cmd_ingest)
+
+    dl = sub.add_parser("dead-letter", help="items that failed after their retries: list, retry, drop")
+    dsub = dl.add_subparsers(dest="dl_cmd", required=True)
+    dls = dsub.add_parser("list", help="list dead letters (open ones by default)")
+    dls.add_argument("--all", action="store_true")
+    dls.add_argument("--json", action="store_true")
+    dls.add_argument("--limit", type=int, default=200)
+    _common(dls)
+    dls.set_defaults(func=cmd_dead_letter)
+    for name, help_ in (("retry", "publish the item again for processing"), ("drop", "drop it for good")):
+        x = dsub.add_parser(name, help=help_)
+        x.add_argument("id", type=int)
+        x.add_argument("--actor", required=True, help="操作人")
+        _common(x)
+        x.set_defaults(func=cmd_dead_letter)
+
+    t = sub.add_parser("train", help="retrain a model on the district's own labelled items")
+    tsub = t.add_subparsers(dest="what", required=True)
+    ts = tsub.add_parser("sentiment", help="sentiment from JSON Lines: {text|title+content, negative}")
+    ts.add_argument("--labels", required=True, help="labelled items (JSON Lines)")
+    ts.add_argument("--out", default="var/models/sentiment.json.gz", help="where to write the model")
+    ts.set_defaults(func=cmd_train)
+
+    from yuqing.app.case_cli import register as register_cases
+    register_cases(sub)

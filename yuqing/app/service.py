@@ -1,0 +1,179 @@
+"""The long-running processes, built from `Parts` (the composition root):
+
+- `Service` (`yuqing run`): crawls every source on its own APScheduler interval (each crawl a
+  subprocess: Scrapy's reactor cannot restart) and publishes items on the bus; optionally the
+  worker and the notifier run in threads of the same process (the embedded default);
+- `worker_loop` (`yuqing worker`): bus → engine → store, with retries and dead letters;
+- `notifier_loop` (`yuqing notifier`): case events → alerts → delivery, every few seconds;
+- `scheduler_loop` (`yuqing scheduler`): escalation sweeps every SCHEDULER_SWEEP_SECONDS.
+Every loop stops cleanly on SIGTERM/SIGINT (`Stop`), and a stopped parent stops its children.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import datetime
+
+from yuqing.app.build import Parts
+
+log = logging.getLogger("yuqing.service")
+
+
+class Stop:
+    """A stop flag set by SIGTERM/SIGINT (installed in the main thread) or by code."""
+
+    def __init__(self, install: bool = False):
+        self.event = threading.Event()
+        if install and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.event.set())
+
+    def set(self) -> None:
+        self.event.set()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self.event.wait(seconds)
+
+
+def build_worker(p: Parts, *, group: str = "pipeline"):
+    from pipeline.worker import Worker
+    s = p.settings
+    return Worker(p.engine, p.store, p.bus, s["BUS_TOPIC_ITEMS"], group=group, clock=p.clock,
+                  dead_topic=s["BUS_TOPIC_DEAD"], retries=s["WORKER_RETRIES"],
+                  retry_seconds=s["WORKER_RETRY_SECONDS"], search=p.search, config=p.config)
+
+
+def worker_loop(p: Parts, stop: Stop, *, worker=None, poll_seconds: float = 0.5) -> None:
+    worker = worker or build_worker(p)
+    restored = worker.restore()
+    log.info("worker started (%d items restored)", restored)
+    try:
+        while not stop.is_set():
+            try:
+                worker.run_once(timeout=poll_seconds)
+            except Exception:              # the store is down, the bus is gone: wait, try again
+                log.exception("worker loop error; retrying in 1 s")
+                stop.wait(1.0)
+    finally:
+        worker.close()
+
+
+def notify_once(p: Parts, *, now: datetime | None = None, name: str = "notifier"):
+    from responders.scheduler import sweep
+    from yuqing.timeutil import ManualClock
+    clock = ManualClock(now) if now is not None else p.clock
+    return sweep(p.store, clock, p.channels, config=p.config, outbox=p.outbox, escalation=False, name=name)
+
+
+def notifier_loop(p: Parts, stop: Stop, *, interval: float | None = None) -> None:
+    every = interval if interval is not None else p.settings["NOTIFIER_POLL_SECONDS"]
+    log.info("notifier started: every %ss", every)
+    while not stop.is_set():
+        try:
+            notify_once(p)
+        except Exception:
+            log.exception("notifier pass failed")
+        stop.wait(every)
+
+
+def scheduler_loop(p: Parts, stop: Stop, *, interval: int | None = None, out=None) -> None:
+    """Escalation sweeps (and case events and delivery, which are idempotent) on APScheduler."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+    from responders.scheduler import sweep
+    every = interval or p.settings["SCHEDULER_SWEEP_SECONDS"]
+    sched = BackgroundScheduler(timezone=str(p.config.district.tz))
+
+    def job() -> None:
+        try:
+            r = sweep(p.store, p.clock, p.channels, config=p.config, outbox=p.outbox)
+            log.info("sweep: %s", r.summary())
+        except Exception:
+            log.exception("sweep failed; next sweep in %ss", every)
+
+    # Once at start (APScheduler runs on the wall clock), then every `every` s; never two at once.
+    sched.add_job(job, IntervalTrigger(seconds=every), id="sweep", max_instances=1, coalesce=True,
+                  next_run_time=datetime.now().astimezone(), misfire_grace_time=every)
+    sched.start()
+    if out is not None:
+        print(f"调度器已启动：每 {every} 秒扫描一次到期时限与待发提醒（Ctrl-C 停止）", file=out, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sched.shutdown(wait=True)
+
+
+class Service:
+    """`yuqing run`: crawling, and (embedded) the worker and the notifier in threads."""
+
+    def __init__(self, p: Parts, *, overrides: dict[str, str] | None = None, crawl: bool = True,
+                 work: bool = True, notify: bool = True):
+        from apscheduler.schedulers.background import BackgroundScheduler
+        self.p = p
+        self.overrides = dict(overrides or {})
+        self.crawl_enabled, self.work, self.notify = crawl, work, notify
+        self.scheduler = BackgroundScheduler(timezone=str(p.config.district.tz))
+        self.stop_flag = Stop()
+        self._threads: list[threading.Thread] = []
+        self.crawls = 0
+
+    # ---- crawling ----
+    def crawl(self, only: tuple[str, ...] = ()) -> None:
+        from crawlers.runner import crawl_once
+        topic = self.p.settings["BUS_TOPIC_ITEMS"]
+        bus = self.p.bus
+        publish = lambda item: bus.publish(topic, str(item.get("id")), item)
+        stats = crawl_once(self.p.config.dir / "sources.yaml", self.overrides, on_item=publish, timeout=120,
+                           only=only)
+        self.crawls += 1
+        self.p.store.heartbeat("crawler", {"items": stats.items, "dropped": stats.dropped,
+                                           "errors": stats.errors[-5:], "returncode": stats.returncode})
+        log.info("crawl %s: %d items, dropped %s", only or "all", stats.items, stats.dropped)
+
+    def _schedule_crawls(self) -> None:
+        from crawlers.sources import load_sources
+        sources = load_sources(self.p.config.dir / "sources.yaml", self.overrides)
+        cap = self.p.settings["CRAWL_INTERVAL_SECONDS"]
+        for src in sources.enabled:
+            # CRAWL_INTERVAL_SECONDS is a floor for politeness, never a cap on a slower source
+            every = max(src.interval_seconds, cap) if cap else src.interval_seconds
+            self.scheduler.add_job(self.crawl, "interval", seconds=every, args=[(src.key,)], id=f"crawl:{src.key}",
+                                   # APScheduler runs on the wall clock, not the injected one
+                                   next_run_time=datetime.now(self.p.config.district.tz), max_instances=1,
+                                   coalesce=True, replace_existing=True)
+
+    def start(self) -> "Service":
+        if self.work:
+            self._threads.append(threading.Thread(target=worker_loop, args=(self.p, self.stop_flag),
+                                                  name="pipeline-worker", daemon=True))
+        if self.notify:
+            self._threads.append(threading.Thread(target=notifier_loop, args=(self.p, self.stop_flag),
+                                                  name="notifier", daemon=True))
+        for t in self._threads:
+            t.start()
+        if self.crawl_enabled:
+            self._schedule_crawls()
+        self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+        try:
+            self.scheduler.shutdown(wait=False)
+        except Exception:
+            pass
+        for t in self._threads:
+            t.join(timeout=10)
+        self.p.close()
+
+
+def wait_forever(stop: Stop) -> None:
+    while not stop.wait(0.5):
+        pass
+
