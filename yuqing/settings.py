@@ -24,8 +24,11 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_URL", "sqlite:///var/yuqing.db", "SQLAlchemy URL of the store (SQLite by default; postgresql+psycopg://… at scale)"),
-    Setting("BUS", "inprocess", "message bus: inprocess | kafka"),
+    Setting("BUS", "inprocess", "message bus: inprocess (one process) | sqlite (durable, several processes on one machine) | kafka"),
+    Setting("BUS_SQLITE_PATH", "var/bus.db", "SQLite file of the bus when BUS=sqlite (a path or sqlite:/// URL; may be the store's file)"),
     Setting("BUS_KAFKA_SERVERS", "127.0.0.1:9092", "Kafka bootstrap servers when BUS=kafka"),
+    Setting("BUS_PARTITIONS", 4, "partitions of a new topic (same key → same partition → kept in order); more lets more workers share a topic"),
+    Setting("BUS_SESSION_TIMEOUT_SECONDS", 10.0, "a consumer silent this long loses its partitions to its group's other members (sqlite, kafka)"),
     Setting("BUS_TOPIC_ITEMS", "yuqing.items", "topic that carries crawled items"),
     Setting("SENTIMENT_MODEL", "", "path of a retrained sentiment model; empty = the shipped model"),
     Setting("STAGES", {}, "analysis stages to add, reorder or disable (name → order, null disables), merged over STAGES_BASE"),
