@@ -83,7 +83,7 @@ class TansuBroker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(5)
+                self.proc.wait(1)     # tansu waits for connected clients; its data is memory only anyway
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

@@ -132,7 +132,10 @@ class KafkaBus:
         return c
 
     def lag(self, topic: str, group: str) -> int:
-        """Messages the group has not committed yet (from the earliest kept one where it never committed)."""
+        """Messages the group has not committed yet (from the earliest kept one where it never committed).
+
+        Exact on Kafka. tansu 0.6 reports a partition's end as its last record batch's base
+        offset + 1, so there lag is short after batched (sync=False) publishing."""
         self.ensure_topic(topic)
         with self._lock:
             try:
