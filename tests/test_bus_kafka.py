@@ -15,9 +15,6 @@ from tests.servers.kafka import HEARTBEAT_INTERVAL_MS, SESSION_TIMEOUT_MS, kafka
 from yuqing.bus import BusUnavailable
 from yuqing.bus.kafka import KafkaBus
 
-pytestmark = [pytest.mark.filterwarnings("ignore:read_text is deprecated:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")]
-
 
 @pytest.fixture
 def bus(kafka_server):

@@ -17,10 +17,6 @@ from tests.servers.kafka import SESSION_TIMEOUT_MS, kafka_server  # noqa: F401  
 from yuqing.bus import make_bus
 from yuqing.settings import Settings
 
-# kafka-python 3.0 loads its protocol schemas with deprecated importlib.resources calls
-pytestmark = [pytest.mark.filterwarnings("ignore:read_text is deprecated:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning")]
-
 PARTITIONS = 4
 SQLITE_SESSION = 1.5          # seconds: short, so that a killed member's lease runs out quickly
 
