@@ -257,11 +257,11 @@ class SqliteConsumer:
                 c.execute("UPDATE bus_groups SET generation = generation + 1 WHERE topic=? AND grp=?", key)
             committed = dict(c.execute("SELECT partition, committed FROM bus_offsets WHERE topic=? AND grp=?", key))
             (self._gen,) = c.execute("SELECT generation FROM bus_groups WHERE topic=? AND grp=?", key).fetchone()
-        kept = {p for p in target if owners.get(p) == me and p in self._positions}
+        held = {p for p in target if owners.get(p) == me} | set(claim)
         # a partition kept keeps its position (what was handed out stays handed out); one taken
-        # over starts at the committed offset: what its last holder did not commit comes again
-        self._positions = {p: self._positions[p] if p in kept else committed.get(p, 0)
-                           for p in sorted(kept | set(claim))}
+        # over (or held without a position) starts at the committed offset: what its last
+        # holder did not commit comes again
+        self._positions = {p: self._positions.get(p, committed.get(p, 0)) for p in sorted(held)}
         self._next_sync = time.monotonic() + self.bus.heartbeat_interval
 
     def _maybe_sync(self) -> None:
