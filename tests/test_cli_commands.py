@@ -57,9 +57,14 @@ def test_a_secret_in_the_settings_file_is_refused(tmp_path):
         Settings.load(tmp_path, environ={})
 
 
-def test_kafka_bus_is_not_configured_yet():
+def test_make_bus_builds_the_configured_bus(tmp_path):
     import pytest
-    from yuqing.bus import make_bus
-    from yuqing.seams import NotConfigured
-    with pytest.raises(NotConfigured, match="BUS=kafka"):
-        make_bus(Settings.load(None, {"BUS": "kafka"}, environ={}))
+    from yuqing.bus import BusUnavailable, InProcessBus, make_bus
+    from yuqing.bus.sqlite import SqliteBus
+    assert isinstance(make_bus(Settings.load(None, environ={})), InProcessBus)
+    bus = make_bus(Settings.load(None, {"BUS": "sqlite", "BUS_SQLITE_PATH": str(tmp_path / "bus.db"),
+                                        "BUS_PARTITIONS": "2", "BUS_SESSION_TIMEOUT_SECONDS": "1.5"}, environ={}))
+    assert isinstance(bus, SqliteBus) and (bus.partitions, bus.session_timeout) == (2, 1.5)
+    bus.close()
+    with pytest.raises(ValueError, match="unknown bus"):
+        make_bus(Settings.load(None, {"BUS": "rabbit"}, environ={}))

@@ -25,8 +25,11 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_URL", "sqlite:///var/yuqing.db", "SQLAlchemy URL of the store (SQLite by default; postgresql+psycopg://… at scale)"),
-    Setting("BUS", "inprocess", "message bus: inprocess | kafka"),
+    Setting("BUS", "inprocess", "message bus: inprocess (one process) | sqlite (durable, several processes on one machine) | kafka"),
+    Setting("BUS_SQLITE_PATH", "var/bus.db", "SQLite file of the bus when BUS=sqlite (a path or sqlite:/// URL; may be the store's file)"),
     Setting("BUS_KAFKA_SERVERS", "127.0.0.1:9092", "Kafka bootstrap servers when BUS=kafka"),
+    Setting("BUS_PARTITIONS", 4, "partitions of a new topic (same key → same partition → kept in order); more lets more workers share a topic"),
+    Setting("BUS_SESSION_TIMEOUT_SECONDS", 10.0, "a consumer silent this long loses its partitions to its group's other members (sqlite, kafka)"),
     Setting("BUS_TOPIC_ITEMS", "yuqing.items", "topic that carries crawled items"),
     Setting("BUS_TOPIC_DEAD", "yuqing.dead", "topic that receives items moved to the dead letters"),
     Setting("WORKER_RETRIES", 3, "attempts after the first before an item that keeps failing becomes a dead letter"),
