@@ -170,7 +170,8 @@ def test_the_store_file_can_carry_the_bus(tmp_path, clock):
     bus.publish("items", "a", {"id": "a"})
     store.heartbeat("worker", {"ok": True})
     assert [m.value for m in drain(bus.consumer("items", "pipeline"), 1)] == [{"id": "a"}]
-    assert [h.name for h in store.heartbeats()] == ["worker"]
+    with store.reader() as r:
+        assert [h.name for h in r.heartbeats.all()] == ["worker"]
     bus.close()
     store.close()
 
