@@ -6,10 +6,12 @@ Forms understood (full-width digits and colons are read as ASCII):
 
 * absolute: ``2026-11-20 10:12``, ``2026年11月20日 10:12:05``, ``2026/11/20``, ``2026.11.20``,
   ``2026-11-20T10:12:00+08:00``, ``二〇二六年十一月二十日``, ``11/20/2026 10:12 AM`` (M/D/Y, or
-  D/M/Y when the first number cannot be a month), ``下午3:05`` style 12-hour times;
+  D/M/Y when the first number cannot be a month; ``06/02/2022`` is read M/D/Y and marked
+  ``ambiguous``), ``下午3:05`` style 12-hour times;
 * year and month only: ``1996年6月`` (precision "month");
 * no year: ``11-20 10:12``, ``11月20日``, ``11月20日 10:12``: the most recent such date that is
-  not in the future (so in January "12-31" is last year);
+  not in the future (so in January "12-31" is last year), unless a year stands just before it
+  in a separate element (``2019 09/07 19:02``);
 * relative: ``刚刚``, ``30秒前``, ``5分钟前``, ``3小时前``, ``半小时前``, ``2天前``, ``今天 10:12``,
   ``昨天 08:15``, ``前天``.
 
@@ -73,7 +75,7 @@ _RX = re.compile("|".join([
     r"(?P<mdt>(?<![\d/.:\-])(?P<qmo>1[0-2]|0?[1-9])[-/](?P<qd>[12]\d|3[01]|0?[1-9])(?![\d/\-])"
     r"\s+" + _t("q") + r")",
     # relative
-    r"(?P<rel>(?P<rnum>\d{1,3}|半|一|两|二|三|几)\s*(?P<runit>秒钟|秒|分钟|分|个?小时|个?钟头|天|日|周|星期|个月|年)\s*(?:前|以前|之前))",
+    r"(?P<rel>(?<![\d.])(?P<rnum>\d{1,3}|半|一|两|二|三|几)\s*(?P<runit>秒钟|秒|分钟|分|个?小时|个?钟头|天|日|周|星期|个月|年)\s*(?:前|以前|之前))",
     r"(?P<day>(?P<dword>今天|今日|昨天|昨日|前天|前日)(?:\s*" + _t("r") + r")?)",
     r"(?P<now>刚刚|刚才)",
 ]))
@@ -100,6 +102,7 @@ class DateReading:
     relative: bool = False    # 3小时前, 昨天 08:15, 刚刚
     yearless: bool = False    # 11-20 10:12: the year was inferred
     label: str | None = None  # publish / update / written / effective / None
+    ambiguous: bool = False   # 06/02/2022: read as M/D/Y, but D/M/Y is as likely
 
     @property
     def plain(self) -> str:
@@ -198,10 +201,13 @@ def _yearless(month: int, day: int, tp, now: datetime, tz: tzinfo) -> tuple[date
     return None
 
 
-def _reading(m: re.Match, now: datetime, tz: tzinfo) -> DateReading | None:
+_YEAR_BEFORE = re.compile(r"((?:19|20)\d{2})\s*年?[\s/\-.]*$")
+
+
+def _reading(m: re.Match, now: datetime, tz: tzinfo, before: str = "") -> DateReading | None:
     kind = m.lastgroup
     g = m.group
-    relative = yearless = False
+    relative = yearless = ambiguous = False
     try:
         if g("iso"):
             dt = datetime.fromisoformat(g("iso").replace("Z", "+00:00"))
@@ -215,6 +221,7 @@ def _reading(m: re.Match, now: datetime, tz: tzinfo) -> DateReading | None:
         elif g("us"):
             a, b = int(g("ua")), int(g("ub"))
             month, day = (a, b) if a <= 12 else (b, a)
+            ambiguous = a <= 12 and b <= 12 and a != b
             tp = _time_parts(m, "u")
             hour, minute, second, prec = tp if tp else (0, 0, 0, "day")
             dt = datetime(int(g("uy")), month, day, hour, minute, second, tzinfo=tz)
@@ -230,11 +237,17 @@ def _reading(m: re.Match, now: datetime, tz: tzinfo) -> DateReading | None:
         elif g("md") or g("mdt"):
             p = "n" if g("md") else "q"
             month, day = (int(g("nmo")), int(g("nd"))) if g("md") else (int(g("qmo")), int(g("qd")))
-            got = _yearless(month, day, _time_parts(m, p), now, tz)
-            if got is None:
-                return None
-            dt, prec = got
-            yearless = True
+            tp = _time_parts(m, p)
+            yb = _YEAR_BEFORE.search(before)
+            if yb:                              # "2019 09/07 19:02": the year stands apart
+                hour, minute, second, prec = tp if tp else (0, 0, 0, "day")
+                dt = datetime(int(yb.group(1)), month, day, hour, minute, second, tzinfo=tz)
+            else:
+                got = _yearless(month, day, tp, now, tz)
+                if got is None:
+                    return None
+                dt, prec = got
+                yearless = True
         elif g("rel"):
             num = g("rnum")
             n = {"半": 0.5, "一": 1, "两": 2, "二": 2, "三": 3, "几": 3}.get(num)
@@ -277,7 +290,7 @@ def _reading(m: re.Match, now: datetime, tz: tzinfo) -> DateReading | None:
         return None
     return DateReading(when=dt, precision=prec, text=m.group(0).strip(), start=m.start(),
                        end=m.start() + len(m.group(0).rstrip()), relative=relative,
-                       yearless=yearless)
+                       yearless=yearless, ambiguous=ambiguous)
 
 
 def find_dates(text: str | None, now: datetime | None = None, tz: tzinfo = SHANGHAI,
@@ -295,10 +308,15 @@ def find_dates(text: str | None, now: datetime | None = None, tz: tzinfo = SHANG
             continue
         if not relative and kind in ("rel", "day", "now"):
             continue
-        r = _reading(m, now, tz)
+        r = _reading(m, now, tz, folded[max(0, m.start() - 8):m.start()])
         if r is None:
             continue
-        out.append(replace(r, text=text[r.start:r.end], label=_label_before(folded, r.start)))
+        start = r.start
+        if kind in ("md", "mdt") and not r.yearless:
+            yb = _YEAR_BEFORE.search(folded[max(0, m.start() - 8):m.start()])
+            start = m.start() - len(yb.group(0))
+        out.append(replace(r, start=start, text=text[start:r.end],
+                           label=_label_before(folded, start)))
         if len(out) >= limit:
             break
     return out
