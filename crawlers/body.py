@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
-WORK_HTML_CHARS = 1_200_000     # markup the extractors see, after scripts/styles are removed
+WORK_HTML_CHARS = 800_000       # markup the extractors see, after scripts/styles are removed
 GNE_MAX_CHARS = 600_000         # GNE's density scan is the slowest; it sits out above this
 AGREE = 0.5
 PREFERENCE = ("readability", "trafilatura", "gne")

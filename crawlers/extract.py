@@ -46,6 +46,7 @@ from crawlers.pubtime import choose as choose_time
 
 MAX_HTML_BYTES = 3_000_000       # pages above this are cut before decoding
 MAX_HTML_CHARS = 2_000_000       # and the text before extraction
+MAX_CONTENT_CHARS = 200_000      # the body text returned
 
 _GB_NAMES = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "hz-gb-2312"}
 _WEAK_NAMES = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii",
@@ -281,6 +282,19 @@ def _layout(page_lines: list[str], title: str | None, content: list[str]) -> Lay
 _SENTENCE_END = re.compile(r"[。！？!?；;…，,：:]$|[。！？!?]")
 
 
+def _cap_lines(lines: list[str], limit: int) -> list[str]:
+    kept: list[str] = []
+    total = 0
+    for ln in lines:
+        if total + len(ln) > limit:
+            if not kept:
+                kept.append(ln[:limit])
+            break
+        kept.append(ln)
+        total += len(ln) + 1
+    return kept
+
+
 def _strip_prefix(line: str, prefix_nows: str) -> str:
     """line without its first len(prefix_nows) non-space characters."""
     k = 0
@@ -380,7 +394,6 @@ def _extract(html_text: str, url: str | None = None,
         return out, debug
     meta = _meta_map(tree)
     title_text = " ".join(t.text_content() for t in tree.iter("title")).strip()
-    out["page_kind"] = page_kind(tree, url)
     out["title"] = _title(tree, meta)
     time_tags = time_tag_candidates(tree, now)
 
@@ -388,9 +401,11 @@ def _extract(html_text: str, url: str | None = None,
     untable(tree)
     body_el = tree.find(".//body")
     page_lines = block_lines(body_el if body_el is not None else tree)
+    out["page_kind"] = page_kind(tree, url, lines=page_lines)
     clean_html = lxml.html.tostring(tree, encoding="unicode")
     choice = choose_body(run_extractors(clean_html))
     lines = clean_lines(choice.lines, out["title"])
+    lines = _cap_lines(lines, MAX_CONTENT_CHARS)
     out["content"] = "\n".join(lines)
     out["body_from"] = f"{choice.chosen}: {choice.reason}" if choice.chosen else choice.reason
 

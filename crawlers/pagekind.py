@@ -34,7 +34,7 @@ def _meta(tree) -> dict[str, str]:
     return out
 
 
-def page_features(tree, url: str | None = None) -> dict:
+def page_features(tree, url: str | None = None, lines: list[str] | None = None) -> dict:
     """The measurements `page_kind` decides on (scripts and styles are not counted)."""
     meta = _meta(tree)
     host = (urlsplit(url).hostname or "") if url else ""
@@ -52,8 +52,11 @@ def page_features(tree, url: str | None = None) -> dict:
         if tag == "a":
             links += 1
             link_chars += len(_WS.sub("", el.text_content() or ""))
-    body_text = " ".join(t for t in tree.xpath("//body//text()[not(ancestor::script)]"
-                                               "[not(ancestor::style)]")[:20000])
+    from crawlers.body import block_lines
+    if lines is None:
+        body = tree.find(".//body")
+        lines = block_lines(body if body is not None else tree)
+    body_text = "\n".join(lines)[:40000]
     title = " ".join(t.text_content() for t in tree.xpath("//title")[:1])
     return {
         "host": host,
@@ -74,8 +77,10 @@ def _skip(el) -> bool:
     return tag in ("script", "style", "noscript", "head", "title")
 
 
-def page_kind(tree, url: str | None = None, features: dict | None = None) -> str:
-    f = features or page_features(tree, url)
+def page_kind(tree, url: str | None = None, features: dict | None = None,
+              lines: list[str] | None = None) -> str:
+    """`lines`: the page's visible lines when the caller has them (`crawlers.body.block_lines`)."""
+    f = features or page_features(tree, url, lines)
     if f["host"].endswith(".gov.cn") or f["host"].endswith(".gov") or f["gov_meta"] \
             or f["gov_text"]:
         return "government"

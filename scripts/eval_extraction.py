@@ -21,7 +21,8 @@ Figures per set, and per page kind (portal, news, forum, government: the referen
                  (year[, month[, day[, hour, minute[, second]]]]) by this script's own parser,
                  the extracted time must have at least that precision and agree on every part
                  the reference gives; time_date compares the date parts only
-  title_exact    (readability_zh, gne) after stripping a site suffix such as "_光明网"
+  title_exact    (readability_zh, gne) same title, or the bare headline of a reference title
+                 that carries site suffixes ("headline _channel _site")
 """
 from __future__ import annotations
 
@@ -119,6 +120,17 @@ def strip_site_suffix(t: str | None) -> str:
     return re.split(r"\s*[_|｜\-–—]\s*(?=[^_|｜\-–—]*$)", t)[0].strip() if re.search(r"[_|｜]", t) else t
 
 
+def title_match(pred: str | None, ref: str) -> bool:
+    """Same title, or the bare headline of a reference that carries site suffixes
+    ("headline _channel _site" vs "headline")."""
+    p, r = nows(pred), nows(ref)
+    if not p:
+        return False
+    if p == r or nows(strip_site_suffix(pred)) == nows(strip_site_suffix(ref)):
+        return True
+    return r.startswith(p) and bool(re.match(r"[_|｜\-–—:：]", r[len(p):]))
+
+
 def html_text(html: str) -> str:
     import lxml.html
     return lxml.html.fromstring(html).text_content()
@@ -209,8 +221,7 @@ def evaluate(d: Path, per_page: bool) -> dict:
                "author_ok": a_ref == a_pred, "time_ref": c["time"], "time": art["published_text"],
                "time_exact": t_exact, "time_date": t_date}
         if c["title"]:
-            row["title_ok"] = strip_site_suffix(art["title"]) == strip_site_suffix(c["title"]) or \
-                nows(art["title"]) == nows(c["title"])
+            row["title_ok"] = title_match(art["title"], c["title"])
             row["title"] = art["title"]
         rows.append(row)
     secs = time.perf_counter() - t0
