@@ -1,7 +1,8 @@
 """Main text of a page: several extractors, chosen between by agreement, then boilerplate cut.
 
-1. `prepare_html` removes scripts, styles and comments with a linear scan and caps the markup
-   at `WORK_HTML_CHARS`, so every later step has bounded work whatever the page size.
+1. `prepare_html` removes scripts, styles, comments and stray </html></body> tags (libxml2
+   stops reading at them) with linear scans and caps the markup at `WORK_HTML_CHARS`, so every
+   later step has bounded work whatever the page size.
 2. `untable` turns *layout* tables (nested tables, or cells holding long text or paragraphs)
    into divs. Old Chinese portals lay whole pages out in tables; extractors that keep tables
    then return the navigation and advert cells with the article. Data tables (a grid of
@@ -105,6 +106,9 @@ def prepare_html(html: str) -> str:
     html = _cut_comments(html)
     for tag in ("script", "style", "noscript", "template", "svg"):
         html = _cut_elements(html, tag)
+    # libxml2 stops reading at a stray </html> (or </body>) in mid-page; closing tags for
+    # these two are never needed
+    html = re.sub(r"</\s*(?:html|body)\s*>", " ", html, flags=re.I)
     if len(html) > WORK_HTML_CHARS:
         cut = html.rfind("<", 0, WORK_HTML_CHARS)
         html = html[:cut if cut > 0 else WORK_HTML_CHARS]
@@ -299,8 +303,8 @@ def choose(candidates: dict[str, list[str]], min_chars: int = 10) -> BodyChoice:
 _NAV_LINE = re.compile(r"^(?:[^|｜]{1,14}[|｜]){2,}[^|｜]{0,14}$")
 _CRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在位置|位置)\s*[:：]|"
                     r"^(?:[^>»＞]{1,16}\s*(?:>>?|»|＞|->|/)\s*){2,}[^>»＞]{0,30}$")
-_META_WORDS = re.compile(r"来源|作者|记者|编辑|阅读|评论|发布|点击|浏览|字号|分享|时间|日期")
-_EDITOR_LINE = re.compile(r"^[(（\[【]?\s*(?:原标题|原文标题|文章来源|责任编辑|责编|编辑|审核|校对|监制|编审|值班编辑|本文编辑|"
+_META_WORDS = re.compile(r"来源|作者|记者|编辑|阅读|评论|发布|发表|楼主|发帖|点击|浏览|字号|分享|时间|日期")
+_EDITOR_LINE = re.compile(r"^[(（\[【]?\s*(?:楼主|发帖人|原标题|原文标题|文章来源|责任编辑|责编|编辑|审核|校对|监制|编审|值班编辑|本文编辑|"
                           r"来源|稿源|出处|作者|摄影|图片来源|文字|终审|初审)\s*[:：]")
 _COPYRIGHT = re.compile(r"版权所有|版权声明|copyright|©|\(c\)\s*\d{4}|未经.{0,12}(?:授权|许可)|"
                         r"转载请注明|不得转载|免责声明|ICP备|ICP证|网安备", re.I)

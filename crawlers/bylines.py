@@ -199,7 +199,7 @@ def find_byline(header: list[str], footer: list[str], last_lines: list[str],
     lines (where a closing signature sits); `near_title`: the lines right after the headline;
     `around`: a wider window for editor and source lines."""
     out = Byline()
-    for ln in around:
+    for ln in header + around + footer:
         if out.editor is None:
             out.editor = editor_in(ln)
         if out.source is None:

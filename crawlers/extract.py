@@ -10,7 +10,9 @@ that say ISO-8859-1 by default. The order of evidence is:
 3. a GB-family declaration (gb2312/gbk/gb18030, from HTTP header or <meta>) read as GB18030,
    its superset, so GBK-only characters in "gb2312" pages are not lost;
 4. any other declared charset that decodes the bytes cleanly (HTTP header before <meta>;
-   iso-8859-1/ascii/windows-1252 are ignored as typical server defaults);
+   iso-8859-1/ascii/windows-1252 are ignored as typical server defaults), except that a
+   single-byte charset (windows-1251, koi8-r ...) loses to GB18030 when the bytes also decode
+   cleanly as Chinese that way: a single-byte charset "decodes" any bytes;
 5. GB18030 when the bytes decode cleanly as such and look like Chinese text;
 6. charset-normalizer's best guess;
 7. GB18030 or UTF-8 with replacement characters, whichever loses less.
@@ -76,6 +78,13 @@ def _is_gb(name: str | None) -> bool:
                            or name.startswith("gb"))
 
 
+def _single_byte(name: str) -> bool:
+    try:
+        return len("中".encode("utf-8").decode(name, "replace")) == 3
+    except LookupError:
+        return False
+
+
 def meta_charset(body: bytes) -> str | None:
     """The charset declared in the first 4 KiB (<meta charset> or http-equiv)."""
     m = _META_CHARSET_RE.search(body[:4096])
@@ -130,13 +139,23 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str,
             return text, "gb18030", f"{where} declares {said}" + (
                 f"; {bad} undecodable byte sequences replaced" if bad else "")
 
-    # 4. another declared charset that decodes cleanly
+    # 4. another declared charset that decodes cleanly (a single-byte one decodes anything:
+    #    it loses to GB18030 when the bytes read cleanly as Chinese that way)
     for where, said in (("HTTP header", declared_http), ("meta tag", declared_meta)):
         if said and said not in _WEAK_NAMES and said not in ("utf-8", "utf_8"):
             try:
-                return body.decode(said), said, f"{where} declares {said}"
+                text = body.decode(said)
             except (UnicodeDecodeError, LookupError):
                 continue
+            if _single_byte(said) and _cjk_share(text) < 0.3:
+                try:
+                    gb = body.decode("gb18030")
+                except UnicodeDecodeError:
+                    gb = None
+                if gb is not None and _cjk_share(gb) > 0.5:
+                    return gb, "gb18030", (f"{where} declares {said}, but the bytes decode "
+                                           f"cleanly as GB18030 Chinese")
+            return text, said, f"{where} declares {said}"
 
     # 5. undeclared (or only a weak default): GB18030 if it decodes cleanly into Chinese
     try:
