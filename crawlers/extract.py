@@ -37,8 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from crawlers.body import (block_lines, clean_lines, json_ld_blocks, nows, prepare_html,
-                           run_extractors, untable)
-from crawlers.body import choose as choose_body
+                           extract_body, untable)
 from crawlers.bylines import find_byline, person_from_meta
 from crawlers.dates import parse_structured
 from crawlers.pagekind import page_kind
@@ -422,7 +421,7 @@ def _extract(html_text: str, url: str | None = None,
     page_lines = block_lines(body_el if body_el is not None else tree)
     out["page_kind"] = page_kind(tree, url, lines=page_lines)
     clean_html = lxml.html.tostring(tree, encoding="unicode")
-    choice = choose_body(run_extractors(clean_html))
+    choice = extract_body(clean_html)
     lines = clean_lines(choice.lines, out["title"])
     lines = _cap_lines(lines, MAX_CONTENT_CHARS)
     out["content"] = "\n".join(lines)
