@@ -68,7 +68,7 @@ _NOT_NAME = re.compile(r"评论|登录|注册|打印|关闭|推荐|收藏|分享
                        r"报道$|电$|讯$|^(?:表示|介绍|了解|获悉|看到|发现|采访|调查|询问|致电|注意|证实|透露|"
                        r"指出|近日|日前|今天|昨天|前天|刚刚|现场|走访|来到|获得|得知|咨询|实地|随机|再次|"
                        r"多方|一行|同志|朋友|一起|这里|那里|当时|随后|此前|目前)$")
-_ORG = re.compile(r"网络|公司|集团|报社|日报|晚报|早报|新闻|频道|杂志|电视|广播|传媒|科技|编辑部|"
+_ORG = re.compile(r"网络|公司|集团|报社|日报|晚报|早报|新闻|频道|杂志|电视|广播|传媒|科技|编辑部|综合|自媒体|"
                   r"中心|出版|政府|委员会|办公室|研究院|大学|学院|协会|网站|网$|报$|社$|台$|"
                   r"team|inc\b|ltd|corp|co\.|\.com|\.cn|www|http", re.I)
 
@@ -82,12 +82,16 @@ class Byline:
     source: str | None = None
 
 
+def nows(s: str) -> str:
+    return re.sub(r"\s+", "", s or "")
+
+
 def unpad(s: str) -> str:
     """'傅　谨' -> '傅谨': two-character names padded to three columns."""
     return _PAD.sub(r"\1\2", s)
 
 
-def clean_names(raw: str | None, *, handle: bool = False) -> str | None:
+def clean_names(raw: str | None, *, handle: bool = False, phrase: int = 7) -> str | None:
     if not raw:
         return None
     s = unpad(re.sub(r"\s+", " ", raw)).strip(" ：:，,;；|/、·")
@@ -101,7 +105,7 @@ def clean_names(raw: str | None, *, handle: bool = False) -> str | None:
         parts = [p for p in parts if re.fullmatch(_NAME, p)]
         if not parts:
             return None
-    if handle and any(re.fullmatch(rf"[{_CJK}]{{7,}}", p) for p in parts):
+    if handle and any(re.fullmatch(rf"[{_CJK}]{{{phrase},}}", p) for p in parts):
         return None                 # a phrase, not a user name
     out = " ".join(parts[:4])
     if len(out) > 40 or out.isdigit():
@@ -169,11 +173,21 @@ def person_from_meta(value: str | None, site_words: set[str]) -> str | None:
     if not value:
         return None
     v = value.strip()
-    if not v or "@" in v or "://" in v or v in site_words or _ORG.search(v):
+    if not v or "@" in v or "://" in v or _ORG.search(v):
         return None
+    if len(nows(v)) <= 6 and v in site_words:      # the site's own short name (网易 ...)
+        return None
+    for w in site_words:
+        if len(nows(w)) >= 3 and nows(w) in nows(v):
+            rest = nows(v).replace(nows(w), "", 1).strip("-_|·:：()（）@")
+            if re.fullmatch(_NAME, rest):
+                return rest                         # "某网-张三": the person after the site
+            if not re.fullmatch(r"[A-Za-z][\w.\-]{1,30}", rest):
+                return None                         # "新浪财经-某栏目": the site, not a person
+            break                                   # "博客名 (handle)": the blog's owner
     v = re.sub(r"\s*[;；|]\s*", " ", v)
-    name = clean_names(v, handle=True)
-    if name and any(w and (w in name or name in w) for w in site_words):
+    name = clean_names(v, handle=True, phrase=11)
+    if name and len(nows(name)) <= 6 and any(w and (w == name or name in w) for w in site_words):
         return None
     return name
 

@@ -232,7 +232,7 @@ def _int(v: Any) -> int:
 
 
 def _title(tree, meta: dict[str, str]) -> str | None:
-    """The headline: an <h1> that the <title> or og:title also carries, else og:title, else the
+    """The headline: an <h1>/<h2> that opens (else: that is in) the <title> or og:title, else og:title, else the
     <title> without its site suffix, else the first <h1>/<h2>."""
     def clean(t: str | None) -> str:
         return re.sub(r"\s+", " ", htmllib.unescape(t or "")).strip()
@@ -241,6 +241,9 @@ def _title(tree, meta: dict[str, str]) -> str | None:
     og = clean(meta.get("og:title") or meta.get("twitter:title") or meta.get("title"))
     heads = [clean(h.text_content()) for h in tree.xpath("//h1|//h2")[:12]]
     heads = [h for h in heads if 4 <= len(h) <= 120]
+    for h in heads:             # the headline usually opens the <title>
+        if nows(h) and (nows(page_title).startswith(nows(h)) or nows(og).startswith(nows(h))):
+            return h
     for h in heads:
         if nows(h) and (nows(h) in nows(page_title) or nows(h) in nows(og)):
             return h
