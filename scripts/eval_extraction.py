@@ -128,7 +128,7 @@ def title_match(pred: str | None, ref: str) -> bool:
         return False
     if p == r or nows(strip_site_suffix(pred)) == nows(strip_site_suffix(ref)):
         return True
-    return r.startswith(p) and bool(re.match(r"[_|｜\-–—:：]", r[len(p):]))
+    return r.startswith(p) and bool(re.match(r"[_|｜\-–—:：@]", r[len(p):]))
 
 
 def html_text(html: str) -> str:
