@@ -39,7 +39,8 @@ _WS = re.compile(r"\s+")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
                "table", "tbody", "thead", "tfoot", "section", "article", "header", "footer",
                "blockquote", "pre", "dd", "dt", "dl", "form", "hr", "center", "main", "aside",
-               "nav", "figure", "figcaption", "caption", "address", "td", "th", "option"}
+               "nav", "figure", "figcaption", "caption", "address", "option"}
+_CELL_TAGS = {"td", "th"}        # a table row is one line, its cells separated by spaces
 _SKIP_TAGS = {"script", "style", "noscript", "head", "title", "select", "textarea", "button",
               "iframe", "object", "embed", "svg", "canvas", "template"}
 
@@ -182,6 +183,8 @@ def block_lines(el) -> list[str]:
                 continue
             if tag in _BLOCK_TAGS:
                 parts.append("\n")
+            elif tag in _CELL_TAGS:
+                parts.append(" ")
             if node.text:
                 parts.append(node.text)
         else:
@@ -194,6 +197,8 @@ def block_lines(el) -> list[str]:
                 continue
             if tag in _BLOCK_TAGS:
                 parts.append("\n")
+            elif tag in _CELL_TAGS:
+                parts.append(" ")
             if node.tail and node is not el:
                 parts.append(node.tail)
     lines = []
@@ -311,6 +316,40 @@ def choose(candidates: dict[str, list[str]], min_chars: int = 10) -> BodyChoice:
     k = valid[0]
     return BodyChoice(candidates[k], k, f"no two agree (best {best_pair} {best:.2f}); "
                                         f"preferred {k}", candidates, agreements)
+
+
+def adjacent_data_tables(tree, lines: list[str], max_rows: int = 400) -> list[str]:
+    """Rows of data tables that directly follow the chosen text in the page (extractors tend
+    to drop a table closing an article: 附：招生计划表). A table counts when the element just
+    before it ends with the text's last line and few of its characters are links."""
+    if not lines:
+        return []
+    last = nows(lines[-1])[-12:]
+    have = nows("".join(lines))
+    out: list[str] = []
+    for tbl in tree.iter("table"):
+        prev = tbl.getprevious()
+        while prev is not None and not nows(prev.text_content()):
+            prev = prev.getprevious()
+        if prev is None or not last or last not in nows(prev.text_content())[-400:]:
+            continue
+        text = nows(tbl.text_content())
+        if len(text) < 20 or text[:20] in have:
+            continue
+        link = sum(len(nows(a.text_content())) for a in tbl.iter("a"))
+        if link > 0.3 * len(text):
+            continue
+        rows = []
+        for tr in list(tbl.iter("tr"))[:max_rows]:
+            cells = [" ".join(block_lines(td)) for td in tr if isinstance(td.tag, str)
+                     and td.tag in _CELL_TAGS]
+            rows.append([c for c in cells if c])
+        grid = [r for r in rows if len(r) >= 2]
+        if len(grid) < 3 or len(grid) < 0.6 * len(rows):
+            continue                        # a wrapper or a one-column list, not a data grid
+        out = [" ".join(r) for r in rows if r and not _is_bottom_junk(" ".join(r))]
+        break
+    return out
 
 
 # ----------------------------------------------------------------------------- boilerplate

@@ -36,8 +36,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from crawlers.body import (block_lines, clean_lines, json_ld_blocks, nows, prepare_html,
-                           extract_body, untable)
+from crawlers.body import (adjacent_data_tables, block_lines, clean_lines, extract_body,
+                           json_ld_blocks, nows, prepare_html, untable)
 from crawlers.bylines import find_byline, person_from_meta
 from crawlers.dates import parse_structured
 from crawlers.pagekind import page_kind
@@ -426,6 +426,7 @@ def _extract(html_text: str, url: str | None = None,
     clean_html = lxml.html.tostring(tree, encoding="unicode")
     choice = extract_body(clean_html)
     lines = clean_lines(choice.lines, out["title"])
+    lines = lines + adjacent_data_tables(tree, lines)
     lines = _cap_lines(lines, MAX_CONTENT_CHARS)
     out["content"] = "\n".join(lines)
     out["body_from"] = f"{choice.chosen}: {choice.reason}" if choice.chosen else choice.reason

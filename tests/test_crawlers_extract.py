@@ -388,3 +388,17 @@ def test_project_sources_file_is_valid():
     cfg = load_sources(Path(__file__).parents[1] / "config" / "sources.yaml",
                        {"DEMO_SITE": "http://127.0.0.1:8765"})
     assert {s.kind for s in cfg.sources} == {"rss", "listing"}
+
+
+def test_data_table_closing_the_article_is_kept_and_link_tables_are_not():
+    rows = "".join(f"<tr><td>{n}号楼</td><td>{n * 10}户</td><td>12月{n}日</td></tr>" for n in range(1, 9))
+    table = f"<table><tr><th>楼栋</th><th>户数</th><th>停水日期</th></tr>{rows}</table>"
+    body = ("<p>清波街道今天启动老旧小区供水管网改造，涉及十二个小区约三千户居民，预计明年春节前完工。</p>"
+            "<p>施工期间部分路段会临时封闭，街道提醒居民提前规划出行路线，并注意施工区域的安全提示。</p>"
+            "<p>附：分楼栋停水安排</p>")
+    art = extract_article(_article(body=f"<div>{body}</div>{table}"), None, now=NOW)
+    assert "附：分楼栋停水安排" in art["content"]
+    assert "3号楼 30户 12月3日" in art["content"]
+    links = "".join(f"<tr><td><a href='/n/{n}'>其他新闻标题第{n}条</a></td></tr>" for n in range(8))
+    art = extract_article(_article(body=f"<div>{body}</div><table>{links}</table>"), None, now=NOW)
+    assert "其他新闻标题" not in art["content"]
