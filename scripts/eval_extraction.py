@@ -7,16 +7,22 @@ Usage:
 DIR is either the news_pages folder (its cwced_dev, cwced, readability_zh and gne_unverified
 subfolders are scored separately) or one of those subfolders.
 
-Figures per set:
+Figures per set, and per page kind (portal, news, forum, government: the reference JSON's
+`kind` when it has one, else `crawlers.pagekind.page_kind` on the page's general features):
   decode_ok      share of pages where >= 80% of the ground-truth content lines (first 15
                  non-space chars) occur in the decoded page (no mojibake)
   line_recall    mean share of ground-truth content lines found in the decoded page
+  garbled        pages whose extracted body looks like mojibake (`looks_mojibake`: many
+                 replacement characters, or little CJK among the non-ASCII characters)
   body P/R/F1    character-level (bag of characters, whitespace removed) extracted body vs
-                 reference content; macro average over pages
+                 reference content; macro average over pages, and the median F1
   author_exact   normalised exact match (UNKNOWN/empty = no value; both none counts as a match)
-  time_exact     publish time normalised to YYYY-MM-DD[ HH:MM[:SS]] at the reference's
-                 precision... exact string match; time_date compares the date only
-  title_exact    (readability_zh, gne) after stripping a site suffix such as "_光明网"
+  time_exact     publish time compared at the reference's precision: the reference is read as
+                 (year[, month[, day[, hour, minute[, second]]]]) by this script's own parser,
+                 the extracted time must have at least that precision and agree on every part
+                 the reference gives; time_date compares the date parts only
+  title_exact    (readability_zh, gne) same title, or the bare headline of a reference title
+                 that carries site suffixes ("headline _channel _site")
 """
 from __future__ import annotations
 
@@ -24,13 +30,15 @@ import argparse
 import json
 import re
 import sys
+import statistics
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawlers.extract import decode_html, extract_article, meta_charset, normalise_time  # noqa: E402
+from crawlers.extract import decode_html, extract_article, looks_mojibake, meta_charset  # noqa: E402
+from crawlers.pagekind import page_kind  # noqa: E402
 
 _WS = re.compile(r"\s+")
 _NONE = {"", "unknown", "unknwon", "none", "null"}
@@ -72,33 +80,55 @@ def norm_author(a: str | None) -> str | None:
     return re.sub(r"[\s、，,;；/]+", "", a)
 
 
-def norm_time(t: str | None) -> str | None:
+_REF_TIME = re.compile(
+    r"((?:19|20)\d{2})(?:\s*[-年/.]\s*(\d{1,2})(?:\s*[-月/.]\s*(\d{1,2})\s*日?"
+    r"(?:\s*(?:T|\s)?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?)?)?")
+
+
+def time_parts(t: str | None) -> tuple[int, ...] | None:
+    """(year[, month[, day[, hour, minute[, second]]]]) as written, None for no value."""
     if t is None or t.strip().lower() in _NONE:
         return None
-    _iso, plain = normalise_time(t)
-    return plain or t.strip()
+    m = _REF_TIME.search(t)
+    if not m:
+        return None
+    return tuple(int(g) for g in m.groups() if g is not None)
+
+
+def norm_time(t: str | None) -> str | None:
+    parts = time_parts(t)
+    if parts is None:
+        return None
+    fmt = ["{:04d}", "-{:02d}", "-{:02d}", " {:02d}", ":{:02d}", ":{:02d}"]
+    return "".join(f.format(v) for f, v in zip(fmt, parts))
 
 
 def time_match(pred_plain: str | None, ref: str | None) -> tuple[bool, bool]:
     """(exact at the reference's precision, same date)."""
-    ref_n = norm_time(ref)
-    if ref_n is None:
+    ref_p = time_parts(ref)
+    if ref_p is None:
         return pred_plain is None, pred_plain is None
-    if pred_plain is None:
+    pred_p = time_parts(pred_plain)
+    if pred_p is None:
         return False, False
-    if re.fullmatch(r"\d{4}(-\d{1,2})?", ref.strip()):        # '2018' / '1998-3': year(-month) only
-        parts = [int(x) for x in ref.strip().split("-")]
-        pp = [int(x) for x in pred_plain[:10].split("-")]
-        ok = pp[:len(parts)] == parts
-        return ok, ok
-    exact = pred_plain[:len(ref_n)] == ref_n and (len(pred_plain) == len(ref_n)
-                                                 or len(ref_n) >= 16)
-    return exact, pred_plain[:10] == ref_n[:10]
+    exact = len(pred_p) >= len(ref_p) and pred_p[:len(ref_p)] == ref_p
+    return exact, pred_p[:min(3, len(ref_p))] == ref_p[:3]
 
 
 def strip_site_suffix(t: str | None) -> str:
     t = (t or "").strip()
     return re.split(r"\s*[_|｜\-–—]\s*(?=[^_|｜\-–—]*$)", t)[0].strip() if re.search(r"[_|｜]", t) else t
+
+
+def title_match(pred: str | None, ref: str) -> bool:
+    """Same title, or the bare headline of a reference that carries site suffixes
+    ("headline _channel _site" vs "headline")."""
+    p, r = nows(pred), nows(ref)
+    if not p:
+        return False
+    if p == r or nows(strip_site_suffix(pred)) == nows(strip_site_suffix(ref)):
+        return True
+    return r.startswith(p) and bool(re.match(r"[_|｜\-–—:：@]", r[len(p):]))
 
 
 def html_text(html: str) -> str:
@@ -117,7 +147,8 @@ def load_cases(d: Path) -> list[dict]:
         j = json.loads(jf.read_text(encoding="utf-8"))
         cases.append({"id": jf.stem, "html": hf, "title": j.get("title"), "author": j.get("author"),
                       "time": j.get("publish_time"), "content": j.get("content") or "",
-                      "bytes_as": j.get("bytes_decode_as")})
+                      "bytes_as": j.get("bytes_decode_as"),
+                      "kind": j.get("kind") or j.get("page_kind")})
     for sub in sorted(p for p in d.iterdir() if p.is_dir()):
         gt = sub / "ground_truth.json"
         if gt.exists() and (sub / "source.html").exists():
@@ -125,8 +156,48 @@ def load_cases(d: Path) -> list[dict]:
             exp = (sub / "expected.html").read_text(encoding="utf-8")
             cases.append({"id": sub.name, "html": sub / "source.html", "title": j.get("title"),
                           "author": j.get("author"), "time": j.get("publish_time"),
-                          "content": html_text(exp), "bytes_as": "utf-8"})
+                          "content": html_text(exp), "bytes_as": "utf-8",
+                          "kind": j.get("kind") or j.get("page_kind")})
     return cases
+
+
+def _kind_of(text: str) -> str:
+    import lxml.html
+    try:
+        return page_kind(lxml.html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text)))
+    except Exception:  # noqa: BLE001 - an unparsable page is still scored
+        return "news"
+
+
+def figures(rows: list[dict], short: bool = False) -> dict:
+    def mean(key):
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        return round(sum(vals) / len(vals), 3) if vals else None
+
+    n = len(rows)
+    with_author = [r for r in rows if r["author_ref"]]
+    with_time = [r for r in rows if norm_time(r["time_ref"])]
+    out = {"pages": n} if short else {}
+    out.update({
+        "decode_ok": f"{sum(1 for r in rows if r['decode_ok'])}/{sum(1 for r in rows if r['decode_ok'] is not None)}",
+        "garbled": sum(1 for r in rows if r["garbled"]),
+        "body_F1": mean("F1"),
+        "body_F1_median": round(statistics.median(r["F1"] for r in rows), 3) if n else None,
+        "author_exact_where_ref_has_one": f"{sum(r['author_ok'] for r in with_author)}/{len(with_author)}",
+        "time_exact_where_ref_has_one": f"{sum(r['time_exact'] for r in with_time)}/{len(with_time)}",
+        "time_date_where_ref_has_one": f"{sum(r['time_date'] for r in with_time)}/{len(with_time)}",
+    })
+    if short:
+        return out
+    out.update({
+        "line_recall": mean("line_recall"),
+        "pages_with_replacement_chars": sum(1 for r in rows if r["replacement_chars"]),
+        "body_P": mean("P"), "body_R": mean("R"),
+        "body_F1_min": round(min(r["F1"] for r in rows), 3) if n else None,
+        "author_exact_all": f"{sum(r['author_ok'] for r in rows)}/{n}",
+        "time_exact_all": f"{sum(r['time_exact'] for r in rows)}/{n}",
+    })
+    return out
 
 
 def evaluate(d: Path, per_page: bool) -> dict:
@@ -137,43 +208,30 @@ def evaluate(d: Path, per_page: bool) -> dict:
         body = c["html"].read_bytes()
         text, enc, reason = decode_html(body, None)
         art = extract_article(text, None)
+        kind = c.get("kind") or _kind_of(text)
+        garbled = looks_mojibake(art["content"])
         lr = line_recall(text, c["content"])
         p, r, f = char_prf(art["content"], c["content"])
         a_ref, a_pred = norm_author(c["author"]), norm_author(art["author"])
         t_exact, t_date = time_match(art["published_text"], c["time"])
-        row = {"id": c["id"][:8], "declared": meta_charset(body), "encoding": enc, "reason": reason,
+        row = {"id": c["id"][:8], "kind": kind, "garbled": garbled, "declared": meta_charset(body), "encoding": enc, "reason": reason,
                "replacement_chars": text.count("\ufffd"), "bytes_as": c.get("bytes_as"),
                "line_recall": lr, "decode_ok": None if lr is None else lr >= 0.8,
                "P": p, "R": r, "F1": f, "author_ref": a_ref, "author": a_pred,
                "author_ok": a_ref == a_pred, "time_ref": c["time"], "time": art["published_text"],
                "time_exact": t_exact, "time_date": t_date}
         if c["title"]:
-            row["title_ok"] = strip_site_suffix(art["title"]) == strip_site_suffix(c["title"]) or \
-                nows(art["title"]) == nows(c["title"])
+            row["title_ok"] = title_match(art["title"], c["title"])
             row["title"] = art["title"]
         rows.append(row)
     secs = time.perf_counter() - t0
 
-    def mean(key):
-        vals = [r[key] for r in rows if r.get(key) is not None]
-        return round(sum(vals) / len(vals), 3) if vals else None
-
-    n = len(rows)
-    with_author = [r for r in rows if r["author_ref"]]
-    with_time = [r for r in rows if norm_time(r["time_ref"])]
-    summary = {
-        "set": d.name, "pages": n, "seconds": round(secs, 1),
-        "decode_ok": f"{sum(1 for r in rows if r['decode_ok'])}/{sum(1 for r in rows if r['decode_ok'] is not None)}",
-        "line_recall": mean("line_recall"),
-        "pages_with_replacement_chars": sum(1 for r in rows if r["replacement_chars"]),
-        "body_P": mean("P"), "body_R": mean("R"), "body_F1": mean("F1"),
-        "body_F1_median": round(sorted(r["F1"] for r in rows)[n // 2], 3) if n else None,
-        "author_exact_all": f"{sum(r['author_ok'] for r in rows)}/{n}",
-        "author_exact_where_ref_has_one": f"{sum(r['author_ok'] for r in with_author)}/{len(with_author)}",
-        "time_exact_all": f"{sum(r['time_exact'] for r in rows)}/{n}",
-        "time_exact_where_ref_has_one": f"{sum(r['time_exact'] for r in with_time)}/{len(with_time)}",
-        "time_date_where_ref_has_one": f"{sum(r['time_date'] for r in with_time)}/{len(with_time)}",
-    }
+    summary = {"set": d.name, "pages": len(rows), "seconds": round(secs, 1)}
+    summary.update(figures(rows))
+    by_kind = defaultdict(list)
+    for r in rows:
+        by_kind[r["kind"]].append(r)
+    summary["by_kind"] = {k: figures(v, short=True) for k, v in sorted(by_kind.items())}
     if any("title_ok" in r for r in rows):
         tr = [r for r in rows if "title_ok" in r]
         summary["title_exact"] = f"{sum(r['title_ok'] for r in tr)}/{len(tr)}"
@@ -200,10 +258,14 @@ def main(argv: list[str] | None = None) -> int:
         rows = res.pop("rows", [])
         print(f"== {res['set']}")
         for k, v in res.items():
-            if k != "set":
+            if k not in ("set", "by_kind"):
                 print(f"  {k:32s} {v}")
+        print("  by page kind:")
+        for kind, fig in res["by_kind"].items():
+            print(f"    {kind:11s} " + "  ".join(f"{k.replace('_where_ref_has_one', '')}={v}"
+                                               for k, v in fig.items()))
         for r in rows:
-            print("   {id} enc={encoding:8s} lines={lr} F1={F1:.2f} author={author!r}/{author_ref!r} "
+            print("   {id} {kind:10s} enc={encoding:8s} lines={lr} F1={F1:.2f} author={author!r}/{author_ref!r} "
                   "time={time!r}/{time_ref!r} [{reason}]".format(
                       lr="-" if r["line_recall"] is None else f"{r['line_recall']:.2f}", **r))
         res["rows"] = rows

@@ -242,7 +242,7 @@ class NewsSpider(scrapy.Spider):
                                 response.url, len(body), MAX_HTML_BYTES)
         text, enc, why = decode_html(body, _http_charset(response))
         self.crawler.stats.inc_value(f"decode/{enc}")
-        art = extract_article(text, response.url)
+        art = extract_article(text, response.url, now=self.clock.now())
         content = (art.get("content") or "").strip()
         if len(re.sub(r"\s+", "", content)) < MIN_CONTENT_CHARS:
             self._drop("article", response.url, "no_content", f"decoded as {enc} ({why})")
@@ -251,12 +251,13 @@ class NewsSpider(scrapy.Spider):
             self._drop("article", response.url, "mojibake", f"decoded as {enc} ({why})")
             return None
 
-        # published_at: structured page meta > feed pubDate > date in page text > fetch time
+        # published_at: the page's own header or structured data > feed pubDate > a weaker
+        # reading of the page (dates below the article, htmldate) > fetch time
         published = None
-        if art.get("published_at") and str(art.get("published_from", "")).startswith("meta"):
+        if art.get("published_at") and art.get("published_confidence") == "high":
             published = art["published_at"]
         if published is None and hint.get("pubDate"):
-            published, _ = normalise_time(hint["pubDate"])
+            published, _ = normalise_time(hint["pubDate"], now=self.clock.now())
         if published is None and art.get("published_at"):
             published = art["published_at"]
         if published is None:
