@@ -67,7 +67,7 @@ def server(tmp_path):
     log = tmp_path / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "yuqing" / "app" / "dashboard_main.py"),
              "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

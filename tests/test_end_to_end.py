@@ -17,16 +17,22 @@ def site(clock):
 
 def test_crawled_pages_become_routed_cases_on_the_dashboard(cfg, site, clock, tmp_path):
     from dashboard.data import case_rows
-    from yuqing.app.service import Service
+    from yuqing.app.build import Parts
+    from yuqing.app.service import Service, build_worker, notify_once
 
     clock.advance(timedelta(seconds=700))          # every story of the demo site has been published
-    settings = Settings.load(None, {"STORE_URL": f"sqlite:///{tmp_path / 'e2e.db'}"}, environ={})
-    svc = Service(cfg, settings, overrides={"DEMO_SITE": site.url}, clock=clock, crawl=False)
+    settings = Settings.load(None, {"STORE_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "BUS": "inprocess"},
+                             environ={})
+    parts = Parts(cfg, settings, clock)
+    svc = Service(parts, overrides={"DEMO_SITE": site.url}, crawl=False, work=False, notify=False)
+    worker = build_worker(parts)
     try:
         svc.crawl()
-        while svc.worker.run_once(timeout=0):
+        while worker.run_once(timeout=0):
             pass
-        rows = {r["event_id"]: r for r in case_rows(svc.store, clock.now())}
+        notify_once(parts)
+        store = parts.store
+        rows = {r["event_id"]: r for r in case_rows(store, clock.now())}
         by_unit = {}
         for r in rows.values():
             by_unit.setdefault(r["first_responsible"], []).append(r)
@@ -43,9 +49,10 @@ def test_crawled_pages_become_routed_cases_on_the_dashboard(cfg, site, clock, tm
         assert any(r["first_responsible"] == "四季青街道" for r in rows.values())     # night construction
         assert any(r["first_responsible"] == "丁兰街道" for r in rows.values())       # rubbish
         assert not any("文化节" in (r["title"] or "") for r in rows.values())        # festival: no case
-        assert svc.worker.stats["items/routed"] >= 15
-        # the new cases alerted their units (outbox → dashboard inbox)
+        assert worker.stats["items/routed"] >= 15
+        # the new cases alerted their units (case events → notifier → dashboard inbox)
         from dashboard.data import inbox
-        assert inbox(svc.store, "湖滨街道", clock.now())
+        assert inbox(store, "湖滨街道", clock.now())
     finally:
+        worker.close()
         svc.stop()
