@@ -106,6 +106,7 @@ def test_two_character_queries(index):
 
 def test_one_character_query(index):
     assert ids(find(index, "噪")) == {"a1"}
+    assert ids(find(index, "，噪")) == {"a1"}             # punctuation in a short term
 
 
 def test_title_only_match(index):
