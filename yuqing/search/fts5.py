@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterable
 
@@ -60,6 +61,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_grams USING fts5(
 """
 _COLUMNS = ("id", "title", "content", "published_us", "platform", "source", "event_id", "unit",
             "level", "category", "places", "negative", "sentiment")
+_EPOCH_DATE = date(1970, 1, 1)
 _FILTER_COLUMN = {"day": None, "level": "level", "unit": "unit", "platform": "platform",
                   "category": "category", "negative": "negative"}
 
@@ -104,7 +106,7 @@ def _path(path_or_url: str | Path) -> str:
 class Fts5Index:
     """SearchIndex on SQLite FTS5 (see the module doc). Thread-safe: one connection, one lock."""
 
-    def __init__(self, path_or_url: str | Path = ":memory:"):
+    def __init__(self, path_or_url: str | Path = ":memory:", *, cache_mb: int = 64):
         self.path = _path(path_or_url)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
@@ -112,6 +114,8 @@ class Fts5Index:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")   # readers (dashboard) never block
             self._db.execute("PRAGMA busy_timeout=10000")      # the store may share the file
+            # SQLite's 2 MB default cache makes every 100,000-item query read pages again.
+            self._db.execute(f"PRAGMA cache_size={-1024 * cache_mb}")
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM search_meta WHERE key='grams'").fetchone()
             if row is None or row[0] != GRAMS_VERSION:
@@ -269,16 +273,28 @@ class Fts5Index:
                     f"SELECT min(d.published_us), max(d.published_us) FROM {frm}{where}", params).fetchone()
                 if lo is None:
                     return []
-                key = _local_day_sql(offset_segments(zone, lo // 1_000_000, hi // 1_000_000 + 1), interval)
+                # Local day numbers in SQL (integers group twice as fast as date strings);
+                # weeks and months are folded from the days here.
+                key = _local_day_number_sql(offset_segments(zone, lo // 1_000_000, hi // 1_000_000 + 1))
             elif by == "negative":
                 key = "CASE WHEN d.negative THEN 'true' ELSE 'false' END"
             else:
-                col = f"d.{_FILTER_COLUMN[by]}"
+                # With other conditions, `+` keeps SQLite from walking the grouped column's index
+                # (and looking up every row) instead of the filter's: 130 → 25 ms at 100,000.
+                col = ("+" if where else "") + f"d.{_FILTER_COLUMN[by]}"
                 key = col
                 where = (where + " AND " if where else " WHERE ") + f"{col} IS NOT NULL"
             rows = self._db.execute(
                 f"SELECT {key} AS k, count(*) FROM {frm}{where} GROUP BY k ORDER BY k", params).fetchall()
-        return [(str(k), int(n)) for k, n in rows]
+        if by != "day":
+            return [(str(k), int(n)) for k, n in rows]
+        buckets: dict[str, int] = {}
+        for k, n in rows:
+            day = _EPOCH_DATE + timedelta(days=k)
+            label = {"day": day.isoformat(), "month": day.isoformat()[:7],
+                     "week": (day - timedelta(days=day.weekday())).isoformat()}[interval]
+            buckets[label] = buckets.get(label, 0) + n
+        return sorted(buckets.items())
 
     def count(self) -> int:
         with self._lock:
@@ -295,17 +311,12 @@ class Fts5Index:
             self._db.close()
 
 
-def _local_day_sql(segments: list[tuple[int | None, int]], interval: str) -> str:
-    """SQL for a row's local date (or week's Monday, or month) from its UTC offset segments."""
+def _local_day_number_sql(segments: list[tuple[int | None, int]]) -> str:
+    """SQL for a row's local day number (days since 1970-01-01) from the zone's offset segments."""
     secs = "(d.published_us / 1000000)"
     if len(segments) == 1:
         offset = str(segments[0][1])
     else:
         offset = "CASE " + " ".join(f"WHEN {secs} < {end} THEN {off}" for end, off in segments[:-1]) \
             + f" ELSE {segments[-1][1]} END"
-    local = f"{secs} + {offset}, 'unixepoch'"
-    if interval == "week":
-        return f"date({local}, 'weekday 0', '-6 days')"     # the Monday, as Elasticsearch's weeks
-    if interval == "month":
-        return f"strftime('%Y-%m', {local})"
-    return f"date({local})"
+    return f"(({secs} + {offset}) / 86400)"
