@@ -256,6 +256,17 @@ def test_aggregate_by_local_day(index):
                                                 ("2026-11-21", 1)]
 
 
+def test_aggregate_by_day_across_a_daylight_saving_change(empty):
+    # New York leaves daylight saving on 2026-11-01 at 02:00 (UTC-4 → UTC-5): one fixed offset
+    # would put one of these on the wrong day.
+    empty.index([SearchDoc("d1", "夏令时", "结束前", T("2026-10-31T23:30:00-04:00")),
+                 SearchDoc("d2", "夏令时", "结束后", T("2026-11-01T23:30:00-05:00")),
+                 SearchDoc("d3", "夏令时", "次日", T("2026-11-02T00:30:00-05:00"))])
+    assert empty.aggregate("day", tz="America/New_York") == [
+        ("2026-10-31", 1), ("2026-11-01", 1), ("2026-11-02", 1)]
+    assert empty.aggregate("day") == [("2026-11-01", 1), ("2026-11-02", 2)]
+
+
 def test_aggregate_by_level_unit_platform_negative_category(index):
     assert index.aggregate("level") == sorted([("一般", 2), ("无", 2), ("较大", 1), ("重大", 1)])
     assert index.aggregate("unit") == sorted([("湖滨街道", 2), ("交警大队", 1), ("环卫所", 1),
