@@ -201,8 +201,8 @@ class Fts5Index:
 
     # ------------------------------------------------------------------------------ reading
     def _where(self, q: SearchQuery, *, scored: bool) -> tuple[str, str, list, list[str], str]:
-        """FROM … WHERE … for a query: (from, where, params, terms); the rows are `d`, with
-        column `score` (summed bm25 of the text matches: lower is better, as in FTS5)."""
+        """FROM … WHERE … for a query: (from, where, params, terms, score); the rows are `d` and
+        `score` sums the bm25 of the text matches (lower is better, as in FTS5; 0 unscored)."""
         words = terms(q.text)
         long_terms = [t for t in words if len(t) >= 3]
         short_terms = [t for t in words if len(t) < 3 and t.isalnum()]
@@ -247,8 +247,9 @@ class Fts5Index:
         check_query(query)
         frm, where, params, words, score = self._where(query, scored=True)
         order = "score, d.published_us DESC, d.id" if words else "d.published_us DESC, d.id"
+        count_frm = self._where(query, scored=False)[0]     # the same rows, without bm25
         with self._lock:
-            total = self._db.execute(f"SELECT count(*) FROM {frm}{where}", params).fetchone()[0]
+            total = self._db.execute(f"SELECT count(*) FROM {count_frm}{where}", params).fetchone()[0]
             rows = self._db.execute(
                 f"SELECT d.id, {score} AS score, d.title, d.content, d.published_us, d.platform, d.source, "
                 f"d.event_id, d.unit, d.level FROM {frm}{where} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -256,8 +257,8 @@ class Fts5Index:
         hits = []
         for id_, score, title, content, us, platform, source, event_id, unit, level in rows:
             text, spans = snippet(content, words, SNIPPET_CHARS)
-            hits.append(SearchHit(id=id_, score=(-float(score) or 0.0) if words else 0.0, title=title, snippet=text,
-                                  highlights=spans, published_at=from_us(us), platform=platform,
+            hits.append(SearchHit(id=id_, score=(-float(score) or 0.0) if words else 0.0, title=title,
+                                  snippet=text, highlights=spans, published_at=from_us(us), platform=platform,
                                   source=source, event_id=event_id, unit=unit, level=level))
         return SearchResult(total=total, hits=hits)
 
