@@ -120,7 +120,7 @@ def test_several_terms_must_all_match(index):
     assert find(index, "湖滨 食堂").total == 0
 
 
-def test_no_match_and_empty_index(index, empty):
+def test_no_match(index):
     assert find(index, "不存在的词语").total == 0
     assert find(index, "不存在的词语").hits == []
 

@@ -21,7 +21,6 @@ indexed, so they cannot come from crawled data) and turned into a plain snippet 
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -31,8 +30,6 @@ from yuqing.search._text import (SNIPPET_CHARS, check_aggregate, check_query, me
                                  parse_marked, terms, window)
 from yuqing.seams import SearchDoc, SearchHit, SearchQuery, SearchResult
 from yuqing.timeutil import UTC
-
-log = logging.getLogger(__name__)
 
 ANALYZERS = ("auto", "ik", "smartcn", "ngram")
 SCHEMA_VERSION = 1
@@ -106,8 +103,7 @@ class ElasticIndex:
         self.refresh = refresh
         self.chunk_size = chunk_size
         self.analyzer = self._open(analyzer)
-        ngram = self.analyzer == "ngram"
-        self._bi = "" if ngram else ".bi"         # suffix of the bigram fields
+        self._bi = "" if self.analyzer == "ngram" else ".bi"     # suffix of the bigram fields
 
     # ------------------------------------------------------------------------------ setup
     def _open(self, requested: str) -> str:
