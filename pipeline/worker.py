@@ -26,7 +26,7 @@ from pipeline.dedup import canonical_url, content_fingerprint
 from pipeline.engine import Decision, Engine
 from pipeline.record import record_decision
 from yuqing.model import Item
-from yuqing.records import DeadLetter
+from yuqing.records import Action, DeadLetter
 from yuqing.seams import Bus, Message, SearchDoc, Store
 from yuqing.timeutil import Clock, SystemClock
 
@@ -155,9 +155,11 @@ class Worker:
         payload = m.value if isinstance(m.value, dict) else {"value": m.value}
         log.error("item %r moved to the dead letters after %d attempt(s): %s", _id(m.value), attempts, error)
         with self.store.transaction() as tx:
-            tx.add(DeadLetter(topic=m.topic, key=m.key, partition=m.partition, offset=m.offset, payload=payload,
-                              error=error[:4000], trace=trace[:8000], attempts=attempts,
-                              first_failed_at=first_failed or now, last_failed_at=now))
+            dl = tx.add(DeadLetter(topic=m.topic, key=m.key, partition=m.partition, offset=m.offset, payload=payload,
+                                   error=error[:4000], trace=trace[:8000], attempts=attempts,
+                                   first_failed_at=first_failed or now, last_failed_at=now))
+            tx.actions.append(Action(at=now, actor="pipeline", action="item.dead_lettered",
+                                     details={"dead_letter": dl.id, "item": _id(m.value), "error": error[:300]}))
         if self.dead_topic:
             try:
                 self.bus.publish(self.dead_topic, m.key or "", {"payload": payload, "error": error[:4000],

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from yuqing import vocab
 from yuqing.timeutil import SHANGHAI, parse_time
 
 
@@ -23,8 +24,8 @@ def _has_no_offset(text: str) -> bool:
         return False
 
 PLATFORMS = ("news", "weibo", "wechat", "forum", "gov_board", "video", "hotline")
-LEVELS = ("无", "一般", "较大", "重大", "特别重大")
-HANDLING_TYPES = ("建设性意见建议", "实际困难", "重大问题", "模糊认识", "错误看法", "虚假不实信息")
+LEVELS = vocab.LEVELS
+HANDLING_TYPES = vocab.HANDLING_TYPES
 
 
 METRIC_MAX = 100_000_000       # more interactions than any post has had: a larger value is an error

@@ -86,16 +86,13 @@ STEP_KINDS: dict[str, str] = {"warn": "warning", "overdue": "overdue", "leader":
 # ---------------------------------------------------------------------------------------- actions
 ACTIONS: dict[str, str] = {
     "item.routed": "信息研判入案",
-    "item.rejected": "信息拒收",
     "item.dead_lettered": "信息处理失败（转入死信）",
     "item.retried": "死信重新处理",
     "item.dropped": "死信丢弃",
     "case.opened": "立案",
     "case.level_raised": "级别上调",
-    "case.level_changed": "人工调整级别",
     "case.emergency": "认定为重大突发事件",
     "case.rerouted": "改派责任单位",
-    "case.reassigned": "人工改派",
     "case.acknowledged": "签收",
     "case.closed": "结案",
     "case.reopened": "重新打开",
@@ -110,9 +107,6 @@ ACTIONS: dict[str, str] = {
     "statement.reviewed": "三审三校",
     "statement.approved": "审核批准",
     "statement.published": "发布权威信息",
-    "response.published": "发布回应",
-    "release.suggested": "发现疑似已发布回应",
-    "release.confirmed": "确认已发布回应",
     "press_conference.held": "举行新闻发布会",
     "follow_up.published": "持续发布",
     "feedback.answered": "反馈群众点题",
@@ -122,10 +116,6 @@ ACTIONS: dict[str, str] = {
     "alert.fired": "发出提醒",
     "escalation.fired": "时限提醒/升级",
     "escalation.reminded": "催办",
-    "escalation.folded": "提醒并入汇总",
-    "user.signed_in": "登录",
-    "user.added": "新增账号",
-    "user.password_changed": "修改密码",
 }
 
 # ---------------------------------------------------------------------------------------- people

@@ -28,6 +28,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from yuqing.config.base import Strict as BaseStrict
 from yuqing.seams import NotConfigured, SendResult
 
 log = logging.getLogger("yuqing.channels")
@@ -90,7 +91,7 @@ class EnvSecrets:
 
 
 # ------------------------------------------------------------------------------ config
-class Strict(BaseModel):
+class Strict(BaseStrict):
     # hide_input_in_errors: a secret pasted where an environment variable's name belongs must not
     # be echoed back in the validation error (pydantic shows input_value by default).
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
