@@ -97,7 +97,17 @@ def _cjk_share(text: str) -> float:
     return len(_CJK_RE.findall(text)) / len(letters)
 
 
-def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str, str]:
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_html(body: bytes, declared: str | None, *args, **kwargs):
+    """The page as text (see `_decode_html`), without control characters: a NUL in crawled text
+    is no character and a database (PostgreSQL) refuses it."""
+    text, enc, why = _decode_html(body, declared, *args, **kwargs)
+    return _CONTROLS.sub("", text), enc, why
+
+
+def _decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str, str]:
     """Decode page bytes. Returns (text, encoding, reason); reason says which evidence won."""
     if body is None:
         raise DecodeError("no body")

@@ -122,7 +122,7 @@ class Router:
                 ok, why = self._matches(child.match, f)
                 if not ok:
                     continue
-                cid = f"{pid}/{child.rule}"
+                cid = f"{pid}/{i}:{child.rule}"      # the same ids as `yuqing rules show` (walk_routes)
                 path.append(cid)
                 reasons.append(f"规则 {child.rule}：" + "，".join(why) + (f"（{child.description}）" if child.description else ""))
                 for r in child.refer_to:

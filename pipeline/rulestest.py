@@ -111,7 +111,7 @@ def run_case(engine, case: Case) -> Outcome:
 
 def run_rule_tests(cfg, files: list[str], out: IO, err: IO, *, model: str | None = None, verbose: bool = False) -> int:
     from pipeline.engine import Engine
-    engine = Engine(cfg, sentiment_model=model)
+    engine = Engine(cfg, sentiment_model=model)     # the CLI passes the model it was given
     failed = total = 0
     for f in files:
         try:

@@ -1,5 +1,6 @@
 """`yuqing route` and `yuqing explain`: the route contract, bad input and odd texts."""
 import json
+import re
 
 from tests.conftest import item
 from yuqing.app.cli import main
@@ -45,11 +46,22 @@ def test_missing_required_field_is_an_error_naming_line_and_field(tmp_path, caps
     assert "items.jsonl:1: invalid item 'nocontent': content: missing required field" in err
 
 
-def test_naive_time_and_non_object_lines_are_errors(tmp_path, capsys):
+def test_non_object_lines_and_bad_times_are_errors(tmp_path, capsys):
     lines = ["[1, 2]", json.dumps(item("t", "凯旋路", when="not a time"), ensure_ascii=False)]
     code, decs, err = run_route(tmp_path, lines, capsys)
     assert code == 1 and decs == []
     assert "items.jsonl:1: expected a JSON object" in err and "items.jsonl:2:" in err and "published_at" in err
+
+
+def test_a_naive_time_is_read_as_shanghai_with_a_reason(tmp_path, capsys):
+    lines = [json.dumps(item("n", "湖滨步行街一商铺起火，有人被困", when="2026-11-20T10:00:00"), ensure_ascii=False)]
+    code, decs, err = run_route(tmp_path, lines, capsys)
+    assert code == 0, err
+    statement = next(c for c in decs[0]["clocks"] if c["kind"] == "statement")
+    assert statement["due_at"] == "2026-11-20T15:00:00+08:00"        # 10:00 Beijing time + 5 h
+    inp = tmp_path / "items.jsonl"
+    assert main(["explain", "--in", str(inp)]) == 0
+    assert "发布时间未带时区，按北京时间（Asia/Shanghai）理解" in capsys.readouterr().out
 
 
 def test_unknown_fields_are_ignored(tmp_path, capsys):
@@ -84,7 +96,7 @@ def test_explain_prints_the_path_and_reasons(tmp_path, capsys):
         encoding="utf-8")
     assert main(["explain", "--in", str(inp), "--id", "e2"]) == 0
     out = capsys.readouterr().out
-    assert "root/R4" in out and "第一责任单位 区城管局" in out and "凯旋街道" in out and "采荷街道" in out
+    assert re.search(r"root/\d+:R4", out) and "第一责任单位 区城管局" in out and "凯旋街道" in out and "采荷街道" in out
     assert "并入事件 ev-e1" in out
 
 

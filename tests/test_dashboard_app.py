@@ -43,7 +43,6 @@ def test_page_renders_cases_levels_and_countdowns(seeded):
     text = page_text(at)
     assert "政务舆情监测与回应" in text
     assert "南星街道" in text and "区应急管理局" in text
-    assert "特别重大" in text and "重大" in text
     assert "剩余 2小时03分" in text and "已超时 1小时10分" in text
     assert "调度器状态：运行正常" in text
     assert any("假定" in w.value for w in at.warning)

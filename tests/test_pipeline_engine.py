@@ -32,18 +32,37 @@ def test_rising_casualties_make_an_emergency_and_start_clocks(engine):
 
 
 def test_late_detection_shows_as_already_late(engine):
-    d, = feed(engine, item("a", "湖滨步行街一商铺起火，4人被困", when="2026-11-20T06:00:00+08:00"))
+    """An emergency first posted at 06:00 and seen at 12:00: its 5-hour clock started at 06:00 and is
+    past due the moment the case opens (crawl delay buys no time)."""
+    from yuqing.timeutil import ManualClock
+    seen = datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI)
+    d = engine.process(Item.model_validate(item("a", "湖滨步行街一商铺起火，4人被困", when="2026-11-20T06:00:00+08:00")),
+                       now=seen)
     statement = next(c for c in d.case.clocks if c.kind == "statement")
+    assert statement.starts_at == datetime(2026, 11, 20, 6, 0, tzinfo=SHANGHAI)
     assert statement.due_at == datetime(2026, 11, 20, 11, 0, tzinfo=SHANGHAI)
+    assert statement.due_at < seen                                  # already late when detected
+    from dashboard.data import countdown
+    assert countdown(statement.due_at, seen).startswith("已超时 1小时")
 
 
 def test_heat_raises_the_level_and_never_lowers_it(engine):
+    """Heat lifts the case to 重大; a later item that reads calmer, or a stored item whose counts
+    went down (reposts deleted), cannot bring it back down: a level never drops on its own."""
     hot = {"reposts": 6000, "comments": 3000, "likes": 2000, "views": 0}
-    d1, d2 = feed(engine,
-                  item("a", "钱江新城一小区物业费暴涨六成，业主强烈不满", metrics=hot),
-                  item("b", "钱江新城这个小区物业费的事，物业还是不回应", when="2026-11-20T12:00:00+08:00"))
+    d1, d2, d3 = feed(engine,
+                      item("a", "钱江新城一小区物业费暴涨六成，业主强烈不满", metrics=hot),
+                      item("b", "钱江新城这个小区物业费的事，物业还是不回应", when="2026-11-20T12:00:00+08:00"),
+                      item("c", "钱江新城小区物业费调整方案已公示，物业表示会听取业主意见",
+                           when="2026-11-20T14:00:00+08:00"))
     assert d1.case.severity == "重大" and any("互动量" in r for r in d1.case.reasons)
-    assert d2.case.severity == "重大"
+    assert d2.case.severity == "重大" and d3.case.event_id == d1.case.event_id
+    assert d3.case.severity == "重大"
+    # the same level survives heat that is gone: take it out of the event's sum, decide again
+    ev = engine.events[d1.case.event_id]
+    ev.heat = 0
+    case, _ = engine._decide(ev)
+    assert case.severity == "重大"                 # held by the peak, not by the current heat
 
 
 def test_refuted_claim_withdraws_the_emergency_with_a_reason(engine):

@@ -4,7 +4,6 @@ All sentences here are written for these tests; none comes from the evaluation s
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -413,30 +412,22 @@ def test_fullwidth_digits(reader: FactReader):
     assert read(reader, "事故造成１２人受伤。").facts.injured == 12
 
 
-def test_one_megabyte_text_is_fast_and_capped(reader: FactReader):
+def test_one_megabyte_text_is_capped(reader: FactReader):
+    """A 1 MB text is read by its head and tail (the speed this buys is measured in
+    benchmarks/bench_bounds.py as a ratio, not timed here)."""
     text = "某小区3人受伤，无人员伤亡。<div>网传爆炸系谣言😀&amp;</div>" * 40000
     assert len(text) > 1_000_000
-    t0 = time.perf_counter()
     out = reader.read(text)
-    assert time.perf_counter() - t0 < 2.0
     assert out.facts.injured == 3
     assert any("仅读取" in r for r in out.reasons)
 
 
 @pytest.mark.parametrize("unit", ["十", "3", "受伤", "维权", "网传", "一死", "。", "<", "无"])
-def test_pathological_repetition_stays_linear(reader: FactReader, unit: str):
-    text = unit * (1_000_000 // len(unit))
-    t0 = time.perf_counter()
-    reader.read(text)
-    assert time.perf_counter() - t0 < 2.0
-
-
-def test_many_items_are_fast(reader: FactReader):
-    texts = [f"第{i}号楼发生火灾，{i % 7}人受伤，无人员伤亡，约{i % 90}名居民被疏散。" for i in range(2000)]
-    t0 = time.perf_counter()
-    for t in texts:
-        reader.read(t)
-    assert time.perf_counter() - t0 < 5.0
+def test_pathological_repetition_is_read_and_capped(reader: FactReader, unit: str):
+    """Repetition that could make regexes backtrack is read (its time against plain text of the
+    same length is a ratio in benchmarks/bench_bounds.py)."""
+    out = reader.read(unit * (1_000_000 // len(unit)))
+    assert any("仅读取" in r for r in out.reasons)
 
 
 # ---------------------------------------------------------------- more readings

@@ -7,6 +7,7 @@ led to it, so a person can check it and an auditor can replay it.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -15,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from yuqing import vocab
 from yuqing.timeutil import SHANGHAI, parse_time
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _has_no_offset(text: str) -> bool:
@@ -126,11 +130,13 @@ class Item(BaseModel):
             raise ValueError("id is empty")
         return v
 
-    @field_validator("id", "url", "platform", "source", "author", "title")
+    @field_validator("id", "url", "platform", "source", "author", "title", "content")
     @classmethod
-    def _bounded(cls, v: Any) -> Any:
-        if isinstance(v, str) and len(v) > 4000:
-            return v[:4000]          # a field this long is junk; the content keeps the text
+    def _clean(cls, v: Any, info) -> Any:
+        if isinstance(v, str):
+            v = _CONTROLS.sub("", v)      # a NUL is no text, and PostgreSQL refuses it
+            if info.field_name != "content" and len(v) > 4000:
+                v = v[:4000]              # a field this long is junk; the content keeps the text
         return v
 
     @property

@@ -167,7 +167,7 @@ def cmd_rules(args, out: IO, err: IO) -> int:
         for path, r in walk_routes(cfg.rules.route):
             depth = path.count("/")
             m = r.match.model_dump(exclude_none=True) if r.match else {}
-            print("  " * depth + f"{r.rule}  match={json.dumps(m, ensure_ascii=False) if m else '(default)'}"
+            print("  " * depth + f"{path}  {r.rule}  match={json.dumps(m, ensure_ascii=False) if m else '(default)'}"
                   f"  first={r.first_responsible or '-'}  co={r.co_responsible or '-'}  refer={r.refer_to or '-'}"
                   + ("  continue" if r.continue_ else ""), file=out)
         return 0
