@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import atexit
 import os
 import subprocess
 import sys
@@ -55,6 +56,19 @@ def crawl_command(sources_path: str | Path, overrides: dict[str, str] | None = N
     return cmd
 
 
+_LIVE: set = set()
+
+
+def _kill_live() -> None:
+    """A parent that exits (Ctrl-C, SIGTERM) takes its crawl subprocesses with it."""
+    for proc in list(_LIVE):
+        if proc.poll() is None:
+            proc.kill()
+
+
+atexit.register(_kill_live)
+
+
 def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None,
                on_item: Callable[[dict], None] | None = None, timeout: float = 180.0,
                only: Iterable[str] = (), max_error_lines: int = 200) -> CrawlStats:
@@ -70,6 +84,7 @@ def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None
         proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8",
                                 errors="replace", bufsize=1)
+        _LIVE.add(proc)
         tail: deque[str] = deque(maxlen=50)
 
         def drain_stderr() -> None:
@@ -122,6 +137,7 @@ def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None
             timer.cancel()
             err_thread.join(timeout=5)
         stats.returncode = proc.returncode
+        _LIVE.discard(proc)
         if stats_file.exists():
             try:
                 stats.scrapy_stats = json.loads(stats_file.read_text(encoding="utf-8"))

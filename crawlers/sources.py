@@ -29,7 +29,7 @@ class Source(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,40}$")
     name: str = Field(min_length=1)
-    kind: Literal["rss", "listing"]
+    kind: str                          # a registered source kind (crawlers.kinds)
     url: str
     platform: str = "news"
     source: str | None = None          # default outlet name when the page/feed does not say
@@ -53,6 +53,14 @@ class Source(BaseModel):
         parts = urlsplit(probe)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {v!r}")
+        return v
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        from crawlers.kinds import kinds
+        if v not in kinds():
+            raise ValueError(f"unknown source kind {v!r} (one of {', '.join(sorted(kinds()))})")
         return v
 
     @field_validator("platform")

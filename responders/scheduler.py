@@ -17,6 +17,7 @@ from responders.alerts import Outbox
 from responders.delivery import deliver
 from responders.dispatch import handle_case_events
 from responders.escalation import SweepReport, escalate
+from responders.system import alert_dead_letters
 from yuqing.timeutil import Clock
 
 log = logging.getLogger("yuqing.scheduler")
@@ -43,6 +44,11 @@ def sweep(store, clock: Clock, channels: Mapping[str, Any], *, config, outbox: O
         except Exception as exc:
             log.exception("case events failed")
             report.errors.append(f"case events: {type(exc).__name__}: {exc}")
+        try:
+            report.fired += alert_dead_letters(store, outbox, now, by=by)
+        except Exception as exc:
+            log.exception("dead-letter alerts failed")
+            report.errors.append(f"dead letters: {type(exc).__name__}: {exc}")
     if escalation:
         escalate(store, outbox, now, by=by, config_loader=lambda: config, report=report)
     if deliver_now:

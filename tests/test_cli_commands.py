@@ -61,7 +61,9 @@ def test_make_bus_builds_the_configured_bus(tmp_path):
     import pytest
     from yuqing.bus import BusUnavailable, InProcessBus, make_bus
     from yuqing.bus.sqlite import SqliteBus
-    assert isinstance(make_bus(Settings.load(None, environ={})), InProcessBus)
+    # the default is the durable SQLite bus: a killed process loses no crawled item
+    assert Settings.load(None, environ={})["BUS"] == "sqlite"
+    assert isinstance(make_bus(Settings.load(None, {"BUS": "inprocess"}, environ={})), InProcessBus)
     bus = make_bus(Settings.load(None, {"BUS": "sqlite", "BUS_SQLITE_PATH": str(tmp_path / "bus.db"),
                                         "BUS_PARTITIONS": "2", "BUS_SESSION_TIMEOUT_SECONDS": "1.5"}, environ={}))
     assert isinstance(bus, SqliteBus) and (bus.partitions, bus.session_timeout) == (2, 1.5)

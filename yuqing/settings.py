@@ -25,7 +25,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_URL", "sqlite:///var/yuqing.db", "SQLAlchemy URL of the store (SQLite by default; postgresql+psycopg://… at scale)"),
-    Setting("BUS", "inprocess", "message bus: inprocess (one process) | sqlite (durable, several processes on one machine) | kafka"),
+    Setting("BUS", "sqlite", "message bus: inprocess (one process) | sqlite (durable, several processes on one machine) | kafka"),
     Setting("BUS_SQLITE_PATH", "var/bus.db", "SQLite file of the bus when BUS=sqlite (a path or sqlite:/// URL; may be the store's file)"),
     Setting("BUS_KAFKA_SERVERS", "127.0.0.1:9092", "Kafka bootstrap servers when BUS=kafka"),
     Setting("BUS_PARTITIONS", 4, "partitions of a new topic (same key → same partition → kept in order); more lets more workers share a topic"),

@@ -79,7 +79,7 @@ def make_search(settings: Settings, store=None):
     except ImportError:
         return None
     try:
-        return _make(settings, store=store)
+        return _make(settings)
     except NotConfigured as exc:
         log.info("search index off: %s", exc)
         return None

@@ -153,7 +153,8 @@ def cmd_check_config(args, out: IO, err: IO) -> int:
         print(f"  注意 / note: {n}", file=out)
     print(f"  {d.district}: {len(d.streets)} 街道, {len(d.zones)} 功能区, {len(d.departments)} 部门, "
           f"{len(d.categories)} 类别, {len(d.place_index())} 地点", file=out)
-    print(f"  files: district.yaml, rules.yaml" + "".join(f", {k}.yaml" for k in cfg.sections), file=out)
+    present = sorted(p.name for p in cfg.dir.glob("*.yaml"))
+    print(f"  files: {', '.join(present)}", file=out)
     return 0
 
 

@@ -125,16 +125,22 @@ class Service:
 
     # ---- crawling ----
     def crawl(self, only: tuple[str, ...] = ()) -> None:
-        from crawlers.runner import crawl_once
+        """Crawl the given sources (default: every enabled one), each through its kind."""
+        from crawlers.kinds import Context, build_source
+        from crawlers.sources import load_sources
         topic = self.p.settings["BUS_TOPIC_ITEMS"]
         bus = self.p.bus
         publish = lambda item: bus.publish(topic, str(item.get("id")), item)
-        stats = crawl_once(self.p.config.dir / "sources.yaml", self.overrides, on_item=publish, timeout=120,
-                           only=only)
-        self.crawls += 1
-        self.p.store.heartbeat("crawler", {"items": stats.items, "dropped": stats.dropped,
-                                           "errors": stats.errors[-5:], "returncode": stats.returncode})
-        log.info("crawl %s: %d items, dropped %s", only or "all", stats.items, stats.dropped)
+        path = self.p.config.dir / "sources.yaml"
+        ctx = Context(path, self.overrides)
+        for entry in load_sources(path, self.overrides).enabled:
+            if only and entry.key not in only:
+                continue
+            stats = build_source(entry, ctx).crawl(publish)
+            self.crawls += 1
+            self.p.store.heartbeat(f"crawler:{entry.key}", {"items": stats.items, "dropped": stats.dropped,
+                                                            "errors": stats.errors[-5:]})
+            log.info("crawl %s: %d items, dropped %s", entry.key, stats.items, stats.dropped)
 
     def _schedule_crawls(self) -> None:
         from crawlers.sources import load_sources

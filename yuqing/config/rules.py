@@ -60,15 +60,15 @@ class Route(Strict):
 
 class Threshold(Strict):
     fact: Literal["deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse"]
-    at_least: int = 1
+    at_least: int = Field(1, ge=1)     # 0 would make every item an emergency
     label: str = ""
 
 
 class SeverityWhen(Strict):
     emergency: bool | None = None
     negative: bool | None = None
-    deaths_at_least: int | None = None
-    heat_at_least: int | None = None
+    deaths_at_least: int | None = Field(None, ge=1)
+    heat_at_least: int | None = Field(None, ge=1)
     media_tier_in: list[Literal["central", "provincial"]] | None = None
     special_group: bool | None = None
 
@@ -82,7 +82,7 @@ class SeverityRule(Strict):
 class Involve(Strict):
     """Extra categories an event involves because of its facts (e.g. a gathering → 社会治安)."""
     fact: Literal["deaths", "injured", "ill", "gathering", "trapped", "evacuated", "explosion", "collapse"]
-    at_least: int = 1
+    at_least: int = Field(1, ge=1)
     category: str
     label: str = ""
 
@@ -152,6 +152,15 @@ class Rules(Strict):
     def _nonempty(cls, v: list[SeverityRule]) -> list[SeverityRule]:
         if not v:
             raise ValueError("at least one severity rule is required")
+        # A higher level needs more: heat (and deaths) thresholds rise with the level, or a level
+        # could never be reached, or every small complaint would reach the top one.
+        from yuqing.vocab import level_rank
+        for key in ("heat_at_least", "deaths_at_least"):
+            seen = sorted(((level_rank(r.level), getattr(r.when, key), r.level) for r in v
+                           if getattr(r.when, key) is not None))
+            for (ra, a, la), (rb, b, lb) in zip(seen, seen[1:]):
+                if rb > ra and b <= a:
+                    raise ValueError(f"severity: {key} of {lb} ({b}) must be above that of {la} ({a})")
         return v
 
 
