@@ -155,6 +155,8 @@ class Worker:
         payload = m.value if isinstance(m.value, dict) else {"value": m.value}
         log.error("item %r moved to the dead letters after %d attempt(s): %s", _id(m.value), attempts, error)
         with self.store.transaction() as tx:
+            if tx.dead_letters.find(m.topic, m.partition, m.offset) is not None:
+                return None              # written before a crash: this is the replayed message
             dl = tx.add(DeadLetter(topic=m.topic, key=m.key, partition=m.partition, offset=m.offset, payload=payload,
                                    error=error[:4000], trace=trace[:8000], attempts=attempts,
                                    first_failed_at=first_failed or now, last_failed_at=now))

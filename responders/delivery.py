@@ -162,14 +162,14 @@ def _deliver_group(store, channels, cfg, channel_name: str, address: str | None,
         _send_digest(store, channels, cfg, channel, fold, now, rep)
 
 
-def _claim(store, did: int, status: str, attempts: int, now: datetime) -> bool:
+def _claim(store, did: int, status: str, attempts: int, now: datetime, lease: timedelta = LEASE) -> bool:
     with store.transaction() as tx:
-        return tx.deliveries.claim(did, status, attempts, now, now + LEASE)
+        return tx.deliveries.claim(did, status, attempts, now, now + lease)
 
 
 def _send_one(store, channels, cfg, channel, did: int, status: str, attempts: int, now: datetime,
               rep: DeliveryReport) -> None:
-    if not _claim(store, did, status, attempts, now):
+    if not _claim(store, did, status, attempts, now, _lease(cfg)):
         return                                # another process took it
     with store.reader() as r:
         d = r.deliveries.get(did)
@@ -180,7 +180,8 @@ def _send_one(store, channels, cfg, channel, did: int, status: str, attempts: in
 
 
 def _send_digest(store, channels, cfg, channel, fold, now: datetime, rep: DeliveryReport) -> None:
-    claimed = [(did, attempts) for did, status, attempts in fold if _claim(store, did, status, attempts, now)]
+    claimed = [(did, attempts) for did, status, attempts in fold
+               if _claim(store, did, status, attempts, now, _lease(cfg))]
     if not claimed:
         return
     with store.reader() as r:
@@ -201,6 +202,10 @@ def _send_digest(store, channels, cfg, channel, fold, now: datetime, rep: Delive
         return
     for (did, attempts), d, a in zip(claimed, ds, alerts):
         _outcome(store, channels, cfg, d, a, attempts + 1, result, now, rep)
+
+
+def _lease(cfg) -> timedelta:
+    return timedelta(seconds=getattr(cfg, "lease_seconds", LEASE.total_seconds()))
 
 
 def _send(channel, message: AlertMessage, address: str | None) -> SendResult:

@@ -66,6 +66,8 @@ class ChannelsConfig(Strict):
     retry_max_minutes: float = Field(default=30.0, gt=0)
     # After this long failing on one channel, the next channel is tried too (the first keeps retrying).
     fallback_minutes: float = Field(default=10.0, gt=0)
+    # A delivery claimed by a process that died (SIGKILL mid-send) is tried again after this.
+    lease_seconds: float = Field(default=600.0, gt=0)
     # Per address and minute, when the channel states no limit of its own.
     default_rate_per_minute: int | None = Field(default=None, ge=1)
     link_base: str | None = None             # the dashboard's address, for "查看详情" links

@@ -192,7 +192,11 @@ def cmd_due(args, out: IO, err: IO) -> int:
 
 def cmd_settings(args, out: IO, err: IO) -> int:
     from yuqing.app.build import pairs
-    s = settings_for(args.config, pairs(args.set))
+    try:
+        s = settings_for(args.config, pairs(args.set))
+    except ValueError as exc:
+        print(f"错误 / error: {exc}", file=err)
+        return 2
     for name, value, source in s.show():
         print(f"{name:28} {value:40} ({source})", file=out)
     return 0

@@ -468,6 +468,13 @@ class DeadLetters(_Repo):
     def count(self, status: str = "open") -> int:
         return self.s.scalar(select(func.count()).select_from(DeadLetter).where(DeadLetter.status == status)) or 0
 
+    def find(self, topic: str, partition: int | None, offset: int | None) -> DeadLetter | None:
+        """The dead letter of one bus message (a worker killed after writing it replays the message)."""
+        if partition is None or offset is None:
+            return None
+        return self.s.scalars(select(DeadLetter).where(DeadLetter.topic == topic, DeadLetter.partition == partition,
+                                                       DeadLetter.offset == offset)).first()
+
 
 class Users(_Repo):
     def get(self, username: str) -> User | None:
