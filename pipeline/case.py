@@ -43,6 +43,8 @@ class EventState:
     suggestion: bool = False
     _places: dict[str, PlaceHit] = field(default_factory=dict)
     _foreign: list[str] = field(default_factory=list)
+    _foreign_admin: list[str] = field(default_factory=list)
+    _home: bool = False          # an item names the district, its city or its province
     _votes: Counter = field(default_factory=Counter)
     _first_seen: dict[str, int] = field(default_factory=dict)
     _involved: list[str] = field(default_factory=list)
@@ -64,6 +66,8 @@ class EventState:
         for p in a.places:
             self._places.setdefault(p.name, p)
         self._foreign += [f for f in a.foreign_places if f not in self._foreign]
+        self._foreign_admin += [f for f in a.foreign_admin if f not in self._foreign_admin]
+        self._home |= a.home_named or a.home_context or any(not p.generic for p in a.places)
         if a.category:
             self._votes[a.category] += 2 if a.negative else 1    # problem reports weigh double
             self._first_seen.setdefault(a.category, self.size)
@@ -96,8 +100,20 @@ class EventState:
         self._policy_count += a.about_policy
 
     # ---- views used by the decision ----
+    def elsewhere(self) -> list[str]:
+        """Other cities the event is set in: it names them, never the district, its city or a place
+        only the district has, and its district places are all common street names (大学路)."""
+        if self._foreign_admin and not self._home and all(p.generic for p in self._places.values()):
+            return list(self._foreign_admin)
+        return []
+
     def places(self) -> list[PlaceHit]:
+        if self.elsewhere():
+            return []
         return list(self._places.values())
+
+    def home_named(self) -> bool:
+        return self._home
 
     def foreign_places(self) -> list[str]:
         return list(self._foreign)

@@ -28,6 +28,9 @@ from yuqing.timeutil import iso_local
 
 log = logging.getLogger("yuqing.pipeline")
 FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a day ahead is an error
+# `route` replays files whose stream has its own time (an archive, a labelled set): only an item far
+# ahead of the stream, or of the wall clock for the first item, is odd there.
+STREAM_FUTURE_TOLERANCE = timedelta(days=60)
 PAST_TOLERANCE = timedelta(days=90)        # older than this relative to now: an archive, not news
 GROUP_CN = {"children": "未成年人/学生", "elderly": "老人", "food": "食品安全", "medical": "医疗"}
 
@@ -185,7 +188,9 @@ class Engine:
         facts, fact_notes = ev.facts()
         places = ev.places()
         foreign = ev.foreign_places()
-        ours = bool(places) or not foreign
+        elsewhere = ev.elsewhere()
+        # not ours when it is wholly about somewhere else; a district named (在上城一家…) keeps it ours
+        ours = bool(places) or not foreign or (ev.home_named() and not elsewhere)
         negative = ev.negative
         involved = ev.involved_categories()
         for inv in r.involve:
@@ -202,6 +207,9 @@ class Engine:
                          category=main, places=[p.name for p in places])
         if places:
             reasons.insert(0, "地点 " + "，".join(f"{p.name} → {p.unit}" for p in places))
+        elif elsewhere:
+            reasons.insert(0, f"事件发生在{'、'.join(elsewhere)}（提及外地，未提及本区或杭州；"
+                              f"路名按外地同名道路理解），无本区地点")
         elif foreign:
             reasons.insert(0, "外地地点 " + "、".join(foreign) + "，无本区地点")
         if g.level == "无":
@@ -265,9 +273,11 @@ class Engine:
         t, ref = item.published_at, now or self.stream_time
         wall = self.wall_clock.now()
         why = None
+        ahead = (now + FUTURE_TOLERANCE) if now is not None else \
+            (max(self.stream_time or wall, wall) + STREAM_FUTURE_TOLERANCE)
         if t.year < 2000:
             why = "发布时间早于2000年"
-        elif t > (now or wall) + FUTURE_TOLERANCE:
+        elif t > ahead:
             why = "发布时间晚于当前时间"
         elif ref is not None and t < ref - PAST_TOLERANCE:
             why = f"发布时间早于当前{PAST_TOLERANCE.days}天以上"

@@ -8,6 +8,7 @@ person (教师丁兰, 王丁兰). Everything the data needs lives in config; the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,17 @@ class PlacesConfig(Strict):
     foreign_prefix_gap: int = Field(default=6, ge=0, le=20)
     gap_breaks: list[str] = Field(default_factory=list)
     person: PersonCues = Field(default_factory=PersonCues)
+    # China's provinces, cities and counties (pipeline/admin.py) as places elsewhere, but for these
+    # names, which are ordinary words too often (城区, 新区, 矿区 …).
+    national_gazetteer: bool = True
+    admin_stopwords: list[str] = Field(default_factory=list)
+    # A district place whose name is a common street name (2–3 characters ending like these) may
+    # be a namesake in another city: an item or event naming another city, and never ours, is
+    # read as elsewhere. Longer names and landmarks (湖滨步行街, 东站枢纽) are the district's own.
+    generic_place_endings: list[str] = Field(default_factory=lambda: ["路", "街", "巷", "弄", "桥", "村", "道", "园"])
+    generic_place_max_len: int = Field(default=3, ge=0, le=6)
+    # Directly before another city's name, these make it a journey, not the scene (从萧山回来).
+    travel_words: list[str] = Field(default_factory=lambda: ["从", "去", "到", "回", "来自", "赴", "前往", "离开", "返回"])
 
     @field_validator("home_names", "home_prefixes", "gap_breaks")
     @classmethod
@@ -97,6 +109,8 @@ class PlaceResult:
     rejected: list[str] = field(default_factory=list)      # look-alikes rejected, with why
     reasons: list[str] = field(default_factory=list)
     home_named: bool = False                               # 上城区 / 我区 named (not a place)
+    home_context: bool = False                             # 杭州 / 浙江 named: the district's city or province
+    foreign_admin: list[str] = field(default_factory=list) # other provinces, cities, counties named
 
     @property
     def not_ours(self) -> bool:
@@ -113,7 +127,8 @@ class PlaceResult:
 
 
 # kinds of automaton entries
-_PLACE, _FOREIGN, _HOME = "place", "foreign", "home"
+_PLACE, _FOREIGN, _HOME, _ADMIN, _CONTEXT = "place", "foreign", "home", "admin", "context"
+_SENTENCE = set("。！？!?\n；;")
 
 
 class Gazetteer:
@@ -129,8 +144,15 @@ class Gazetteer:
         self._admin_names = {n for g, names in cfg.foreign.items() if g != "landmarks" for n in names}
         auto = ahocorasick.Automaton()
         entries: dict[str, tuple[str, str]] = {}
+        if cfg.national_gazetteer:
+            from pipeline.admin import names as admin_names
+            national, context = admin_names(district.district, stopwords=set(cfg.admin_stopwords))
+            for name in national:
+                entries[name] = (_ADMIN, name)
+            for name in context:
+                entries[name] = (_CONTEXT, name)
         for name in cfg.foreign_names():
-            entries[name] = (_FOREIGN, name)
+            entries[name] = (_FOREIGN, name) if name not in self._admin_names else (_ADMIN, name)
         for name in cfg.home_names:
             entries[name] = (_HOME, name)
         for name in self._index:           # district places win a name clash
@@ -176,6 +198,10 @@ class Gazetteer:
             return None
         return prev[3] + gap
 
+    def generic(self, name: str) -> bool:
+        """A common street name (大学路, 劳动路) that other cities have too."""
+        return len(name) <= self.cfg.generic_place_max_len and name.endswith(tuple(self.cfg.generic_place_endings))
+
     def _person(self, text: str, start: int, end: int, name: str) -> str | None:
         """A person's name cue around the match, as shown in the reason, or None."""
         after = text[end:end + 4]
@@ -189,9 +215,13 @@ class Gazetteer:
                 return name + t
         if len(name) == 2 and start > 0 and text[start - 1] in self._surnames:
             # 王丁兰: a surname glued to a two-character name; a CJK character before the
-            # surname (采荷丁兰?) is too ambiguous, so only accept a clean left boundary.
+            # surname (采荷丁兰?) is too ambiguous, so only accept a clean left boundary, a title or
+            # kinship word before it (外婆李景芳), or an age after it (李景芳今年82岁).
             before2 = text[start - 2] if start >= 2 else ""
-            if not before2 or before2 in _PUNCT or not _is_cjk(before2) or before2 in "叫是和与及的":
+            titled = any(text.endswith(t, max(0, start - 1 - len(t)), start - 1) for t in self._before)
+            aged = re.match(r"(今年|已经|已)?[0-9一二三四五六七八九十]{1,3}(岁|周岁)", after) is not None
+            if not before2 or before2 in _PUNCT or not _is_cjk(before2) or before2 in "叫是和与及的" \
+                    or titled or aged:
                 return text[start - 1] + name
         return None
 
@@ -202,10 +232,28 @@ class Gazetteer:
         text = to_simplified(text)   # the pipeline has converted already; standalone callers may not
         seen: set[str] = set()
         prev: tuple[int, int, str, str] | None = None
+        admin_here: str | None = None           # the last other city named in this sentence
+        last_end = 0
         for m in self._matches(text):
             start, end, kind, name = m
-            if kind == _HOME:
-                res.home_named = True
+            if any(c in _SENTENCE for c in text[last_end:start]):
+                admin_here = None
+            prev_end, last_end = last_end, end
+            if kind == _ADMIN:
+                kind = _FOREIGN
+                m = (start, end, kind, name)
+                # where someone came from or goes to (从萧山回来, 去上海) sets no scene
+                travel = any(text.endswith(w, max(0, start - len(w)), start) for w in self.cfg.travel_words)
+                if not travel:
+                    admin_here = name
+                    if name not in res.foreign_admin:
+                        res.foreign_admin.append(name)
+            if kind in (_HOME, _CONTEXT):
+                admin_here = None
+                if kind == _HOME:
+                    res.home_named = True
+                else:
+                    res.home_context = True
             elif kind == _FOREIGN:
                 if name not in res.foreign:
                     res.foreign.append(name)
@@ -225,6 +273,9 @@ class Gazetteer:
             else:
                 unit, unit_kind = self._index[name]
                 elsewhere = self._foreign_before(text, start, prev)
+                if elsewhere is None and admin_here is not None and self.generic(name) \
+                        and not any(c in self._breaks or c in "，,、" for c in text[prev_end:start]):
+                    elsewhere = admin_here + "…"      # 西安市莲湖区一小学，位于劳动路: the city scopes the road
                 person = None if elsewhere else self._person(text, start, end, name)
                 if elsewhere is not None:
                     why = f"{elsewhere}{text[start:end]}（外地同名地点）"
@@ -239,7 +290,7 @@ class Gazetteer:
                 elif name not in seen:
                     seen.add(name)
                     res.places.append(PlaceHit(name=name, unit=unit, unit_kind=unit_kind,
-                                               matched=text[start:end], start=start))
+                                               matched=text[start:end], start=start, generic=self.generic(name)))
                     res.reasons.append(f"地点 {name} → {unit}")
             prev = m
         if res.not_ours:

@@ -68,7 +68,9 @@ class PlacesStage:
 
     def process(self, ctx) -> None:
         p = self.gazetteer.find(ctx.norm.text)
-        ctx.analysis.places, ctx.analysis.foreign_places = p.places, list(p.foreign)
+        a = ctx.analysis
+        a.places, a.foreign_places, a.foreign_admin = p.places, list(p.foreign), list(p.foreign_admin)
+        a.home_named, a.home_context = p.home_named, p.home_context
         ctx.reasons += p.reasons
 
 

@@ -98,3 +98,18 @@ def test_disabled_stage_is_skipped(cfg):
     assert d.analysis.category is None
     with pytest.raises(ValueError, match="unknown stage"):
         Engine(cfg, stages={"nonsense": 10})
+
+
+def test_an_event_set_in_another_city_is_not_ours_though_its_road_has_our_name(engine):
+    """The city in one item, the road in another: the event names another city and never ours."""
+    d1, d2 = feed(engine, item("a", "大学路那边出车祸了，好多警车和救护车"),
+                  item("b", "某市发生一起交通事故。事发地点位于大学路与一条支路交叉口，造成1人死亡。", title="陕西西安一路口车祸致1死",
+                       source="中国新闻网", when="2026-11-20T11:00:00+08:00"))
+    assert d2.case.event_id == d1.case.event_id
+    assert d2.case.severity == "无" and d2.case.first_responsible is None
+    assert any("西安" in r and "外地" in r for r in d2.case.reasons)
+
+
+def test_an_item_naming_the_district_stays_ours_though_it_names_a_country(engine):
+    d, = feed(engine, item("a", "在上城一家美容工作室打了针，宣传说是韩国医生亲诊，结果脸肿了一周，这家店根本没有执业许可证"))
+    assert d.case.severity != "无" and d.case.first_responsible is not None

@@ -98,3 +98,32 @@ def test_config_is_strict():
         PlacesConfig.model_validate({"unknown_key": 1})
     with pytest.raises(Exception):
         PlacesConfig.model_validate({"char_variants": "濱"})
+
+
+def test_a_road_named_after_another_city_in_the_same_run_is_elsewhere(gaz):
+    r = gaz.find("西安市莲湖区一小学门口大学路上发生拥堵")
+    assert r.places == [] and "西安" in r.foreign_admin[0]
+
+
+def test_a_journey_to_or_from_another_city_sets_no_scene(gaz):
+    r = gaz.find("刚从南京回来，大学路又堵了")
+    assert names(r) == ["大学路"] and r.foreign_admin == []
+
+
+def test_the_national_gazetteer_knows_counties_and_keeps_our_city_home(gaz):
+    assert "杨浦区" in gaz.find("杨浦区一路口发生交通事故").foreign_admin
+    r = gaz.find("杭州大学路一家店")
+    assert names(r) == ["大学路"] and r.home_context and r.foreign_admin == []
+    assert gaz.find("城区交通拥堵").foreign_admin == []          # an ordinary word, not a county
+
+
+def test_a_surname_after_a_kinship_word_or_before_an_age_is_a_person(gaz):
+    assert gaz.find("我外婆李景芳一个人住").places == []
+    assert gaz.find("老人叫李景芳，今年八十二岁").places == []
+    assert gaz.find("李景芳82岁，独居").places == []
+    assert names(gaz.find("景芳三区的电梯坏了")) == ["景芳"]
+
+
+def test_generic_street_names_are_marked(gaz):
+    hits = {p.name: p.generic for p in gaz.find("大学路和湖滨步行街都很堵").places}
+    assert hits == {"大学路": True, "湖滨步行街": False}

@@ -172,6 +172,7 @@ class PlaceHit(BaseModel):
     unit_kind: str       # street | zone
     matched: str = ""    # the text as it appeared
     start: int = -1
+    generic: bool = False  # a common street name other cities have too (大学路)
 
 
 class Facts(BaseModel):
@@ -208,6 +209,9 @@ class Analysis(BaseModel):
     categories: list[str] = Field(default_factory=list)   # categories involved, main first
     places: list[PlaceHit] = Field(default_factory=list)  # district places
     foreign_places: list[str] = Field(default_factory=list)  # places of other districts/cities
+    foreign_admin: list[str] = Field(default_factory=list)   # other provinces, cities, counties named
+    home_named: bool = False               # the district itself is named (上城区, 我区)
+    home_context: bool = False             # its city or province is named (杭州, 浙江)
     facts: Facts = Field(default_factory=Facts)
     about_policy: bool = False             # about a district policy/decision/measure itself (R1)
     rumour: bool = False                   # spreads or is about a rumour
