@@ -74,6 +74,8 @@ class ItemContext:
     question: bool = False
     suggestion: bool = False
     complaint: bool = False
+    praise: bool = False
+    notice: bool = False
     instruments: set[str] = field(default_factory=set)
     sentiment_negative: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -173,6 +175,9 @@ class Engine:
             a.negative, why = True, "报道事故或伤亡等事实，计为负面"
         elif ctx.complaint:
             a.negative, why = True, "投诉、求助或反映问题，计为负面"
+        elif ctx.praise or ctx.notice:
+            a.negative, why = False, ("肯定、感谢，未反映问题，不计为负面" if ctx.praise
+                                      else "发布新服务、新举措等信息，未反映问题，不计为负面")
         else:
             a.negative = ctx.sentiment_negative
             why = "情感判断为负面" if a.negative else "情感判断为非负面"

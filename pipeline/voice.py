@@ -20,6 +20,9 @@ class VoiceReading:
     official: bool = False
     about_policy: bool = False
     complaint: bool = False
+    praise: bool = False         # praise or thanks, no problem stated
+    notice: bool = False         # an announcement of something new, no problem stated
+    problem: bool = False        # a problem is stated
     instruments: set[str] = field(default_factory=set)   # policy instruments named (方案, 学区, 通告 …)
     question: bool = False
     suggestion: bool = False
@@ -37,6 +40,11 @@ class VoiceReader:
         self._act = _any(pc.get("acts", []))
         self._complaint = _any(rules.complaint_cues)
         self._channel_complaint = _any(rules.channel_complaint_cues)
+        self._problem = _any(rules.problem_cues)
+        self._request = _any(rules.request_cues)
+        self._help = _any(rules.help_cues)
+        self._praise = _any(rules.praise_cues)
+        self._notice = _any(rules.notice_cues)
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -65,13 +73,33 @@ class VoiceReader:
                 r.about_policy = True
                 r.reasons.append(f"涉及区政策/决策：{a.group(0)}·{i.group(0)}·{t.group(0)}")
         text = f"{title}\n{content[:2000]}"
+        problem = self._problem.search(text) if self._problem else None
+        r.problem = problem is not None
         if not r.official and self._complaint and (m := self._complaint.search(text)):
             r.complaint = True
             r.reasons.append(f"投诉或求助：“{m.group(0)}”")
+        elif not r.official and self._help and (m := self._help.search(text)) \
+                and not (self._praise and self._praise.search(text)):      # "thanks for finding him" is no plea
+            r.complaint = True
+            r.reasons.append(f"求助：“{m.group(0)}”")
+        elif not r.official and problem and self._request and (m := self._request.search(text)):
+            r.complaint = True
+            r.reasons.append(f"反映问题并提出诉求：“{problem.group(0)}”“{m.group(0)}”")
+        elif not r.official and problem and not by_source:
+            # a letter to the board or a call to the hotline about a problem is a request in itself
+            r.complaint = True
+            r.reasons.append(f"来信来电反映问题：“{problem.group(0)}”")
         elif (not r.official and not by_source and self._channel_complaint
               and (m := self._channel_complaint.search(text))):
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
+        if not r.complaint and not problem and by_source:
+            if self._praise and (m := self._praise.search(text)):
+                r.praise = True
+                r.reasons.append(f"肯定、感谢：“{m.group(0)}”")
+            elif self._notice and (m := self._notice.search(text)):
+                r.notice = True
+                r.reasons.append(f"发布新服务、新举措等信息：“{m.group(0)}”")
         if self._question and (m := self._question.search(text)):
             r.question = True
             r.reasons.append(f"求证、疑问：“{m.group(0)}”")

@@ -120,6 +120,13 @@ class Rules(Strict):
     official_cues: list[str] = Field(default_factory=list)
     complaint_cues: list[str] = Field(default_factory=list)        # complaints and requests for help (regexes)
     channel_complaint_cues: list[str] = Field(default_factory=list)   # also complaints on citizen channels
+    # A problem stated and something asked of someone is a complaint, however calmly put; a
+    # request for help is one by itself; praise and a plain announcement are not problems.
+    problem_cues: list[str] = Field(default_factory=list)
+    request_cues: list[str] = Field(default_factory=list)
+    help_cues: list[str] = Field(default_factory=list)
+    praise_cues: list[str] = Field(default_factory=list)
+    notice_cues: list[str] = Field(default_factory=list)
     handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
     grouping: Grouping = Field(default_factory=Grouping)
 
@@ -135,7 +142,7 @@ class Rules(Strict):
         return self
 
     @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "channel_complaint_cues",
-                     "handling_cues")
+                     "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues")
     @classmethod
     def _regexes_compile(cls, v):
         import re
