@@ -23,6 +23,7 @@ from pipeline.routing import Features, Router
 from pipeline.stages import ALIASES, STAGES_BASE
 from pipeline.severity import fact_meets, grade, handling_type
 from yuqing.config import Config
+from yuqing.config.rules import INCIDENT_CATEGORIES
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
 from yuqing.timeutil import iso_local
 
@@ -76,6 +77,8 @@ class ItemContext:
     complaint: bool = False
     praise: bool = False
     notice: bool = False
+    reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
+    incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
     instruments: set[str] = field(default_factory=set)
     sentiment_negative: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -142,6 +145,7 @@ class Engine:
         home = self.gazetteer.cfg if self.gazetteer is not None else self.config.get("places") or PlacesConfig.load()
         self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
                                     zones={z.name for z in self.district.zones},
+                                    units={s.name for s in self.district.streets},
                                     not_names={self.district.district, *home.home_names, *home.home_prefixes})
         self.grouper.on_expire = self._forget_events
         self.dedup = Deduplicator()
@@ -185,6 +189,8 @@ class Engine:
             a.rumour = False
         ctx.reasons.append(why)
         a.reasons = ctx.reasons
+        # for grouping: an incident report (facts, or an accident or disaster told as a problem)
+        ctx.incident = incident or (a.negative and a.category in INCIDENT_CATEGORIES and not ctx.complaint)
         return ctx
 
     # ------------------------------------------------------------------ event decision
@@ -331,8 +337,9 @@ class Engine:
                                      a.category, (item.author or item.source) if personal else None,
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
                                      policy=a.about_policy,
-                                     reply=a.official and item.platform in self.rules.citizen_channels,
-                                     official=a.official, event_id=event_id)
+                                     reply=a.official and (item.platform in self.rules.citizen_channels or ctx.reply),
+                                     official=a.official, event_id=event_id, incident=ctx.incident,
+                                     refutes=a.refutes, rumour=a.rumour)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -91,12 +91,22 @@ class Tokeniser:
 
 @dataclass
 class Sketch:
-    """What the grouper remembers of an event."""
+    """What the grouper remembers of an event: a bounded picture of it, so that an event that grows
+    does not come to resemble everything (its words are its most telling `event_keywords`)."""
     id: str
     first: datetime
     last: datetime
-    words: dict[str, float] = field(default_factory=dict)
+    words: dict[str, float] = field(default_factory=dict)           # its vocabulary now (bounded)
+    acc: dict[str, float] = field(default_factory=dict)             # accumulated word weight (pruned)
+    word_items: Counter = field(default_factory=Counter)            # how many of its items say each word
     places: dict[str, str | None] = field(default_factory=dict)   # name → unit (None: elsewhere)
+    place_counts: Counter = field(default_factory=Counter)
+    spots: set[str] = field(default_factory=set)        # named spots (not a street's own name)
+    size: int = 0
+    incident: bool = False      # an item reports an incident (casualties, fire, explosion …)
+    rumour: bool = False
+    concepts: Counter = field(default_factory=Counter)
+    entities: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
     accounts: set[str] = field(default_factory=set)
     bigrams: set[str] = field(default_factory=set)
@@ -109,6 +119,16 @@ class Sketch:
     def category(self) -> str | None:
         return self.categories.most_common(1)[0][0] if self.categories else None
 
+    def dominant(self, counts: Counter, share: float = 1 / 3) -> set[str]:
+        """What most of the event is about: a share of its items, or the most frequent one."""
+        top = {k for k, _ in counts.most_common(1)}
+        return {k for k, n in counts.items() if n >= share * max(self.size, 1)} | top
+
+    def core_places(self, share: float) -> set[str]:
+        """The places the event is about: named by a good share of its items, or its top three."""
+        top = {p for p, _ in self.place_counts.most_common(3)}
+        return {p for p, n in self.place_counts.items() if n >= share * max(self.size, 1)} | top
+
 
 @dataclass
 class Assignment:
@@ -120,20 +140,34 @@ class Assignment:
 
 class EventGrouper:
     def __init__(self, cfg: Grouping, tokeniser: Tokeniser, not_names: set[str] = frozenset(),
-                 zones: set[str] = frozenset()):
+                 zones: set[str] = frozenset(), units: set[str] = frozenset()):
         self.cfg = cfg
         self.tok = tokeniser
         # Places and units are weighed as places, never as names ("#上城区#" names no incident).
         self.not_names = set(not_names) | set(tokeniser.extra_words)
         self.zones = set(zones)    # a zone is small: two of its places are evidence; a street is not
+        self.tok_units = set(units) | set(zones)   # a street's own name is no spot within it
         self._boilerplate = set(cfg.boilerplate)
+        self._placewords = set(tokeniser.extra_words)
+        self._concepts = [(c, tuple(ws)) for c, ws in cfg.concepts.items()]
+        self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
+        self._widespread = set(cfg.widespread_categories)
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
         self._by_account: dict[str, set[str]] = defaultdict(set)
+        self._by_concept: dict[str, set[str]] = defaultdict(set)
         self._expired_at: datetime | None = None
         self._names: dict[str, set[str]] = defaultdict(set)   # first two characters → quoted names seen
         self.on_expire = None     # called with the ids of events forgotten (the engine drops them too)
+
+    def concepts_of(self, text: str) -> set[str]:
+        t = text[:4000]
+        return {c for c, ws in self._concepts if any(w in t for w in ws)}
+
+    def entities_of(self, text: str) -> set[str]:
+        t = text[:4000]
+        return {c for c, ws in self._entities if any(w in t for w in ws)}
 
     # ---- scoring ----
     def keywords(self, text: str, counted: dict | None = None, title: str = "") -> dict[str, float]:
@@ -143,7 +177,8 @@ class EventGrouper:
         in_title = set(self.tok.counted(title)) if title else set()
         top = sorted(((w, v) for w, v in counted.items() if w not in self._boilerplate),
                      key=lambda kv: -kv[1][0] * (1 + math.log(kv[1][1] + 2 * (kv[0] in in_title))))
-        return {w: wt for w, (wt, _) in top[: self.cfg.keywords]}
+        f = self.cfg.weights.place_words
+        return {w: wt * (f if w in self._placewords else 1.0) for w, (wt, _) in top[: self.cfg.keywords]}
 
     @staticmethod
     def _pairs(words: dict[str, float]) -> dict[str, list[str]]:
@@ -158,72 +193,135 @@ class EventGrouper:
                account: str | None, text: str, when: datetime, negative: bool = False,
                pairs: dict[str, list[str]] | None = None, core: str = "",
                names: set[str] = frozenset(), instruments: set[str] = frozenset(),
-               reply: bool = False, official: bool = False) -> tuple[float, float, list[str]]:
+               reply: bool = False, official: bool = False, incident: bool = False,
+               refutes: bool = False, concepts: set[str] = frozenset(),
+               entities: set[str] = frozenset()) -> tuple[float, float, list[str]]:
+        W = self.cfg.weights
+        veto = False
         pairs = self._pairs(words) if pairs is None else pairs
         total = sum(words.values()) or 1.0
         hit = 0.0
+        # A word counts by how much of the event uses it: one said by a single item of a large event
+        # is no likeness to the event (its growth must not lower the bar for the next item).
+        spread = max(1.0, self.cfg.word_share * e.size)
+        topic = 0.0       # what is shared besides place names
         for w, wt in words.items():
+            got = 0.0
             if w in e.words:
-                hit += wt
+                got = wt * min(1.0, e.word_items.get(w, 1) / spread)
             elif pairs[w]:
-                hit += 0.7 * wt * sum(p in e.bigrams for p in pairs[w]) / len(pairs[w])
+                got = 0.7 * wt * sum(p in e.bigrams for p in pairs[w]) / len(pairs[w])
+            hit += got
+            if w not in self._placewords:
+                topic += got
         sim = hit / total
+        topic /= total
         score, why = sim, [f"文本相似 {sim:.2f}"]
-        if core and any(core in t or t in core for t in e.titles):
-            score += 0.4                     # a reply repeats the title of the letter it answers
+        same_title = bool(core) and any(core in t or t in core for t in e.titles)
+        if same_title:
+            score += W.title
             why.append(f"同题 {core}")
         shared_names = names & e.names
         if shared_names:
             # the longer the name, the likelier it is one firm or product: 茶沐 0.3 … 鑫盛财富 0.5
-            score += min(0.5, 0.1 * max(len(n) for n in shared_names) + 0.1)
+            score += min(W.name_max, W.name_per_char * max(len(n) for n in shared_names) + W.name_per_char)
             why.append("同名 " + "、".join(sorted(shared_names)))
+        main_categories = e.dominant(e.categories)
         shared_policy = instruments & e.policy
-        if shared_policy and category and category in e.categories:
-            score += 0.25                    # talks about the scheme the event's notice announced
+        if shared_policy and category and category in main_categories:
+            score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
         common = set(places) & set(e.places)
         if common:
-            # A place outside the district is often a whole district or city ("滨江区"): weaker.
-            score += 0.3 if any(places[p] for p in common) else 0.1
-            why.append("同地点 " + "、".join(sorted(common)))
+            # A place outside the district is often a whole district or city ("滨江区"): weaker. A
+            # place the event only mentioned in passing says less than one it is about.
+            ours = {p for p in common if places[p]}
+            core = ours & e.core_places(self.cfg.core_place_share)
+            score += W.core_place if core else (W.other_place if ours else W.foreign_place)
+            why.append(("同地点 " if core or not ours else "提及地点 ") + "、".join(sorted(common)))
         elif places and e.places:
             mine = {u for u in places.values()}
             theirs = {u for u in e.places.values()}
             same = mine & theirs - {None}
             if same & self.zones:
-                score += 0.2             # a station square, a fund town: one small area
+                score += W.zone
                 why.append("同一功能区 " + "、".join(sorted(same & self.zones)))
             elif same and official:
-                score += 0.15            # a statement names the street it answers for
+                score += W.official_street
                 why.append("官方通报所涉街道 " + "、".join(sorted(same)))
             elif same:
                 # Same street, two different spots: no evidence either way. Two complaints in one
                 # street on one day are usually two cases, and a street's own name (九堡街道) often
                 # names the agency that responds, not where it happened.
                 why.append("同属 " + "、".join(sorted(same)))
+            elif category in self._widespread and category in e.categories and None not in mine \
+                    and None not in theirs:
+                why.append(f"{category}常波及多个街道")     # a storm floods two underpasses of ours
             else:
-                score -= 0.25
+                score += W.place_mismatch
                 why.append("地点不同")
-        if category and category in e.categories:
-            # An incident touches several categories (a school lunch: 教育 and 食品药品安全).
-            score += 0.1
+                if incident and e.incident:
+                    # An incident happens at one place: a fire reported in another street is another
+                    # fire, however alike the words (templated reports, three fires one night).
+                    veto = True
+                    why.append("不同街道的两起事故")
+        if category and category in main_categories:
+            # An incident touches several categories (a school lunch: 教育 and 食品药品安全); one
+            # an event merely touched once does not make the next item on that subject its own.
+            score += W.category
             why.append(f"同类别 {category}")
-        elif category and e.categories and negative != e.negative and not official:
-            # Another subject and another tone (a gas leak on a festival street) is another event;
-            # two alarmed posts read under different categories (黑烟, 爆炸) may still be one, and a
-            # statement's tone always differs from the complaints it answers.
-            score -= 0.1
+        elif category and e.categories and not official and category not in e.categories:
+            score += W.category_mismatch          # a shared place alone does not make one matter
+            if negative != e.negative:
+                # Another subject and another tone (a gas leak on a festival street) is another
+                # event; a statement's tone always differs from the complaints it answers.
+                score += W.tone_mismatch
+            elif incident != e.incident:
+                score += W.kind_mismatch       # an incident report and a complaint about something else
+                why.append("事故与诉求不同")
+        # what the event is about: the kinds of place most of its items name (not every passing one)
+        theirs_kinds = {k for k, n in e.entities.items() if n * 3 >= max(e.size, 1)} if e.entities else set()
+        if entities and theirs_kinds and not entities & theirs_kinds:
+            score += W.entity_mismatch
+            why.append("所涉场所不同")
+        shared_concepts = concepts & e.dominant(e.concepts) if e.concepts else set()
+        # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
+        if shared_concepts and (not places or not e.places or common):
+            score += min(W.concept_max, W.concept * len(shared_concepts))
+            why.append("同一事由 " + "、".join(sorted(shared_concepts)))
+        other_matter = False
+        if entities and theirs_kinds and not entities & theirs_kinds:
+            other_matter = True
+        elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and \
+                not main_categories & self._widespread:
+            score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
+            why.append("事由不同")
+            other_matter = True
+        if official and reply and category and category in main_categories and e.negative and sim >= 0.1:
+            score += W.reply_category          # a department answers what was raised on its subject
+            why.append("主管部门回应")
+        if refutes and e.rumour and (sim >= 0.15 or shared_names):
+            score += W.refutes_rumour
+            why.append("辟谣所涉传言")
+        if topic < W.topic_min and (other_matter or category and category not in main_categories) and \
+                not (shared_names or shared_concepts or shared_policy or same_title) and \
+                not (incident and main_categories & self._widespread):
+            # (a storm's wall that falls is the storm's, though the post never says rain)
+            # Only the place in common, on another subject: a gym's refunds and a market's stalls at
+            # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
+            score += W.no_topic
+            why.append("除地点外无共同内容")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
                 followup = not places and not category and len(words) <= 5 and negative and e.negative
-                bonus = 0.5 if followup else 0.2
+                bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")
             mentioned = [a for a in e.accounts if a and f"@{a}" in text]
             if mentioned:
-                score += 0.3
+                score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
         if reply:
             # A reply on a citizen channel answers an earlier letter, however long it took.
@@ -233,11 +331,18 @@ class EventGrouper:
             # An official statement follows what already circulates: time weighs half for it.
             weight = self.cfg.gap_weight / 2 if official else self.cfg.gap_weight
             need = self.cfg.join_threshold + weight * math.log2(1 + gap_h / 24)
+        if veto:
+            need = math.inf
         return score, need, why
 
     def _candidates(self, words: dict[str, float], places: dict[str, str | None], account: str | None,
-                    text: str, extra: tuple[str, ...] = ()) -> list[str]:
+                    text: str, extra: tuple[str, ...] = (), concepts: set[str] = frozenset()) -> list[str]:
         votes: Counter = Counter()
+        for c in concepts:        # a short post in other words ("楼里还有人被困") finds its fire
+            evs = self._by_concept.get(c, ())
+            if len(evs) <= self.cfg.max_shingle_events:
+                for eid in evs:
+                    votes[eid] += 2.0
         for w, wt in words.items():
             evs = self._by_word.get(w)
             if evs and len(evs) <= self.cfg.max_shingle_events:
@@ -276,7 +381,8 @@ class EventGrouper:
     def assign(self, item_id: str, when: datetime, text: str, places: dict[str, str | None],
                category: str | None, account: str | None, negative: bool = False, title: str = "",
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
-               official: bool = False, event_id: str | None = None) -> Assignment:
+               official: bool = False, event_id: str | None = None, incident: bool = False,
+               refutes: bool = False, rumour: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -285,14 +391,21 @@ class EventGrouper:
         pairs = self._pairs(words)
         core = title_core(title)
         names = (quoted_names(text) | self._known_names(text)) - self.not_names
+        concepts = self.concepts_of(text)
+        entities = self.entities_of(text)
         best: tuple[float, str, list[str]] | None = None
+        closest: tuple[float, str, list[str]] | None = None   # the nearest miss, told to the reader
         if event_id is None:
-            for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names)):
+            for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names),
+                                        concepts):
                 e = self.events[eid]
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
-                                               core, names, instruments, reply, official)
+                                               core, names, instruments, reply, official, incident, refutes,
+                                               concepts, entities)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
+                elif score < need and (closest is None or score - need > closest[0]):
+                    closest = (score - need, eid, why + [f"得分 {score:.2f} < 所需 {need:.2f}"])
         if event_id is not None:
             eid = event_id
             new = eid not in self.events
@@ -302,13 +415,20 @@ class EventGrouper:
         elif best is None:
             eid = f"ev-{item_id}"
             self.events[eid] = Sketch(eid, when, when)
-            result = Assignment(eid, True, 0.0, ["新事件：近期无相似事件"])
+            result = Assignment(eid, True, 0.0, ["新事件：近期无相似事件"] if closest is None else
+                                [f"新事件：最相近的事件 {closest[1]} 未达并入标准（" + "，".join(closest[2]) + "）"])
         else:
             eid = best[1]
             result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
         e = self.events[eid]
-        self._add(e, {w: wt for w, (wt, _) in counted.items()}, places, category, account, when)
+        self._add(e, counted, words, places, category, account, when)
         e.negative = e.negative or negative
+        e.incident = e.incident or incident
+        e.rumour = e.rumour or rumour
+        e.concepts.update(concepts)
+        for c in concepts:
+            self._by_concept[c].add(eid)
+        e.entities.update(entities)
         if policy:
             e.policy |= instruments
         if core:
@@ -320,13 +440,32 @@ class EventGrouper:
             self._names[n[:2]].add(n)
         return result
 
-    def _add(self, e: Sketch, words, places, category, account, when) -> None:
-        for w, wt in words.items():
-            if w not in e.words:
-                e.words[w] = wt
-                self._by_word[w].add(e.id)
-                e.bigrams.update(w[i:i + 2] for i in range(len(w) - 1))
+    def _add(self, e: Sketch, counted, keywords, places, category, account, when) -> None:
+        # every word of the item counts, its keywords more; the event keeps its most telling ones
+        for w, (wt, n) in counted.items():
+            e.acc[w] = e.acc.get(w, 0.0) + wt * (1 + math.log(n)) * (2.0 if w in keywords else 1.0)
+            e.word_items[w] += 1
+        limit = self.cfg.event_keywords
+        if len(e.acc) > 8 * limit:
+            e.acc = dict(sorted(e.acc.items(), key=lambda kv: -kv[1])[:4 * limit])
+            e.word_items = Counter({w: e.word_items[w] for w in e.acc})
+        vocab = {w for w, _ in sorted(e.acc.items(), key=lambda kv: -kv[1])[:limit]}
+        for w in set(e.words) - vocab:
+            del e.words[w]
+            ids = self._by_word.get(w)
+            if ids is not None and w not in e.titles and w not in e.names:
+                ids.discard(e.id)
+                if not ids:
+                    del self._by_word[w]
+        for w in vocab - set(e.words):
+            e.words[w] = counted[w][0] if w in counted else self.tok.idf.get(w, self.tok.median)
+            self._by_word[w].add(e.id)
+        e.bigrams = {w[i:i + 2] for w in e.words for i in range(len(w) - 1)}
+        e.size += 1
         for p, unit in places.items():
+            e.place_counts[p] += 1
+            if p not in self.tok_units and unit is not None:
+                e.spots.add(p)
             if p not in e.places:
                 e.places[p] = unit
                 self._by_place[p].add(e.id)
@@ -359,6 +498,8 @@ class EventGrouper:
                 self._by_place[p].discard(eid)
             for a in e.accounts:
                 self._by_account[a].discard(eid)
+            for c in e.concepts:
+                self._by_concept[c].discard(eid)
             for n in e.names:
                 if not self._by_word.get(n):
                     self._names[n[:2]].discard(n)

@@ -132,6 +132,6 @@ class VoiceStage:
         v = self.reader.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform)
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
-        ctx.praise, ctx.notice = v.praise, v.notice
+        ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply
         ctx.instruments = v.instruments
         ctx.reasons += v.reasons

@@ -23,6 +23,7 @@ class VoiceReading:
     praise: bool = False         # praise or thanks, no problem stated
     notice: bool = False         # an announcement of something new, no problem stated
     problem: bool = False        # a problem is stated
+    reply: bool = False          # an official answer to someone
     instruments: set[str] = field(default_factory=set)   # policy instruments named (方案, 学区, 通告 …)
     question: bool = False
     suggestion: bool = False
@@ -45,6 +46,7 @@ class VoiceReader:
         self._help = _any(rules.help_cues)
         self._praise = _any(rules.praise_cues)
         self._notice = _any(rules.notice_cues)
+        self._reply = _any(rules.reply_cues)
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -63,6 +65,9 @@ class VoiceReader:
                     r.official = True
                     r.reasons.append(f"官方口径用语“{m.group(0)}”")
                     break
+        if r.official and self._reply and (m := self._reply.search(f"{title}\n{head}")):
+            r.reply = True
+            r.reasons.append(f"答复网民：“{m.group(0)}”")
         # R1: a district actor, a policy instrument and an act, in the title or the opening.
         lead = f"{title}\n{content[:200]}"
         if self._instrument:

@@ -122,3 +122,68 @@ def test_complaints_about_a_scheme_join_its_notice():
     b = add(g, "b", "这个垃圾新规的通告谁想出来的？早上七点前就要出门，根本赶不上投放时段", 20,
             category="城市管理", instruments={"通告", "新规"})
     assert b.event_id == a.event_id and any("议及同一政策" in r for r in b.reasons)
+
+
+def _rules_grouping():
+    from yuqing.app.build import load_config
+    return load_config("config", announce=False).rules.grouping
+
+
+def real_grouper():
+    return EventGrouper(_rules_grouping(), Tokeniser(["湖滨步行街", "勤丰路", "丁桥", "景芳", "复兴路", "凯旋路",
+                                                      "九堡", "采荷", "笕桥"]),
+                        units={"湖滨街道", "丁兰街道", "凯旋街道", "南星街道", "九堡街道", "采荷街道", "笕桥街道"})
+
+
+def test_three_fires_in_three_streets_worded_alike_are_three_events():
+    g = real_grouper()
+    a = g.assign("a", T0, "景芳一居民楼突发火灾，3名居民受伤被送往医院，消防正在现场处置。", {"景芳": "凯旋街道"},
+                 "安全生产与事故", None, True, incident=True)
+    b = g.assign("b", T0 + timedelta(hours=2), "复兴路一居民楼突发火灾，3名居民受伤被送往医院，消防正在现场处置。",
+                 {"复兴路": "南星街道"}, "安全生产与事故", None, True, incident=True)
+    c = g.assign("c", T0 + timedelta(hours=3), "九堡一居民楼突发火灾，4名居民受伤被送往医院，消防正在现场处置。",
+                 {"九堡": "九堡街道"}, "安全生产与事故", None, True, incident=True)
+    assert len({a.event_id, b.event_id, c.event_id}) == 3
+    assert any("不同地点的两起事故" in r or "地点不同" in r for r in [*b.reasons, *c.reasons]) or b.new
+
+
+def test_the_same_thing_told_in_other_words_joins_through_its_concept():
+    g = real_grouper()
+    a = g.assign("a", T0, "景芳这边一栋居民楼着火了，火好大，浓烟往上窜，消防车来了好多辆", {"景芳": "凯旋街道"},
+                 "安全生产与事故", None, True, incident=True)
+    b = g.assign("b", T0 + timedelta(minutes=20), "楼里还有人被困，消防员在架梯子救人，大家都在楼下祈祷", {},
+                 "安全生产与事故", None, True, incident=True)
+    assert b.event_id == a.event_id and any("同一事由" in r for r in b.reasons)
+
+
+def test_an_item_about_another_kind_of_place_stays_apart():
+    g = real_grouper()
+    a = g.assign("a", T0, "采荷一所小学的学生午饭后呕吐腹泻，十余名学生被送医", {"采荷": "采荷街道"}, "食品药品安全",
+                 None, True, incident=True)
+    b = g.assign("b", T0 + timedelta(hours=5), "关注到网友反映的养老机构餐饮问题，我局已会同市场监管部门对食堂留样进行检查",
+                 {}, "食品药品安全", None, False, reply=True, official=True)
+    assert b.event_id != a.event_id and any("所涉场所不同" in r for r in b.reasons) or b.new
+
+
+def test_an_event_that_grows_does_not_come_to_resemble_everything():
+    """Runaway events: one event's growth must never lower the bar for the next item."""
+    g = real_grouper()
+    topics = [("小区垃圾没人清运，臭气熏天", "城市管理"), ("工地夜间施工噪音扰民", "征收与建设工程"),
+              ("共享单车乱停堵了人行道", "城市管理"), ("健身房跑路会员卡退不了钱", "市场监管与消费维权"),
+              ("电梯坏了一周没人修", "住房与物业"), ("楼道里私拉电线给电瓶车充电", "安全生产与事故"),
+              ("菜场门口占道经营", "城市管理"), ("养老金没到账", "就业与社会保障")]
+    places = [("景芳", "凯旋街道"), ("复兴路", "南星街道"), ("九堡", "九堡街道"), ("勤丰路", "丁兰街道"),
+              ("湖滨步行街", "湖滨街道"), ("采荷", "采荷街道")]
+    import random
+    rng = random.Random(7)
+    ids = []
+    for i in range(300):
+        (topic, category), (p, u) = rng.choice(topics), rng.choice(places)
+        r = g.assign(f"i{i}", T0 + timedelta(minutes=20 * i), f"{p}{topic}，希望有关部门尽快处理", {p: u}, category,
+                     None, True)
+        ids.append(r.event_id)
+    from collections import Counter
+    biggest = Counter(ids).most_common(1)[0][1]
+    # 48 topic-place pairs over 300 posts: an event is at most a few pairs, never the stream
+    assert biggest < 40, Counter(ids).most_common(3)
+    assert all(len(e.words) <= _rules_grouping().event_keywords for e in g.events.values())

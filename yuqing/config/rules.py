@@ -93,8 +93,55 @@ class HandlingRule(Strict):
     label: str = ""
 
 
+INCIDENT_CATEGORIES = ("安全生产与事故", "自然灾害")
+
+
+class GroupingWeights(Strict):
+    """The evidence of the grouping score, each a weight (pipeline/events.py explains each)."""
+    title: float = 0.40             # a reply repeats the title of the letter it answers
+    name_per_char: float = 0.10     # a quoted name shared (a firm, a shop): per character, up to name_max
+    name_max: float = 0.50
+    policy: float = 0.25            # talks about the scheme the event's notice announced
+    core_place: float = 0.30        # a place the event is about (named by a good share of its items)
+    other_place: float = 0.12       # a place the event mentioned in passing
+    foreign_place: float = 0.10     # a shared place outside the district (often a whole city)
+    zone: float = 0.20              # the same small area (a station square, a fund town)
+    official_street: float = 0.15   # a statement names the street it answers for
+    place_mismatch: float = -0.60   # places of different streets, none shared: another matter
+    category: float = 0.10
+    category_mismatch: float = -0.05   # another subject than the event's
+    tone_mismatch: float = -0.10    # another subject and another tone
+    kind_mismatch: float = -0.15    # an incident report and a complaint about something else
+    account: float = 0.20
+    followup: float = 0.50          # a short follow-up by the same person
+    mention: float = 0.30           # an @reply to someone in the event
+    refutes_rumour: float = 0.30    # an official refutation of what a rumour event claims
+    reply_category: float = 0.15    # an official reply on the event's subject (with some words in common)
+    entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
+    concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
+    concept_max: float = 0.30
+    concept_mismatch: float = -0.15  # both tell what happened, and it is not the same thing
+    place_words: float = 1.0        # a place name's share of text likeness (the place counts again as a place)
+    no_topic: float = -0.45         # nothing in common but the place: another matter at the same spot
+    topic_min: float = 0.05         # the likeness of words other than places below which nothing is shared
+
+
 class Grouping(Strict):
     """Event grouping: what makes two items one incident (pipeline/events.py)."""
+    weights: GroupingWeights = Field(default_factory=GroupingWeights)
+    event_keywords: int = 120            # an event is compared by at most this many words: its growth
+                                        # never lowers the bar for the next item
+    core_place_share: float = 0.25      # a place named by this share of an event's items is its core
+    word_share: float = 0.25            # a word counts fully when this share of the event's items say it
+    # Words that name one thing in many ways (打架 ~ 斗殴 ~ 扭打): concept → words. Two posts
+    # about one fight rarely share the word, but share the concept.
+    concepts: dict[str, list[str]] = Field(default_factory=dict)
+    # Kinds of place an item is about (a school, a nursing home, a gym): two items about different
+    # kinds of place are two matters, whatever words they share. kind → words.
+    entities: dict[str, list[str]] = Field(default_factory=dict)
+    # Categories whose events cover many streets at once (a storm): places of different streets
+    # are no evidence against joining.
+    widespread_categories: list[str] = Field(default_factory=lambda: ["自然灾害"])
     account_platforms: list[str] = Field(default_factory=lambda: ["weibo", "video", "forum", "wechat"])
     window_hours: float = 504           # candidate events: last item within this many hours
     join_threshold: float = 0.30        # combined score needed to join right away
@@ -127,6 +174,7 @@ class Rules(Strict):
     help_cues: list[str] = Field(default_factory=list)
     praise_cues: list[str] = Field(default_factory=list)
     notice_cues: list[str] = Field(default_factory=list)
+    reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
     handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
     grouping: Grouping = Field(default_factory=Grouping)
 
@@ -142,7 +190,8 @@ class Rules(Strict):
         return self
 
     @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "channel_complaint_cues",
-                     "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues")
+                     "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
+                     "reply_cues")
     @classmethod
     def _regexes_compile(cls, v):
         import re
