@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.safe import md, md_list
+
 from dashboard import actions as wf_actions  # noqa: E402
 from dashboard import data  # noqa: E402
 from dashboard.data import kind_label  # noqa: E402
@@ -214,12 +216,13 @@ def case_detail_section(store: Store, filters: dict) -> None:
         return
     c = d["case"]
     urgent = EMERGENCY_BADGE if c["emergency"] else ""
-    st.markdown(f"{badge(c['severity'])} {urgent} **{c['title']}** · {c['status_label']}", unsafe_allow_html=True)
+    st.markdown(f"{badge(c['severity'])} {urgent} **{md(c['title'])}** · {md(c['status_label'])}",
+                unsafe_allow_html=True)
     a, b, e = st.columns(3)
     a.markdown(f"**第一责任单位**：{c['first_responsible'] or '—'}  \n**配合单位**：{join(c['co_responsible'])}  \n"
                f"**移交/告知**：{join(c['refer_to'])}")
     b.markdown(f"**规则**：{c['rule'] or '—'} {c['rule_label']}  \n**处置类型**：{c['handling_type'] or '—'}  \n"
-               f"**类别**：{c['category'] or '—'}　**地点**：{join(c['places'])}")
+               f"**类别**：{c['category'] or '—'}　**地点**：{md_list(c['places'])}")
     e.markdown(f"**热度**：{c['heat']:,}　**信息数**：{c['item_count']}  \n"
                f"**首发**：{fmt(c['first_published_at'])}　**立案**：{fmt(c['opened_at'])}  \n"
                f"**更新**：{fmt(c['updated_at'])}")
@@ -230,7 +233,7 @@ def case_detail_section(store: Store, filters: dict) -> None:
                                   f"提醒与送达（{len(d['alerts'])}）", f"操作记录（{len(d['actions'])}）"])
     with t1:
         if d["reasons"]:
-            st.markdown("\n".join(f"{i}. {r}" for i, r in enumerate(d["reasons"], 1)))
+            st.markdown("\n".join(f"{i}. {md(r)}" for i, r in enumerate(d["reasons"], 1)))
         else:
             st.caption("无记录。")
     with t2:
@@ -441,11 +444,11 @@ def inbox_section(store: Store, unit_names: list[str]) -> None:
         with st.container(border=True):
             left, right = st.columns([5, 1])
             sev = a["case_severity"]
-            left.markdown(f"{badge(sev) if sev else ''} **{a['subject']}**　"
+            left.markdown(f"{badge(sev) if sev else ''} **{md(a['subject'])}**　"
                           f"<span style='color:#666'>{a['kind_label']} · 第{a['level']}级 · {a['role']} · "
                           f"{fmt(a['created_at'])}（{age_text(max(a['age_seconds'], 0))}）</span>",
                           unsafe_allow_html=True)
-            left.markdown(f"案件：{a['case_title'] or a['case_id']}  \n{a['body']}")
+            left.markdown(f"案件：{md(a['case_title'] or a['case_id'])}  \n{md(a['body'])}")
             dl = "；".join(f"{d['channel_label']}{d['status_label']}" for d in a["deliveries"])
             if dl:
                 left.caption(f"送达情况：{dl}")
