@@ -1,4 +1,4 @@
-"""The project's own labelled set (tests/eval/written.jsonl) as a regression guard.
+"""The project's own labelled sets (tests/eval/written*.jsonl) as regression guards.
 
 Figures are computed as the route contract defines them: an event is judged on the decision
 for its last item; `negative` per item; grouping as pairs of items.
@@ -41,7 +41,7 @@ def figures_of(engine, path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def figures(shared_engine):
-    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2")}
+    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3")}
 
 
 FLOORS = {
@@ -49,6 +49,9 @@ FLOORS = {
                 "grouping_f1": 0.9, "negative_f1": 0.9},
     "written2": {"unit": 0.8, "severity": 0.85, "emergency_recall": 1.0, "emergency_precision": 0.9,
                  "grouping_f1": 0.78, "negative_f1": 0.93},
+    # blind figures and the figures after its fixes: tests/eval/README.md
+    "written3": {"unit": 0.9, "severity": 0.85, "emergency_recall": 0.88, "emergency_precision": 0.88,
+                 "grouping_f1": 0.88, "negative_f1": 0.93},
 }
 
 
