@@ -256,7 +256,7 @@ def case_detail_section(store: Store, filters: dict) -> None:
                 "日历": "假定（待核）" if k["provisional"] else "正式", "说明": k["reason"] or "—"}
                 for k in d["clocks"]]), hide_index=True, width="stretch")
         else:
-            st.caption("本案无处置时限（非重大突发事件，且无点题/征求意见）。")
+            st.caption("本案无处置时限（不构成舆情案件）。")
     with t4:
         if d["alerts"]:
             st.dataframe(pd.DataFrame([{

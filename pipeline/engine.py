@@ -26,6 +26,9 @@ from yuqing.config import Config
 from yuqing.config.rules import INCIDENT_CATEGORIES
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
 from yuqing.timeutil import iso_local
+from yuqing.vocab import EMERGENCY_CLOCKS
+
+RESPONSE_CLOCK = "response"      # the 48-hour clock of every case that is not a major emergency
 
 log = logging.getLogger("yuqing.pipeline")
 FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a day ahead is an error
@@ -246,10 +249,13 @@ class Engine:
         case.handling_type, label = handling_type(r, ctx)
         if case.handling_type:
             reasons.append(f"处置类型 {case.handling_type}：{label}")
-        if g.emergency:
-            from yuqing.clocks.due import due
-            start = ev.first_published
-            for kind in ("statement", "press_conference"):
+        from yuqing.clocks.due import due
+        start = ev.first_published
+        # A major emergency: a statement in 5 h and a press conference in 24 h; every other case is
+        # answered within 48 h (国办发〔2016〕61号), all from the event's earliest post.
+        kinds = EMERGENCY_CLOCKS if g.emergency else (RESPONSE_CLOCK,)
+        if kinds:
+            for kind in kinds:
                 dd = due(kind, start, self.clock_policy, self.calendar)
                 case.clocks.append(ClockState(kind=kind, starts_at=dd.starts_at, due_at=dd.due_at,
                                               provisional=dd.provisional, reason=dd.reason))

@@ -247,7 +247,8 @@ class Workflow:
             self._log(s, case, "statement.approved", actor, unit, now, version=draft.details["version"])
 
     def publish_statement(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
-        """Publish the first authoritative statement: meets `statement`, starts follow-ups."""
+        """Publish the first authoritative statement: meets `statement` (an emergency's, then starts
+        follow-ups) or `response` (the 48-hour answer of any other case)."""
         now = self.clock.now()
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
@@ -265,6 +266,8 @@ class Workflow:
             out: dict[str, Any] = {"on_time": None, "follow_up_due": None}
             clk = self._open_clock(s, case, ("statement",))
             had_clock = clk is not None or s.clocks.count(case_id, ("statement",)) > 0
+            if clk is None:
+                clk = self._open_clock(s, case, ("response",))    # any other case: its 48-hour answer
             if clk is not None:
                 out["on_time"] = self._meet(s, case, clk, actor, unit, now)
             if had_clock:

@@ -27,7 +27,7 @@ def sh(*args) -> datetime:
 
 
 def test_default_policy_has_every_kind_with_a_source(policy):
-    assert set(policy.clocks) == {"statement", "press_conference", "follow_up", "feedback",
+    assert set(policy.clocks) == {"statement", "press_conference", "response", "follow_up", "feedback",
                                   "feedback_extended", "consultation", "repost"}
     assert all(rule.source for rule in policy.clocks.values())
     assert policy.warn_at == [0.6, 0.8]
@@ -155,7 +155,7 @@ def test_unknown_kind_names_it_and_the_known_kinds(cal, policy):
     with pytest.raises(ValueError) as exc:
         due("statment", sh(2026, 11, 20, 10, 12), policy, cal)
     assert "'statment'" in str(exc.value)
-    assert "consultation, feedback, feedback_extended, follow_up, press_conference, repost, statement" in str(exc.value)
+    assert "consultation, feedback, feedback_extended, follow_up, press_conference, repost, response, statement" in str(exc.value)
 
 
 def test_naive_start_is_rejected(cal, policy):

@@ -23,9 +23,10 @@ def test_rising_casualties_make_an_emergency_and_start_clocks(engine):
     d1, d2 = feed(engine,
                   item("a", "大学路一小学好几个学生午饭后肚子疼", when="2026-11-20T12:30:00+08:00"),
                   item("b", "大学路一小学学生午餐后呕吐腹痛，已有12名学生送医", when="2026-11-20T15:00:00+08:00"))
-    assert not d1.case.emergency and d1.case.clocks == []
+    assert not d1.case.emergency and [c.kind for c in d1.case.clocks] == ["response"]
     assert d2.case.emergency and d2.case.severity == "重大"
     due = {c.kind: c.due_at for c in d2.case.clocks}
+    assert set(due) == {"statement", "press_conference"}      # the 48-hour clock gives way
     # from the earliest publish time in the event, not from when it became an emergency
     assert due["statement"] == datetime(2026, 11, 20, 17, 30, tzinfo=SHANGHAI)
     assert due["press_conference"] == datetime(2026, 11, 21, 12, 30, tzinfo=SHANGHAI)
@@ -44,6 +45,25 @@ def test_late_detection_shows_as_already_late(engine):
     assert statement.due_at < seen                                  # already late when detected
     from dashboard.data import countdown
     assert countdown(statement.due_at, seen).startswith("已超时 1小时")
+
+
+def test_a_case_that_is_no_emergency_gets_48_hours_from_its_first_post(engine):
+    """国办发〔2016〕61号: every case not a major emergency is answered within 48 hours, counted from
+    the event's earliest post however late the system saw it."""
+    seen = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)
+    d = engine.process(Item.model_validate(item("a", "勤丰路小区垃圾三天没人清运，臭得窗都不敢开",
+                                                when="2026-11-20T08:00:00+08:00")), now=seen)
+    assert d.case.severity != "无" and not d.case.emergency
+    (k,) = d.case.clocks
+    assert k.kind == "response" and k.starts_at == datetime(2026, 11, 20, 8, 0, tzinfo=SHANGHAI)
+    assert k.due_at == datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI) < seen      # already late
+    assert {"kind": "response", "due_at": "2026-11-22T08:00:00+08:00"}.items() <= d.to_json()["clocks"][0].items()
+    assert any("48" in r for r in d.case.reasons)
+
+
+def test_praise_has_no_clock(engine):
+    (d,) = feed(engine, item("a", "点赞南星街道！小区门口的路灯修好了，晚上回家亮堂多了"))
+    assert d.case.severity == "无" and d.case.clocks == []
 
 
 def test_heat_raises_the_level_and_never_lowers_it(engine):

@@ -34,7 +34,7 @@ def test_feedback_extension_is_once_only_and_logged(env, cfg, engine):
         wf.extend_feedback(ev1, actor="赵", unit="南星街道", approved_by="", reason="需调查")
     ext = wf.extend_feedback(ev1, actor="赵", unit="南星街道", approved_by="钱主任", reason="涉及多部门，需调查")
     assert ext.kind == "feedback_extended" and ext.seq == 1 and ext.due_at > row.due_at
-    assert [c.kind for c in clocks_of(store, ev1)] == ["feedback_extended"]          # the due time replaced
+    assert [c.kind for c in clocks_of(store, ev1) if c.kind != "response"] == ["feedback_extended"]   # replaced
     logged = [a for a in actions_of(store, ev1) if a.action == "clock.extended"]
     assert len(logged) == 1 and logged[0].details["approved_by"] == "钱主任" and logged[0].actor == "赵"
     with pytest.raises(WorkflowError, match="已延期一次"):
@@ -81,14 +81,30 @@ def test_validation_unknown_case_wrong_unit_out_of_order(env, cfg, engine):
     assert fu is not None and fu.kind == "follow_up"
 
 
+def test_a_reviewed_release_meets_the_48_hour_clock_of_an_ordinary_case(env, cfg, engine):
+    store, clock, wf = env
+    ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
+    (k,) = clocks_of(store, ev1)
+    assert k.kind == "response" and k.due_at == POST + timedelta(hours=48) and k.status == "running"
+    clock.set(POST + timedelta(hours=30))
+    wf.draft_statement(ev1, actor="编", unit="南星街道", text="关于小区垃圾清运问题的回应")
+    for who, stage in (("甲", "初审"), ("乙", "复审"), ("丙", "终审")):
+        wf.review(ev1, actor=who, unit="南星街道", stage=stage)
+    r = wf.publish_statement(ev1, actor="编", unit="南星街道")
+    assert r["on_time"] is True and r["follow_up_due"] is None      # follow-ups are an emergency's
+    (k,) = clocks_of(store, ev1)
+    assert k.status == "met" and k.met_at == POST + timedelta(hours=30)
+
+
 def test_consultation_silence_is_consent_recorded_by_the_sweep(env, cfg, engine):
     store, clock, wf = env
     ev1 = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
     row = wf.open_consultation(ev1, actor="赵", unit="南星街道", at=POST)
     clock.set(row.due_at + timedelta(minutes=1))
     r = sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg))
-    assert r.consents == [f"{ev1}:consultation:1:consent"] and r.late == []
-    c = clocks_of(store, ev1)[0]
+    # silence on a consultation is consent, not lateness (the case's own 48-hour clock is another matter)
+    assert r.consents == [f"{ev1}:consultation:1:consent"] and r.late == [f"{ev1}:response:0:overdue"]
+    c = next(k for k in clocks_of(store, ev1) if k.kind == "consultation")
     assert c.status == "met" and c.met_at == row.due_at and "视为同意" in c.reason
     assert [a.action for a in actions_of(store, ev1)].count("consultation.consent") == 1
     assert sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg)).consents == []
