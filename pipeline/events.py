@@ -26,10 +26,13 @@ from pathlib import Path
 import jieba
 
 from yuqing.config.rules import Grouping
+from yuqing.timeutil import SHANGHAI
 
 jieba.setLogLevel(60)
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
+# An incident named by its date, as officials name them: “12·16”交通事故, 7·23事件
+_DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*(?:重大|特大|较大)?(?:交通)?(?:事故|事件|火灾|爆炸|案)")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
 _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")
@@ -232,6 +235,11 @@ class EventGrouper:
             score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
         common = set(places) & set(e.places)
+        if not common and places and e.places:
+            # 四季青 and 四季青服装市场: one place named more or less fully
+            common = {p for p in places for q in e.places
+                      if min(len(p), len(q)) >= 2 and (p in q or q in p) and places[p] == e.places[q]}
+        same_street = bool(set(places.values()) & set(e.places.values()) - {None})
         if common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker. A
             # place the event only mentioned in passing says less than one it is about.
@@ -286,8 +294,12 @@ class EventGrouper:
             why.append("所涉场所不同")
         shared_concepts = concepts & e.dominant(e.concepts) if e.concepts else set()
         # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
-        if shared_concepts and (not places or not e.places or common):
-            score += min(W.concept_max, W.concept * len(shared_concepts))
+        # (an incident in the same street counts too: one fire told from two spots of it)
+        if shared_concepts and (not places or not e.places or common or (same_street and incident and e.incident)):
+            bonus = min(W.concept_max, W.concept * len(shared_concepts))
+            if incident and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
+                bonus += W.incident_concept     # two reports of a fire within the hour: the same fire
+            score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
         other_matter = False
         if entities and theirs_kinds and not entities & theirs_kinds:
@@ -311,6 +323,13 @@ class EventGrouper:
             # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
             score += W.no_topic
             why.append("除地点外无共同内容")
+        named = _DATE_NAME.search(text[:600])
+        if named:
+            m, d = int(named.group(1)), int(named.group(2))
+            first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
+            if any((x.month, x.day) == (m, d) for x in (first, last)):
+                score += W.date_name          # “12·16”事故: the incident of the day the event began
+                why.append(f"所指 {m}·{d} 事件")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):

@@ -129,7 +129,8 @@ class VoiceStage:
         return cls(VoiceReader(config.rules))
 
     def process(self, ctx) -> None:
-        v = self.reader.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform)
+        v = self.reader.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform,
+                             author=ctx.item.author)
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply

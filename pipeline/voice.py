@@ -33,6 +33,7 @@ class VoiceReading:
 class VoiceReader:
     def __init__(self, rules: Rules):
         self._official_source = _any(rules.official_sources)
+        self._official_author = _any(rules.official_authors)
         self._citizen_channels = set(rules.citizen_channels)
         self._official_cue = _any(rules.official_cues)
         pc = rules.policy_cues
@@ -51,13 +52,18 @@ class VoiceReader:
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
 
-    def read(self, source: str | None, title: str, content: str, platform: str | None = None) -> VoiceReading:
+    def read(self, source: str | None, title: str, content: str, platform: str | None = None,
+             author: str | None = None) -> VoiceReading:
         r = VoiceReading()
         head = content[:300]
         by_source = platform not in self._citizen_channels
         if by_source and source and self._official_source and self._official_source.search(source):
             r.official = True
             r.reasons.append(f"发布者 {source} 为政府机构账号")
+        elif author and self._official_author and self._official_author.search(author.strip()):
+            # a department signs its answer on the message board as itself
+            r.official = True
+            r.reasons.append(f"署名 {author.strip()} 为政府机构")
         else:
             for text in (title, head):
                 m = self._official_cue.search(text) if (self._official_cue and text) else None

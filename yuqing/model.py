@@ -135,6 +135,8 @@ class Item(BaseModel):
     def _clean(cls, v: Any, info) -> Any:
         if isinstance(v, str):
             v = _CONTROLS.sub("", v)      # a NUL is no text, and PostgreSQL refuses it
+            if info.field_name == "id" and not v.strip():
+                raise ValueError("id is empty once control characters are removed")
             if info.field_name != "content" and len(v) > 4000:
                 v = v[:4000]              # a field this long is junk; the content keeps the text
         return v

@@ -120,6 +120,9 @@ class GroupingWeights(Strict):
     entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
     concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
     concept_max: float = 0.30
+    incident_concept: float = 0.15  # and more when both report an incident of that kind within incident_hours
+    incident_hours: float = 6.0
+    date_name: float = 0.30         # names the incident by the date the event began (“12·16”事故)
     concept_mismatch: float = -0.15  # both tell what happened, and it is not the same thing
     place_words: float = 1.0        # a place name's share of text likeness (the place counts again as a place)
     no_topic: float = -0.45         # nothing in common but the place: another matter at the same spot
@@ -164,6 +167,7 @@ class Rules(Strict):
     policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
     citizen_channels: list[str] = Field(default_factory=list)     # platforms whose source name is no voice
     official_sources: list[str] = Field(default_factory=list)
+    official_authors: list[str] = Field(default_factory=list)   # a signature that is an agency's name
     official_cues: list[str] = Field(default_factory=list)
     complaint_cues: list[str] = Field(default_factory=list)        # complaints and requests for help (regexes)
     channel_complaint_cues: list[str] = Field(default_factory=list)   # also complaints on citizen channels
@@ -189,7 +193,7 @@ class Rules(Strict):
             raise ValueError("route (root): the root route must name a default first_responsible unit")
         return self
 
-    @field_validator("policy_cues", "official_sources", "official_cues", "complaint_cues", "channel_complaint_cues",
+    @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
                      "reply_cues")
     @classmethod
