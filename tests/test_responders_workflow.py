@@ -128,3 +128,31 @@ def test_cli_case_commands(env, cfg, engine, tmp_path):
     args = p.parse_args(["case", "extend", "--case", ev1, "--actor", "张", "--store", store.url,
                          "--approved-by", "钱", "--reason", "调查"])
     assert args.func(args, out, err) == 1 and "没有群众点题" in err.getvalue()
+
+
+def test_cli_case_list_prints_the_open_cases_most_urgent_first(env, cfg, engine):
+    import argparse
+    import io
+    import json
+    from yuqing.app.case_cli import register
+    store, clock, wf = env
+    ordinary = open_case(store, engine, cfg, clock, "1", POST, severity="一般", expect="一般")
+    major = open_case(store, engine, cfg, clock, "2", POST + timedelta(hours=1), severity="重大", emergency=True,
+                      unit="湖滨街道", expect="重大")
+    p = argparse.ArgumentParser()
+    p.add_argument("--config", default="config")
+    register(p.add_subparsers(dest="cmd", required=True))
+    out, err = io.StringIO(), io.StringIO()
+    args = p.parse_args(["case", "list", "--json", "--store", store.url, "--now", (POST + timedelta(hours=7)).isoformat()])
+    assert args.func(args, out, err) == 0, err.getvalue()
+    rows = json.loads(out.getvalue())
+    assert [r["id"] for r in rows] == [major, ordinary]
+    assert rows[0]["emergency"] and rows[0]["level"] == "重大" and rows[0]["unit"] == "湖滨街道"
+    assert [k["kind"] for k in rows[0]["clocks"]] == ["statement", "press_conference"]
+    assert rows[0]["clocks"][0]["overdue"] is True                      # 5 hours from 11:00, now 16:00+
+    assert [k["kind"] for k in rows[1]["clocks"]] == ["response"] and not rows[1]["clocks"][0]["overdue"]
+    out = io.StringIO()
+    args = p.parse_args(["case", "list", "--store", store.url, "--unit", "南星街道"])
+    assert args.func(args, out, err) == 0
+    text = out.getvalue()
+    assert "回应（48小时）" in text and "共 1 件" in text and "湖滨街道" not in text

@@ -130,6 +130,49 @@ def cmd_case(args, out: IO, err: IO) -> int:
         store.close()
 
 
+def cmd_case_list(args, out: IO, err: IO) -> int:
+    """The open cases, most urgent first: for an operator (a table) and a script (--json)."""
+    import json
+    from yuqing import vocab
+    from yuqing.model import LEVELS
+    opened = _open(args, err)
+    if opened is None:
+        return 2
+    _, store, clock = opened
+    try:
+        with store.reader() as r:
+            cases = r.cases.list(statuses=None if args.all else ("open",), units=[args.unit] if args.unit else None,
+                                 lead_only=bool(args.unit), emergency_only=args.emergency)
+            clocks = r.clocks.of_cases([c.event_id for c in cases])
+        now = clock.now()
+        rows = []
+        for c in cases:
+            ks = [k for k in clocks.get(c.event_id, []) if k.status in vocab.OPEN_CLOCK_STATES and k.met_at is None]
+            rows.append({"id": c.event_id, "number": c.number, "title": c.title, "unit": c.first_responsible,
+                         "level": c.severity, "emergency": bool(c.emergency), "status": c.status,
+                         "clocks": [{"kind": k.kind, "due_at": to_local(k.due_at).isoformat(), "status": k.status,
+                                     "overdue": k.due_at <= now} for k in sorted(ks, key=lambda k: k.due_at)]})
+        rank = {lv: i for i, lv in enumerate(reversed(LEVELS))}
+        rows.sort(key=lambda x: (not x["emergency"], rank.get(x["level"], 99),
+                                 min((k["due_at"] for k in x["clocks"]), default="9999")))
+        if args.json:
+            json.dump(rows, out, ensure_ascii=False, indent=1)
+            print(file=out)
+            return 0
+        if not rows:
+            print("没有在办案件", file=out)
+            return 0
+        for x in rows:
+            due = "；".join(f"{vocab.clock_label(k['kind'])} {'已超时 ' if k['overdue'] else ''}截止 {k['due_at'][5:16]}"
+                           for k in x["clocks"]) or "无时限"
+            print(f"{x['number'] or x['id']}\t{x['level']}{'·重大突发' if x['emergency'] else ''}\t"
+                  f"{x['unit'] or '—'}\t{(x['title'] or '')[:24]}\t{due}", file=out)
+        print(f"共 {len(rows)} 件", file=out)
+        return 0
+    finally:
+        store.close()
+
+
 def _show(store, case, out: IO) -> int:
     from yuqing import vocab
     w = lambda s="": print(s, file=out)
@@ -176,6 +219,14 @@ def register(sub) -> None:
     """Add `case` and `report` to the `yuqing` subparsers."""
     c = sub.add_parser("case", help="处置操作：签收、三审三校、发布、发布会、时限、结案 / a unit's actions on a case")
     csub = c.add_subparsers(dest="case_cmd", required=True)
+    ls = csub.add_parser("list", help="在办案件（最紧急在前） / the open cases, most urgent first")
+    ls.add_argument("--json", action="store_true", help="JSON output for scripts")
+    ls.add_argument("--unit", help="只列该单位为第一责任单位的案件")
+    ls.add_argument("--emergency", action="store_true", help="只列重大突发事件")
+    ls.add_argument("--all", action="store_true", help="包括已结案与非案件")
+    ls.add_argument("--store", help="store URL (default: setting STORE_URL)")
+    ls.add_argument("--now", help=argparse.SUPPRESS)
+    ls.set_defaults(func=cmd_case_list)
     for name, help_ in CASE_ACTIONS.items():
         p = csub.add_parser(name, help=help_)
         p.add_argument("--case", required=True, help="case (event) id")
