@@ -6,6 +6,8 @@ Reads go through the store's repositories (`store.reader()`), one unit per call.
 """
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable
@@ -160,6 +162,22 @@ def case_rows(store: SqlStore, now: datetime, *, unit: str | None = None,
     return rows
 
 
+_EVENT_REF = re.compile(r"\bev-[\w\-]+")
+
+
+def _readable_refs(r, reasons: list[str]) -> list[str]:
+    """Reasons name other events by id ("并入事件 ev-…"): people read a case number or a headline."""
+    ids = {m for text in reasons for m in _EVENT_REF.findall(text)}
+    if not ids:
+        return reasons
+    known = r.cases.by_ids(ids)
+
+    def name(m: re.Match) -> str:
+        c = known.get(m.group(0))
+        return f"“{c.label}”" if c is not None and c.label else "另一事件"
+    return [_EVENT_REF.sub(name, text) for text in reasons]
+
+
 def case_detail(store: SqlStore, event_id: str, now: datetime) -> dict[str, Any] | None:
     """Everything about one case: reasons, items, clocks (all states), alerts with deliveries, action log."""
     _require_aware(now)
@@ -172,11 +190,12 @@ def case_detail(store: SqlStore, event_id: str, now: datetime) -> dict[str, Any]
         alerts = r.alerts.of_case(event_id)
         deliveries = _deliveries(r, [a.id for a in alerts])
         actions = sorted(r.actions.all(event_id), key=lambda a: (a.at, a.id))
+        reasons = _readable_refs(r, list(c.reasons or []))
     clocks_all = [_clock_dict(k, now) for k in clock_rows]
     case = _case_dict(c, clocks_all)
     return {
         "case": case,
-        "reasons": list(c.reasons or []),
+        "reasons": reasons,
         "route_path": list(c.route_path or []),
         "items": [_item_dict(i) for i in items],
         "clocks": clocks_all,

@@ -189,3 +189,17 @@ def test_units_and_naive_now_rejected(store):
 
 def test_inbox_counts(store):
     assert data.inbox_counts(store) == {"南星街道": (2, 1), "区应急管理局": (1, 1)}
+
+
+def test_reasons_name_other_events_by_number_or_headline_never_by_id(tmp_path):
+    from dashboard.data import case_detail
+    from tests.dashboard_fixtures import NOW, case, make_store
+    store = make_store(tmp_path)
+    with store.transaction() as tx:
+        a = tx.add(case("ev-a1", severity="一般", first="南星街道", title="复兴街垃圾清运不及时"))
+        a.number = "20261120-001"
+        tx.add(case("ev-b2", severity="一般", first="南星街道", title="复兴街垃圾",
+                    reasons=["并入事件 ev-a1：文本相似 0.8", "新事件：最相近的事件 ev-gone 未达并入标准"]))
+    d = case_detail(store, "ev-b2", NOW)
+    assert d["reasons"] == ["并入事件 “20261120-001”：文本相似 0.8", "新事件：最相近的事件 另一事件 未达并入标准"]
+    store.close()
