@@ -20,6 +20,7 @@ import pytest
 
 from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import NOW, make_store, seed
+from yuqing.records import StoredItem as ItemRow
 from yuqing.store.sql import SqlStore
 
 pytestmark = pytest.mark.integration
@@ -62,8 +63,13 @@ def server(tmp_path):
     store = make_store(tmp_path)
     seed(store)
     store.close()
+    yield from _serve(tmp_path, store.url)
+
+
+def _serve(tmp_path, store_url: str):
+    """`streamlit run` on a free port over the store; yields (page URL, store URL), then stops it."""
     port = _free_port()
-    env = dict(os.environ, YUQING_STORE_URL=store.url, YUQING_NOW=NOW.isoformat(),
+    env = dict(os.environ, YUQING_STORE_URL=store_url, YUQING_NOW=NOW.isoformat(),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     log = tmp_path / "streamlit.log"
     with open(log, "wb") as out:
@@ -74,7 +80,7 @@ def server(tmp_path):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, log)
-        yield f"http://127.0.0.1:{port}/", store.url
+        yield f"http://127.0.0.1:{port}/", store_url
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -151,3 +157,48 @@ def test_dashboard_in_chromium(sync_playwright, server, tmp_path):
         assert len(acks) == 1 and acks[0].unit == "南星街道"
     finally:
         store.close()
+
+
+HOSTILE = ('<img src="x" onerror="window.__xss=1"><script>window.__xss=2</script>'
+           '<a href="javascript:window.__xss=3">点我</a> **粗体** :red[红字] $x^2$')
+
+
+@pytest.fixture()
+def hostile_server(tmp_path):
+    """The seeded store with crawled-looking HTML in the top case's title, reasons and an item."""
+    from tests.dashboard_fixtures import EV_COLLAPSE, t
+    store = make_store(tmp_path)
+    seed(store)
+    with store.transaction() as tx:
+        c = tx.cases.get(EV_COLLAPSE)
+        c.title, c.reasons = HOSTILE, [HOSTILE, *c.reasons]
+        tx.add(ItemRow(id="it-xss", url="https://bbs.example.cn/t/1", url_key="x1", fingerprint="fx",
+                       platform="forum", source=HOSTILE, author=HOSTILE, title=HOSTILE, content=HOSTILE,
+                       published_at=t(-6), received_at=t(-6), metrics={}, event_id=EV_COLLAPSE,
+                       duplicate_of=None, analysis={"negative": True, "reasons": [HOSTILE]}))
+    store.close()
+    yield from _serve(tmp_path, store.url)
+
+
+def test_crawled_html_creates_no_element_in_the_browser(sync_playwright, hostile_server):
+    url, _ = hostile_server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1900}, locale="zh-CN",
+                                    timezone_id="Asia/Shanghai")
+            dialogs = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+            page.get_by_text("案件详情").first.wait_for(timeout=60_000)
+            page.get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)   # shown, as text
+            page.wait_for_timeout(1500)
+            assert page.locator("img[src='x']").count() == 0
+            assert page.locator("a[href^='javascript']").count() == 0
+            assert page.locator("script:has-text('__xss')").count() == 0
+            assert page.evaluate("window.__xss === undefined")
+            assert dialogs == []
+            body = page.inner_text("body")
+            assert "**粗体**" in body and ":red[红字]" in body       # Markdown shown as typed
+        finally:
+            browser.close()
