@@ -253,13 +253,11 @@ class Engine:
         start = ev.first_published
         # A major emergency: a statement in 5 h and a press conference in 24 h; every other case is
         # answered within 48 h (国办发〔2016〕61号), all from the event's earliest post.
-        kinds = EMERGENCY_CLOCKS if g.emergency else (RESPONSE_CLOCK,)
-        if kinds:
-            for kind in kinds:
-                dd = due(kind, start, self.clock_policy, self.calendar)
-                case.clocks.append(ClockState(kind=kind, starts_at=dd.starts_at, due_at=dd.due_at,
-                                              provisional=dd.provisional, reason=dd.reason))
-                reasons.append(dd.reason)
+        for kind in EMERGENCY_CLOCKS if g.emergency else (RESPONSE_CLOCK,):
+            dd = due(kind, start, self.clock_policy, self.calendar)
+            case.clocks.append(ClockState(kind=kind, starts_at=dd.starts_at, due_at=dd.due_at,
+                                          provisional=dd.provisional, reason=dd.reason))
+            reasons.append(dd.reason)
         case.reasons = reasons
         return case, rr.path
 

@@ -17,9 +17,9 @@ from typing import Any, Callable, Mapping
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from responders.channels.webhook import (Codes, HttpConfig, Redactor, Robot, RobotChannel, build_routes,
+from responders.channels.webhook import (Codes, HttpConfig, Robot, RobotChannel,
                                          env_name, fit, md_link, md_text, unique_recipients)
-from yuqing.seams import AlertMessage, NotConfigured, SendResult
+from yuqing.seams import AlertMessage, SendResult
 
 LIMIT = 20000                            # bytes of markdown.text
 
@@ -85,25 +85,18 @@ class DingtalkChannel(RobotChannel):
     label = "钉钉"
     rate_per_minute = 20
     clock: Callable[[], float] = staticmethod(time.time)   # seconds; replaced in tests
+    key_in = staticmethod(token_of)
 
     @classmethod
     def from_config(cls, config: Config, settings: Mapping[str, Any],
                     environ: Mapping[str, str] | None = None) -> "DingtalkChannel":
-        if config is None:
-            raise NotConfigured("dingtalk: no dingtalk section in channels.yaml")
-        routes, secrets = build_routes(cls.name, config, config.robots, environ, ("token_env", "secret_env"))
-        channel = cls(config, routes, secrets)
-        channel._secret_env = {r.token_env: r.secret_env for r in config.robots}
-        values = list(secrets.values.values())
-        channel._redact = Redactor(values + [token_of(v) for v in values])
-        return channel
+        return cls.from_robots(config, environ, ("token_env", "secret_env"))
 
     def send(self, message: AlertMessage, address: str) -> SendResult:
-        raw = self._secrets.values.get(address)
-        secret = self._secrets.values.get(self._secret_env.get(address, ""))
-        token = token_of(raw) if raw else ""
-        if not token or not secret:
+        signed = self._signed(address)
+        if signed is None:
             return self._unknown(address)
+        token, secret = signed
         ts = int(round(self.clock() * 1000))
         # the query exactly as DingTalk's sample builds it: sign URL-encoded with quote_plus
         url = (f"{self.config.base_url}/robot/send?access_token={urllib.parse.quote_plus(token)}"

@@ -19,9 +19,9 @@ from typing import Any, Callable, Mapping
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from responders.channels.webhook import (Codes, HttpConfig, Redactor, Robot, RobotChannel, build_routes,
+from responders.channels.webhook import (Codes, HttpConfig, Robot, RobotChannel,
                                          TAIL, cut_bytes, env_name, md_link, unique_recipients)
-from yuqing.seams import AlertMessage, NotConfigured, SendResult
+from yuqing.seams import AlertMessage, SendResult
 
 LIMIT = 20000                            # bytes of the whole JSON body (Feishu: 20 K)
 
@@ -108,25 +108,18 @@ class FeishuChannel(RobotChannel):
     label = "飞书"
     rate_per_minute = 100
     clock: Callable[[], float] = staticmethod(time.time)   # seconds; replaced in tests
+    key_in = staticmethod(token_of)
 
     @classmethod
     def from_config(cls, config: Config, settings: Mapping[str, Any],
                     environ: Mapping[str, str] | None = None) -> "FeishuChannel":
-        if config is None:
-            raise NotConfigured("feishu: no feishu section in channels.yaml")
-        routes, secrets = build_routes(cls.name, config, config.robots, environ, ("hook_env", "secret_env"))
-        channel = cls(config, routes, secrets)
-        channel._secret_env = {r.hook_env: r.secret_env for r in config.robots}
-        values = list(secrets.values.values())
-        channel._redact = Redactor(values + [token_of(v) for v in values])
-        return channel
+        return cls.from_robots(config, environ, ("hook_env", "secret_env"))
 
     def send(self, message: AlertMessage, address: str) -> SendResult:
-        raw = self._secrets.values.get(address)
-        secret = self._secrets.values.get(self._secret_env.get(address, ""))
-        token = token_of(raw) if raw else ""
-        if not token or not secret:
+        signed = self._signed(address)
+        if signed is None:
             return self._unknown(address)
+        token, secret = signed
         ts = int(self.clock())
         url = f"{self.config.base_url}/open-apis/bot/v2/hook/{urllib.parse.quote(token, safe='')}"
         return self._post(url, payload(message, ts, sign(secret, ts)), CODES, message.key)

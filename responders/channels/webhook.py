@@ -319,6 +319,33 @@ class RobotChannel:
         return post_json(url, payload, channel=self.name, timeout=self.config.timeout, codes=codes,
                          headers=headers, redact=self._redact, proxy=self.config.proxy)
 
+    @staticmethod
+    def key_in(value: str) -> str:
+        """The key inside a secret variable's value (a webhook URL holds one): masked too."""
+        return value
+
+    @classmethod
+    def from_robots(cls, config: HttpConfig | None, environ: Mapping[str, str] | None,
+                    fields: tuple[str, ...]) -> "RobotChannel":
+        """The channel for the robots of its config section. `fields` name the robot entry's
+        variables: the address first, then (for a signed robot) the variable of its signing secret."""
+        if config is None:
+            raise NotConfigured(f"{cls.name}: no {cls.name} section in channels.yaml")
+        routes, secrets = build_routes(cls.name, config, config.robots, environ, fields)
+        channel = cls(config, routes, secrets)
+        if len(fields) > 1:
+            channel._secret_env = {getattr(r, fields[0]): getattr(r, fields[1]) for r in config.robots}
+        values = list(secrets.values.values())
+        channel._redact = Redactor(values + [cls.key_in(v) for v in values])
+        return channel
+
+    def _signed(self, address: str) -> tuple[str, str] | None:
+        """(key, signing secret) of a signed robot's address, or None when either is not set."""
+        raw = self._secrets.values.get(address)
+        secret = self._secrets.values.get(self._secret_env.get(address, ""))
+        key = self.key_in(raw) if raw else ""
+        return (key, secret) if key and secret else None
+
     def _unknown(self, address: str) -> SendResult:
         return SendResult.failed(f"no {self.name} robot is configured as {address!r}", retryable=False,
                                  status="no robot")

@@ -11,9 +11,9 @@ from typing import Any, Mapping
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from responders.channels.webhook import (Codes, HttpConfig, Redactor, Robot, RobotChannel, build_routes,
+from responders.channels.webhook import (Codes, HttpConfig, Robot, RobotChannel,
                                          env_name, fit, md_link, md_text, unique_recipients)
-from yuqing.seams import AlertMessage, NotConfigured, SendResult
+from yuqing.seams import AlertMessage, SendResult
 
 LIMIT = 4096                             # bytes of markdown.content
 
@@ -66,18 +66,12 @@ class WecomChannel(RobotChannel):
     name = "wecom"
     label = "企业微信"
     rate_per_minute = 20
+    key_in = staticmethod(key_of)     # a variable holding the webhook URL: the key inside it is masked too
 
     @classmethod
     def from_config(cls, config: Config, settings: Mapping[str, Any],
                     environ: Mapping[str, str] | None = None) -> "WecomChannel":
-        if config is None:
-            raise NotConfigured("wecom: no wecom section in channels.yaml")
-        routes, secrets = build_routes(cls.name, config, config.robots, environ, ("webhook_env",))
-        channel = cls(config, routes, secrets)
-        # a variable holding the webhook URL: the key inside it is masked too
-        values = list(secrets.values.values())
-        channel._redact = Redactor(values + [key_of(v) for v in values])
-        return channel
+        return cls.from_robots(config, environ, ("webhook_env",))
 
     def send(self, message: AlertMessage, address: str) -> SendResult:
         raw = self._secrets.values.get(address)
