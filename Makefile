@@ -24,6 +24,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 test: setup system-deps
+	$(BIN)/lint-imports    # the layer contracts (pyproject.toml); tests/test_architecture.py runs them too
 	$(BIN)/python -m pytest -ra
 
 check: setup
