@@ -233,11 +233,14 @@ class Gazetteer:
         seen: set[str] = set()
         prev: tuple[int, int, str, str] | None = None
         admin_here: str | None = None           # the last other city named in this sentence
+        context_here = False                    # 杭州/浙江 named in this sentence, no other city since
+        context_scopes = False                  # … and a district place followed it
         last_end = 0
         for m in self._matches(text):
             start, end, kind, name = m
             if any(c in _SENTENCE for c in text[last_end:start]):
                 admin_here = None
+                context_here = False
             prev_end, last_end = last_end, end
             if kind == _ADMIN:
                 kind = _FOREIGN
@@ -246,6 +249,7 @@ class Gazetteer:
                 travel = any(text.endswith(w, max(0, start - len(w)), start) for w in self.cfg.travel_words)
                 if not travel:
                     admin_here = name
+                    context_here = False
                     if name not in res.foreign_admin:
                         res.foreign_admin.append(name)
             if kind in (_HOME, _CONTEXT):
@@ -253,7 +257,7 @@ class Gazetteer:
                 if kind == _HOME:
                     res.home_named = True
                 else:
-                    res.home_context = True
+                    res.home_context = context_here = True
             elif kind == _FOREIGN:
                 if name not in res.foreign:
                     res.foreign.append(name)
@@ -289,10 +293,16 @@ class Gazetteer:
                         res.reasons.append(f"排除 {why}")
                 elif name not in seen:
                     seen.add(name)
+                    context_scopes |= context_here
                     res.places.append(PlaceHit(name=name, unit=unit, unit_kind=unit_kind,
                                                matched=text[start:end], start=start, generic=self.generic(name)))
                     res.reasons.append(f"地点 {name} → {unit}")
             prev = m
+        if res.home_context and res.foreign_admin and not context_scopes:
+            # 杭州 named beside another city but before none of our places (在杭州、南京等地的门店正常营业;
+            # 还以为是杭州，一看是上海的) says where the scene is not, so it does not make the item ours
+            res.home_context = False
+            res.reasons.append("提及杭州但未指向本区地点，且提及外地：不据此认定本区")
         if res.not_ours:
             res.reasons.append(f"外地：{'、'.join(res.foreign)}（无本区地点）")
         return res

@@ -127,3 +127,16 @@ def test_a_surname_after_a_kinship_word_or_before_an_age_is_a_person(gaz):
 def test_generic_street_names_are_marked(gaz):
     hits = {p.name: p.generic for p in gaz.find("大学路和湖滨步行街都很堵").places}
     assert hits == {"大学路": True, "湖滨步行街": False}
+
+
+def test_our_city_named_beside_another_city_but_before_no_place_of_ours_is_no_home(gaz):
+    # the scene is the other city; our city is named only to say where things are fine
+    r = gaz.find("广州市越秀区中山路一家健身房突然闭店，该品牌在杭州、苏州等地的门店照常营业。")
+    assert "广州市" in r.foreign_admin and not r.home_context
+    r = gaz.find("看到凯旋路起火吓我一跳，还以为是我们杭州这边，仔细一看是广州的")
+    assert names(r) == ["凯旋路"] and r.places[0].generic and not r.home_context
+    # our city right before a place of ours still scopes it
+    r = gaz.find("从广州回来，杭州凯旋路一家健身房突然闭店")
+    assert r.home_context and names(r) == ["凯旋路"]
+    # our city with no other city named stays home context
+    assert gaz.find("杭州这两天降温了").home_context
