@@ -59,6 +59,10 @@ class PlacesConfig(Strict):
     # read as elsewhere. Longer names and landmarks (湖滨步行街, 东站枢纽) are the district's own.
     generic_place_endings: list[str] = Field(default_factory=lambda: ["路", "街", "巷", "弄", "桥", "村", "道", "园"])
     generic_place_max_len: int = Field(default=3, ge=0, le=6)
+    # People shorten a landmark to its distinctive part (来福士 for 来福士广场): a name ending like
+    # these is also matched without the ending when what is left is this long and no other name.
+    short_form_endings: list[str] = Field(default_factory=lambda: ["广场", "市场", "公园", "景区", "老街", "小镇"])
+    short_form_min_len: int = Field(default=3, ge=2, le=8)
     # Directly before another city's name, these make it a journey, not the scene (从萧山回来).
     travel_words: list[str] = Field(default_factory=lambda: ["从", "去", "到", "回", "来自", "赴", "前往", "离开", "返回"])
 
@@ -157,6 +161,12 @@ class Gazetteer:
             entries[name] = (_HOME, name)
         for name in self._index:           # district places win a name clash
             entries[name] = (_PLACE, name)
+        for name in list(self._index):
+            for end in cfg.short_form_endings:
+                short = name.removesuffix(end)
+                if short != name and len(short) >= cfg.short_form_min_len and short not in self._index \
+                        and entries.get(short, (None,))[0] in (None, _FOREIGN):
+                    entries[short] = (_PLACE, name)
         district_name = district.district
         for name in (district_name, district_name.removeprefix("杭州市")):
             if name and name not in self._index:

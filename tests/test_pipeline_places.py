@@ -140,3 +140,11 @@ def test_our_city_named_beside_another_city_but_before_no_place_of_ours_is_no_ho
     assert r.home_context and names(r) == ["凯旋路"]
     # our city with no other city named stays home context
     assert gaz.find("杭州这两天降温了").home_context
+
+
+def test_a_landmark_shortened_to_its_distinctive_part_is_still_the_landmark(gaz):
+    r = gaz.find("来福士那家健身房关门了")
+    assert names(r) == ["来福士广场"] and r.places[0].unit == "四季青街道" and r.places[0].matched == "来福士"
+    assert names(gaz.find("近江海鲜那边的摊位")) == ["近江海鲜市场"]
+    # too short a rest stays unmatched: 白塔 alone is a common word
+    assert "白塔公园" not in names(gaz.find("远处有座白塔"))
