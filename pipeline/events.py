@@ -155,6 +155,8 @@ class EventGrouper:
         self._concepts = [(c, tuple(ws)) for c, ws in cfg.concepts.items()]
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
+        self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
+            if cfg.continuation_cues else None
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
@@ -198,7 +200,7 @@ class EventGrouper:
                names: set[str] = frozenset(), instruments: set[str] = frozenset(),
                reply: bool = False, official: bool = False, incident: bool = False,
                refutes: bool = False, concepts: set[str] = frozenset(),
-               entities: set[str] = frozenset()) -> tuple[float, float, list[str]]:
+               entities: set[str] = frozenset(), continues: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -315,7 +317,13 @@ class EventGrouper:
         if refutes and e.rumour and (sim >= 0.15 or shared_names):
             score += W.refutes_rumour
             why.append("辟谣所涉传言")
-        if topic < W.topic_min and (other_matter or category and category not in main_categories) and \
+        gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
+        # "同一家！我们家也是" says nothing of its own: it continues a complaint just read
+        continuing = continues and not places and e.negative and gap_h < W.continuation_hours
+        if continuing:
+            score += W.continuation * (1 - gap_h / W.continuation_hours)
+            why.append("接续前帖（同一家/我也是）")
+        if not continuing and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title) and \
                 not (incident and main_categories & self._widespread):
             # (a storm's wall that falls is the storm's, though the post never says rain)
@@ -330,7 +338,6 @@ class EventGrouper:
             if any((x.month, x.day) == (m, d) for x in (first, last)):
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
-        gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
@@ -384,6 +391,12 @@ class EventGrouper:
                     votes[eid] += 3.0
         return [eid for eid, _ in votes.most_common(self.cfg.max_candidates) if eid in self.events]
 
+    def _recent(self, when: datetime, hours: float, exclude: set[str], limit: int = 10) -> list[str]:
+        """Events whose last item came within `hours` before `when`, newest first."""
+        recent = [e for eid, e in self.events.items()
+                  if eid not in exclude and 0 <= (when - e.last).total_seconds() < hours * 3600]
+        return [e.id for e in sorted(recent, key=lambda e: e.last, reverse=True)[:limit]]
+
     def _known_names(self, text: str) -> set[str]:
         """Names quoted earlier ("鑫盛财富") that this text mentions, quoted or not: one pass."""
         found: set[str] = set()
@@ -412,15 +425,19 @@ class EventGrouper:
         names = (quoted_names(text) | self._known_names(text)) - self.not_names
         concepts = self.concepts_of(text)
         entities = self.entities_of(text)
+        continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))
         best: tuple[float, str, list[str]] | None = None
         closest: tuple[float, str, list[str]] | None = None   # the nearest miss, told to the reader
         if event_id is None:
-            for eid in self._candidates(words, places, account, text, (core, *names) if core else tuple(names),
-                                        concepts):
+            found = self._candidates(words, places, account, text, (core, *names) if core else tuple(names),
+                                     concepts)
+            if continues and not places:
+                found += self._recent(when, self.cfg.weights.continuation_hours, exclude=set(found))
+            for eid in found:
                 e = self.events[eid]
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
-                                               concepts, entities)
+                                               concepts, entities, continues)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

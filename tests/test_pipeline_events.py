@@ -187,3 +187,22 @@ def test_an_event_that_grows_does_not_come_to_resemble_everything():
     # 48 topic-place pairs over 300 posts: an event is at most a few pairs, never the stream
     assert biggest < 40, Counter(ids).most_common(3)
     assert all(len(e.words) <= _rules_grouping().event_keywords for e in g.events.values())
+
+
+def test_a_reply_that_refers_back_continues_the_complaint_just_read_but_not_a_stale_one():
+    cues = ["^(同一家|同一个)", "^(我们?家?)也是"]
+    g = grouper(continuation_cues=cues)
+    a = add(g, "a", "勤丰路那家少儿舞蹈培训突然关门了，刚充的课时卡退不了，老板电话打不通",
+            places={"勤丰路": "丁兰街道"}, category="市场监管与消费维权")
+    b = add(g, "b", "同一家！我们家也是，充了一万多，家长群已经五十多人了", 12)
+    assert b.event_id == a.event_id and any("接续前帖" in r for r in b.reasons)
+    # without the cue the same words are no evidence of one matter
+    g2 = grouper()
+    a2 = add(g2, "a", "勤丰路那家少儿舞蹈培训突然关门了，刚充的课时卡退不了，老板电话打不通",
+             places={"勤丰路": "丁兰街道"}, category="市场监管与消费维权")
+    assert add(g2, "b", "充了一万多，家长群已经五十多人了", 12).event_id != a2.event_id
+    # a week later "同一家" continues nothing
+    g3 = grouper(continuation_cues=cues)
+    a3 = add(g3, "a", "勤丰路那家少儿舞蹈培训突然关门了，刚充的课时卡退不了，老板电话打不通",
+             places={"勤丰路": "丁兰街道"}, category="市场监管与消费维权")
+    assert add(g3, "b", "同一家！充了一万多，家长群已经五十多人了", 24 * 7).event_id != a3.event_id

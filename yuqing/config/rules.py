@@ -127,6 +127,8 @@ class GroupingWeights(Strict):
     place_words: float = 1.0        # a place name's share of text likeness (the place counts again as a place)
     no_topic: float = -0.45         # nothing in common but the place: another matter at the same spot
     topic_min: float = 0.05         # the likeness of words other than places below which nothing is shared
+    continuation: float = 0.60      # a reply with no place of its own opening 同一家！/我们家也是 …
+    continuation_hours: float = 48.0  # … continues a recent complaint, less the older that is
 
 
 class Grouping(Strict):
@@ -154,6 +156,8 @@ class Grouping(Strict):
     max_shingle_events: int = 60        # words shared by more recent events than this are ignored
     max_account_events: int = 5         # an account in more events than this is generic
     boilerplate: list[str] = Field(default_factory=list)   # never keywords (情况通报, 我局 …)
+    # Openings that refer back to a post just read (同一家！ 我们家也是 +1): regular expressions.
+    continuation_cues: list[str] = Field(default_factory=list)
 
 
 class Rules(Strict):
