@@ -48,6 +48,7 @@ class EventState:
     _votes: Counter = field(default_factory=Counter)
     _first_seen: dict[str, int] = field(default_factory=dict)
     _involved: list[str] = field(default_factory=list)
+    _involved_n: Counter = field(default_factory=Counter)   # how many problem reports involve each
     _facts: dict[str, int | bool] = field(default_factory=lambda: {k: 0 for k in FACT_KINDS})
     _withdrawn: dict[str, int | bool] = field(default_factory=dict)   # kind -> highest claim withdrawn
     _refuted: bool = False
@@ -91,6 +92,7 @@ class EventState:
             self.question |= r.question
             self.suggestion |= r.suggestion
             self._involved += [c for c in a.categories if c not in self._involved]
+            self._involved_n.update(set(a.categories))
             self._groups += [g for g in a.special_groups if g not in self._groups]
             if a.media_tier:
                 self._media.append((a.media_tier, r.source or ""))
@@ -118,14 +120,24 @@ class EventState:
     def foreign_places(self) -> list[str]:
         return list(self._foreign)
 
-    def main_category(self) -> str | None:
-        """The category the event is about: most votes, ties to the one named first."""
+    def main_category(self, harm_categories: tuple[str, ...] = ()) -> str | None:
+        """The category the event is about: most votes, ties to the one named first. When people
+        were hurt, killed or trapped, or something exploded or collapsed, the event is about that
+        incident: the best-voted of `harm_categories` its items named leads (a lift that drops
+        and injures three is 安全生产与事故, though most posts talk of the estate and its 物业)."""
         if not self._votes:
             return None
-        return max(self._votes, key=lambda c: (self._votes[c], -self._first_seen[c]))
+        votes = self._votes
+        f = self._facts
+        if harm_categories and any(f.get(k) for k in ("deaths", "injured", "trapped", "explosion", "collapse")):
+            harmed = [c for c in harm_categories if c in votes or self._involved_n[c]]
+            if harmed:
+                return max(harmed, key=lambda c: (votes.get(c, 0), self._involved_n[c],
+                                                  -self._first_seen.get(c, 10 ** 9)))
+        return max(votes, key=lambda c: (votes[c], -self._first_seen[c]))
 
-    def involved_categories(self) -> list[str]:
-        main = self.main_category()
+    def involved_categories(self, harm_categories: tuple[str, ...] = ()) -> list[str]:
+        main = self.main_category(harm_categories)
         return ([main] if main else []) + [c for c in self._involved if c != main]
 
     def facts(self) -> tuple[Facts, list[str]]:

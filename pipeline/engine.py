@@ -206,11 +206,12 @@ class Engine:
         # not ours when it is wholly about somewhere else; a district named (在上城一家…) keeps it ours
         ours = bool(places) or not foreign or (ev.home_named() and not elsewhere)
         negative = ev.negative
-        involved = ev.involved_categories()
+        harm = tuple(r.harm_categories)
+        involved = ev.involved_categories(harm)
         for inv in r.involve:
             if fact_meets(facts, inv.fact, inv.at_least) and inv.category not in involved:
                 involved.append(inv.category)
-        main = ev.main_category()
+        main = ev.main_category(harm)
         special = [GROUP_CN.get(g, g) for g in ev.special_groups()]
         if main in r.special_group_categories and main not in special:
             special.append(main)          # a case about food, medical care, schools or old-age care

@@ -161,6 +161,9 @@ def _rules_problems(r: Rules, d: District, lines: dict) -> list[ConfigProblem]:
     for i, c in enumerate(r.special_group_categories):
         if c not in d.categories:
             add(("special_group_categories", i), f"unknown category {c!r}")
+    for i, c in enumerate(r.harm_categories):
+        if c not in d.categories:
+            add(("harm_categories", i), f"unknown category {c!r}")
     for i, inv in enumerate(r.involve):
         if inv.category not in d.categories:
             add(("involve", i, "category"), f"unknown category {inv.category!r}")

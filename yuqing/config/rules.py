@@ -166,6 +166,9 @@ class Rules(Strict):
     emergency_any_of: list[Threshold]
     severity: list[SeverityRule]
     involve: list[Involve] = Field(default_factory=list)
+    # When people are hurt, killed or trapped, or something explodes or collapses, the event is
+    # about the incident: the best-voted of these categories among its items' leads.
+    harm_categories: list[str] = Field(default_factory=list)
     special_group_categories: list[str] = Field(default_factory=list)   # a negative case in these is 较大
     handling: list[HandlingRule] = Field(default_factory=list)
     policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
