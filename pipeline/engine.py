@@ -344,7 +344,8 @@ class Engine:
                                      policy=a.about_policy,
                                      reply=a.official and (item.platform in self.rules.citizen_channels or ctx.reply),
                                      official=a.official, event_id=event_id, incident=ctx.incident,
-                                     refutes=a.refutes, rumour=a.rumour)
+                                     refutes=a.refutes, rumour=a.rumour,
+                                     involved=set(a.categories))
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -111,6 +111,7 @@ class Sketch:
     concepts: Counter = field(default_factory=Counter)
     entities: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
+    involved: set[str] = field(default_factory=set)     # every category its items touched
     accounts: set[str] = field(default_factory=set)
     bigrams: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)       # title cores of its items
@@ -280,7 +281,8 @@ class EventGrouper:
             # an event merely touched once does not make the next item on that subject its own.
             score += W.category
             why.append(f"同类别 {category}")
-        elif category and e.categories and not official and category not in e.categories:
+        elif category and e.categories and not official and category not in e.categories \
+                and category not in e.involved:     # a school lunch's 教育 side is no other subject
             score += W.category_mismatch          # a shared place alone does not make one matter
             if negative != e.negative:
                 # Another subject and another tone (a gas leak on a festival street) is another
@@ -414,7 +416,7 @@ class EventGrouper:
                category: str | None, account: str | None, negative: bool = False, title: str = "",
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
                official: bool = False, event_id: str | None = None, incident: bool = False,
-               refutes: bool = False, rumour: bool = False) -> Assignment:
+               refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset()) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -461,6 +463,9 @@ class EventGrouper:
         e.negative = e.negative or negative
         e.incident = e.incident or incident
         e.rumour = e.rumour or rumour
+        e.involved.update(involved)
+        if category:
+            e.involved.add(category)
         e.concepts.update(concepts)
         for c in concepts:
             self._by_concept[c].add(eid)

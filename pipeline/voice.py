@@ -48,6 +48,7 @@ class VoiceReader:
         self._praise = _any(rules.praise_cues)
         self._notice = _any(rules.notice_cues)
         self._reply = _any(rules.reply_cues)
+        self._contrast = _any(rules.contrast_cues)
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -105,7 +106,12 @@ class VoiceReader:
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
         if not r.complaint and not problem and by_source:
-            if self._praise and (m := self._praise.search(text)):
+            m = self._praise.search(text) if self._praise else None
+            if m and self._contrast and (c := self._contrast.search(text, m.end())):
+                # thanks, then the point: 谢谢关心，但是……必须换掉
+                r.reasons.append(f"肯定用语“{m.group(0)}”后有转折“{c.group(0)}”：不按肯定理解")
+                m = None
+            if m:
                 r.praise = True
                 r.reasons.append(f"肯定、感谢：“{m.group(0)}”")
             elif self._notice and (m := self._notice.search(text)):

@@ -186,6 +186,8 @@ class Rules(Strict):
     praise_cues: list[str] = Field(default_factory=list)
     notice_cues: list[str] = Field(default_factory=list)
     reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
+    # After one of these the point is made (谢谢关心，但是这家公司必须换掉): praise before it is no praise.
+    contrast_cues: list[str] = Field(default_factory=list)
     handling_cues: dict[str, list[str]] = Field(default_factory=dict)   # question, suggestion (regexes)
     grouping: Grouping = Field(default_factory=Grouping)
 
@@ -202,7 +204,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues")
+                     "reply_cues", "contrast_cues")
     @classmethod
     def _regexes_compile(cls, v):
         import re
