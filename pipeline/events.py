@@ -32,7 +32,8 @@ jieba.setLogLevel(60)
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
 # An incident named by its date, as officials name them: “12·16”交通事故, 7·23事件
-_DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*(?:重大|特大|较大)?(?:交通)?(?:事故|事件|火灾|爆炸|案)")
+# “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
+_DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
 _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")
@@ -237,6 +238,8 @@ class EventGrouper:
         if shared_policy and category and category in main_categories:
             score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
+        own_thread = bool(account and account in e.accounts and self._account_counts(account)
+                          and (when - e.last).total_seconds() < 24 * 7 * 3600)
         common = set(places) & set(e.places)
         if not common and places and e.places:
             # 四季青 and 四季青服装市场: one place named more or less fully
@@ -268,6 +271,9 @@ class EventGrouper:
             elif category in self._widespread and category in e.categories and None not in mine \
                     and None not in theirs:
                 why.append(f"{category}常波及多个街道")     # a storm floods two underpasses of ours
+            elif own_thread and concepts & set(e.concepts):
+                # one person's own matter moves with them (a lost grandfather found at another gate)
+                why.append("同一账号所述同一事由，地点不同")
             else:
                 score += W.place_mismatch
                 why.append("地点不同")
@@ -299,7 +305,8 @@ class EventGrouper:
         shared_concepts = concepts & e.dominant(e.concepts) if e.concepts else set()
         # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
         # (an incident in the same street counts too: one fire told from two spots of it)
-        if shared_concepts and (not places or not e.places or common or (same_street and incident and e.incident)):
+        if shared_concepts and (not places or not e.places or common or own_thread
+                                or (same_street and incident and e.incident)):
             bonus = min(W.concept_max, W.concept * len(shared_concepts))
             if incident and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
                 bonus += W.incident_concept     # two reports of a fire within the hour: the same fire

@@ -206,3 +206,28 @@ def test_a_reply_that_refers_back_continues_the_complaint_just_read_but_not_a_st
     a3 = add(g3, "a", "勤丰路那家少儿舞蹈培训突然关门了，刚充的课时卡退不了，老板电话打不通",
              places={"勤丰路": "丁兰街道"}, category="市场监管与消费维权")
     assert add(g3, "b", "同一家！充了一万多，家长群已经五十多人了", 24 * 7).event_id != a3.event_id
+
+
+def test_an_incident_named_by_its_date_with_words_between_joins_days_later():
+    g = grouper()
+    a = add(g, "a", "勤丰路一处仓储用房凌晨起火，消防到场扑救", places={"勤丰路": "丁兰街道"},
+            category="安全生产与事故")
+    b = add(g, "b", "针对“11·20”仓储用房火灾暴露的问题，全区开展消防安全专项整治", 24 * 4,
+            category="安全生产与事故", negative=False)
+    assert b.event_id == a.event_id and any("所指 11·20" in r for r in b.reasons)
+
+
+def test_one_persons_own_matter_moves_with_them_across_streets():
+    g = grouper(concepts={"missing": ["走失", "寻人", "找到了", "接回家"]})
+    a = add(g, "a", "寻人！我外公下午从勤丰路家里出门走失，82岁，请大家帮忙留意", places={"勤丰路": "丁兰街道"},
+            category="社会治安", account="小陈")
+    b = add(g, "b", "感谢大家！外公昨晚在钱江新城被民警找到了，已经接回家", 15, places={"钱江新城": "四季青街道"},
+            category="社会治安", account="小陈", negative=False)
+    assert b.event_id == a.event_id
+    # the same words by someone else, in another street, are another matter
+    g2 = grouper(concepts={"missing": ["走失", "寻人", "找到了", "接回家"]})
+    a2 = add(g2, "a", "寻人！我外公下午从勤丰路家里出门走失，82岁，请大家帮忙留意", places={"勤丰路": "丁兰街道"},
+             category="社会治安", account="小陈")
+    c = add(g2, "c", "感谢大家！外公昨晚在钱江新城被民警找到了，已经接回家", 15, places={"钱江新城": "四季青街道"},
+            category="社会治安", account="路人", negative=False)
+    assert c.event_id != a2.event_id
