@@ -34,6 +34,7 @@ _MAX_W = 12.0
 # An incident named by its date, as officials name them: “12·16”交通事故, 7·23事件
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
+_DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
 _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")
@@ -341,6 +342,9 @@ class EventGrouper:
             score += W.no_topic
             why.append("除地点外无共同内容")
         named = _DATE_NAME.search(text[:600])
+        if named is None and official:
+            # a statement dates what it answers (2月24日晚，网民反映……)
+            named = _DATED.search(text[:80])
         if named:
             m, d = int(named.group(1)), int(named.group(2))
             first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
