@@ -82,6 +82,7 @@ class ItemContext:
     notice: bool = False
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
+    place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
     instruments: set[str] = field(default_factory=set)
     sentiment_negative: bool = False
     reasons: list[str] = field(default_factory=list)

@@ -163,6 +163,7 @@ class EventGrouper:
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
+        self._by_unit: dict[str, set[str]] = defaultdict(set)
         self._by_account: dict[str, set[str]] = defaultdict(set)
         self._by_concept: dict[str, set[str]] = defaultdict(set)
         self._expired_at: datetime | None = None
@@ -203,7 +204,8 @@ class EventGrouper:
                names: set[str] = frozenset(), instruments: set[str] = frozenset(),
                reply: bool = False, official: bool = False, incident: bool = False,
                refutes: bool = False, concepts: set[str] = frozenset(),
-               entities: set[str] = frozenset(), continues: bool = False) -> tuple[float, float, list[str]]:
+               entities: set[str] = frozenset(), continues: bool = False,
+               involved: set[str] = frozenset()) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -226,9 +228,7 @@ class EventGrouper:
         topic /= total
         score, why = sim, [f"文本相似 {sim:.2f}"]
         same_title = bool(core) and any(core in t or t in core for t in e.titles)
-        if same_title:
-            score += W.title
-            why.append(f"同题 {core}")
+        title_at = len(why)
         shared_names = names & e.names
         if shared_names:
             # the longer the name, the likelier it is one firm or product: 茶沐 0.3 … 鑫盛财富 0.5
@@ -242,18 +242,20 @@ class EventGrouper:
         own_thread = bool(account and account in e.accounts and self._account_counts(account)
                           and (when - e.last).total_seconds() < 24 * 7 * 3600)
         common = set(places) & set(e.places)
+        theirs_common = set(common)           # the same places, as the event names them
         if not common and places and e.places:
             # 四季青 and 四季青服装市场: one place named more or less fully
-            common = {p for p in places for q in e.places
+            fuller = {(p, q) for p in places for q in e.places
                       if min(len(p), len(q)) >= 2 and (p in q or q in p) and places[p] == e.places[q]}
+            common, theirs_common = {p for p, _ in fuller}, {q for _, q in fuller}
         same_street = bool(set(places.values()) & set(e.places.values()) - {None})
         if common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker. A
             # place the event only mentioned in passing says less than one it is about.
             ours = {p for p in common if places[p]}
-            core = ours & e.core_places(self.cfg.core_place_share)
-            score += W.core_place if core else (W.other_place if ours else W.foreign_place)
-            why.append(("同地点 " if core or not ours else "提及地点 ") + "、".join(sorted(common)))
+            core_hit = ours and theirs_common & e.core_places(self.cfg.core_place_share)
+            score += W.core_place if core_hit else (W.other_place if ours else W.foreign_place)
+            why.append(("同地点 " if core_hit or not ours else "提及地点 ") + "、".join(sorted(common)))
         elif places and e.places:
             mine = {u for u in places.values()}
             theirs = {u for u in e.places.values()}
@@ -278,18 +280,24 @@ class EventGrouper:
             else:
                 score += W.place_mismatch
                 why.append("地点不同")
+                # a hotline's template title (小区生活垃圾未及时清运) says nothing across streets
+                same_title = False
                 if incident and e.incident:
                     # An incident happens at one place: a fire reported in another street is another
                     # fire, however alike the words (templated reports, three fires one night).
                     veto = True
                     why.append("不同街道的两起事故")
+        if same_title:
+            score += W.title
+            why.insert(title_at, f"同题 {core}")
         if category and category in main_categories:
             # An incident touches several categories (a school lunch: 教育 and 食品药品安全); one
             # an event merely touched once does not make the next item on that subject its own.
             score += W.category
             why.append(f"同类别 {category}")
         elif category and e.categories and not official and category not in e.categories \
-                and category not in e.involved:     # a school lunch's 教育 side is no other subject
+                and category not in e.involved and not (involved & main_categories):
+            # a school lunch's 教育 side is no other subject, nor a gathering's grievance
             score += W.category_mismatch          # a shared place alone does not make one matter
             if negative != e.negative:
                 # Another subject and another tone (a gas leak on a festival street) is another
@@ -392,6 +400,12 @@ class EventGrouper:
             if len(evs) <= self.cfg.max_shingle_events:
                 for eid in evs:
                     votes[eid] += 5.0
+        for u in {u for u in places.values() if u}:
+            # the same place named more or less fully (玉皇山南 ~ 玉皇山南基金小镇) is in the same unit
+            evs = self._by_unit.get(u, ())
+            if len(evs) <= self.cfg.max_shingle_events:
+                for eid in evs:
+                    votes[eid] += 2.0
         if account and self._account_counts(account):
             for eid in self._by_account.get(account, ()):
                 votes[eid] += 3.0
@@ -450,7 +464,7 @@ class EventGrouper:
                 e = self.events[eid]
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
-                                               concepts, entities, continues)
+                                               concepts, entities, continues, involved)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):
@@ -521,6 +535,8 @@ class EventGrouper:
             if p not in e.places:
                 e.places[p] = unit
                 self._by_place[p].add(e.id)
+                if unit:
+                    self._by_unit[unit].add(e.id)
         if account and account not in e.accounts:
             e.accounts.add(account)
             self._by_account[account].add(e.id)
@@ -546,8 +562,10 @@ class EventGrouper:
                     ids.discard(eid)
                     if not ids:
                         del self._by_word[w]
-            for p in e.places:
+            for p, unit in e.places.items():
                 self._by_place[p].discard(eid)
+                if unit:
+                    self._by_unit[unit].discard(eid)
             for a in e.accounts:
                 self._by_account[a].discard(eid)
             for c in e.concepts:

@@ -63,6 +63,9 @@ class PlacesConfig(Strict):
     # these is also matched without the ending when what is left is this long and no other name.
     short_form_endings: list[str] = Field(default_factory=lambda: ["广场", "市场", "公园", "景区", "老街", "小镇"])
     short_form_min_len: int = Field(default=3, ge=2, le=8)
+    # An account named after a place of ours with one of these endings (九堡发布, 笕桥街道) or named
+    # as the place itself (皋亭山景区) speaks for that place: an official voice located there.
+    account_endings: list[str] = Field(default_factory=lambda: ["发布", "街道", "管委会", "社区", "派出所", "融媒", "政务"])
     # Directly before another city's name, these make it a journey, not the scene (从萧山回来).
     travel_words: list[str] = Field(default_factory=lambda: ["从", "去", "到", "回", "来自", "赴", "前往", "离开", "返回"])
 
@@ -207,6 +210,16 @@ class Gazetteer:
         if any(h in gap for h in self._home_prefixes):
             return None
         return prev[3] + gap
+
+    def account_place(self, source: str | None) -> PlaceHit | None:
+        """The place an account speaks for (九堡发布 → 九堡, 皋亭山景区 → itself), or None."""
+        s = to_simplified((source or "").strip())
+        for end in ("", *self.cfg.account_endings):
+            name = s.removesuffix(end) if end else s
+            if (not end or name != s) and name in self._index:
+                unit, unit_kind = self._index[name]
+                return PlaceHit(name=name, unit=unit, unit_kind=unit_kind, matched=s, generic=self.generic(name))
+        return None
 
     def generic(self, name: str) -> bool:
         """A common street name (大学路, 劳动路) that other cities have too."""

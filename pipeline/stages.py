@@ -72,6 +72,13 @@ class PlacesStage:
         a.places, a.foreign_places, a.foreign_admin = p.places, list(p.foreign), list(p.foreign_admin)
         a.home_named, a.home_context = p.home_named, p.home_context
         ctx.reasons += p.reasons
+        hit = self.gazetteer.account_place(ctx.item.source) if ctx.item.platform not in ("hotline", "gov_board") else None
+        if hit is not None:
+            ctx.place_account = hit.name
+            if not a.places and not a.foreign_places:
+                # the account of a place speaks of it (皋亭山景区 on its own opening hours)
+                a.places = [hit]
+                ctx.reasons.append(f"发布账号 {ctx.item.source} 代表 {hit.name} → {hit.unit}")
 
 
 class CategoryStage:
@@ -131,6 +138,9 @@ class VoiceStage:
     def process(self, ctx) -> None:
         v = self.reader.read(ctx.item.source, ctx.norm.title, ctx.norm.content, ctx.item.platform,
                              author=ctx.item.author)
+        if ctx.place_account and not v.official:
+            v.official = True
+            v.reasons.append(f"发布账号 {ctx.item.source} 为 {ctx.place_account} 的机构账号")
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply

@@ -231,3 +231,16 @@ def test_one_persons_own_matter_moves_with_them_across_streets():
     c = add(g2, "c", "感谢大家！外公昨晚在钱江新城被民警找到了，已经接回家", 15, places={"钱江新城": "四季青街道"},
             category="社会治安", account="路人", negative=False)
     assert c.event_id != a2.event_id
+
+
+def test_a_template_title_does_not_join_complaints_in_two_streets():
+    g = grouper()
+    a = add(g, "a", "来电人反映：勤丰路某小区生活垃圾连续三天未清运，要求尽快清运。", places={"勤丰路": "丁兰街道"},
+            category="城市管理", title="小区生活垃圾未及时清运")
+    b = add(g, "b", "来电人反映：钱江新城某小区生活垃圾多日未清运，要求尽快处理。", 1, places={"钱江新城": "四季青街道"},
+            category="城市管理", title="小区生活垃圾未及时清运")
+    assert b.event_id != a.event_id and not any("同题" in r for r in b.reasons)
+    # the same template title at the same place is the same matter
+    c = add(g, "c", "来电人反映：勤丰路某小区垃圾还是没人清运。", 3, places={"勤丰路": "丁兰街道"},
+            category="城市管理", title="小区生活垃圾未及时清运")
+    assert c.event_id == a.event_id

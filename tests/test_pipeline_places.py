@@ -148,3 +148,10 @@ def test_a_landmark_shortened_to_its_distinctive_part_is_still_the_landmark(gaz)
     assert names(gaz.find("近江海鲜那边的摊位")) == ["近江海鲜市场"]
     # too short a rest stays unmatched: 白塔 alone is a common word
     assert "白塔公园" not in names(gaz.find("远处有座白塔"))
+
+
+def test_an_account_named_after_a_place_speaks_for_it(gaz):
+    assert gaz.account_place("九堡发布").name == "九堡"
+    assert gaz.account_place("皋亭山景区").unit == "皋亭山景区建设管委会"
+    # a person's handle that starts with a place is no account of that place
+    assert gaz.account_place("九堡夜猫子") is None and gaz.account_place(None) is None
