@@ -116,6 +116,8 @@ ACTIONS: dict[str, str] = {
     "alert.fired": "发出提醒",
     "escalation.fired": "时限提醒/升级",
     "escalation.reminded": "催办",
+    "escalation.climbed": "催办无人签收，逐级升级",
+    "escalation.digested": "催办汇总",
 }
 
 # ---------------------------------------------------------------------------------------- people
