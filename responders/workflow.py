@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from yuqing.clocks.calendar import WorkCalendar
 from yuqing.clocks.due import ClockPolicy, due
 from responders.policy import Policy, ensure_frozen
+from responders.review import StatementChecker, refusal
 from yuqing import vocab
 from yuqing.records import Action as ActionRow, Case as CaseRow, Clock as ClockRow
 from yuqing.timeutil import Clock, iso_local, to_local
@@ -40,6 +41,7 @@ class Workflow:
         self.store, self.config, self.clock = store, config, clock
         cal = config.get("calendar") if config is not None else None
         self.calendar = calendar or (WorkCalendar.from_config(cal) if cal else WorkCalendar.default())
+        self._checker: StatementChecker | None = None
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -107,6 +109,22 @@ class Workflow:
                   starts_at=d.starts_at.isoformat(), due_at=d.due_at.isoformat(), provisional=d.provisional,
                   **details)
         return row
+
+    def _check_text(self, draft: ActionRow) -> None:
+        """三审三校 before approval: no sensitive word, no link off the whitelist (config/release.yaml)."""
+        if self._checker is None:
+            self._checker = StatementChecker.from_config(self.config)
+        problems = self._checker.problems(draft.details.get("text") or "")
+        if problems:
+            raise WorkflowError(refusal(problems))
+
+    def check_statement(self, text: str) -> list[str]:
+        """What would stop a text from passing review (Chinese, one line each); [] when it is clean."""
+        if not (text or "").strip():
+            return ["发布稿内容为空"]
+        if self._checker is None:
+            self._checker = StatementChecker.from_config(self.config)
+        return [p.message for p in self._checker.problems(text)]
 
     # ------------------------------------------------------------------ 签收
     def acknowledge(self, case_id: str, *, actor: str, unit: str, role: str | None = None,
@@ -209,8 +227,10 @@ class Workflow:
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
                 raise WorkflowError("首次权威信息已发布；后续发布请用“持续发布”（follow-up）")
+            if not (text or "").strip():
+                raise WorkflowError("发布稿内容为空，不能提交：请填写稿件内容")
             n = len(self._actions(s, case_id, "statement.drafted")) + 1
-            self._log(s, case, "statement.drafted", actor, unit, now, version=n, text=text[:2000])
+            self._log(s, case, "statement.drafted", actor, unit, now, version=n, text=text[:20000])
             return n
 
     def review(self, case_id: str, *, actor: str, unit: str, stage: str, note: str = "") -> None:
@@ -231,6 +251,9 @@ class Workflow:
                          if a.id > draft.id}
             if actor in reviewers:
                 raise WorkflowError(f"{actor} 已参与本稿审核，三审须由不同人员进行")
+            if actor == draft.actor:
+                raise WorkflowError(f"{actor} 是本稿起草人，不能审核自己起草的稿件；三审须由起草人以外的三名不同人员进行")
+            self._check_text(draft)
             self._log(s, case, "statement.reviewed", actor, unit, now, stage=stage, version=draft.details["version"],
                       note=note)
 
@@ -244,6 +267,7 @@ class Workflow:
                 raise WorkflowError("发布稿尚未完成三审（初审、复审、终审），不能报送审核")
             if approved:
                 raise WorkflowError("本稿已审核通过")
+            self._check_text(draft)
             self._log(s, case, "statement.approved", actor, unit, now, version=draft.details["version"])
 
     def publish_statement(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
@@ -261,6 +285,7 @@ class Workflow:
                 raise WorkflowError(f"发布稿尚未完成三审三校（已完成：{'、'.join(done) or '无'}）")
             if case.severity in MAJOR and not approved:
                 raise WorkflowError(f"{case.severity}舆情的发布稿须经{OFFICE}审核后发布")
+            self._check_text(draft)        # the lists may have grown since the reviews
             self._log(s, case, "statement.published", actor, unit, now, version=draft.details["version"], url=url,
                       hours_since_first_post=round((now - case.first_published_at).total_seconds() / 3600, 2))
             out: dict[str, Any] = {"on_time": None, "follow_up_due": None}
