@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dashboard.safe import md
 from responders.workflow import OFFICE, Workflow, WorkflowError
 from yuqing.timeutil import parse_time, to_local
 
@@ -78,6 +79,16 @@ def actions_for(p: dict[str, Any], unit: str | None = None, *, now: datetime | N
 
     # 发布权威信息: draft → 初审 → 复审 → 终审 → (重大/特别重大) 区政府办公室审核 → publish
     g = "权威信息发布"
+    # releases the system noticed (疑似已发布回应): one press records one as the release
+    for n, r in enumerate(p.get("suspected_releases") or [], 1):
+        seen = (f"{md(r.get('why') or '')}，{_t(r['published_at'])} 发布“{md(r.get('title') or '')}”"
+                + (f"（{md(r['url'])}）" if r.get("url") else ""))
+        what = "持续发布" if p["published"] else "首次权威信息"
+        out.append(Action(f"release_confirm:{r['item']}", "release_confirm", f"确认为本案回应（第{n}条）", g,
+                          params=(("item_id", r["item"]),), primary=True,
+                          hint=f"疑似已发布回应：{seen}。确认后按其发布时间记为{what}并完成相应时限。"))
+        out.append(Action(f"release_dismiss:{r['item']}", "release_dismiss", f"不是本案回应（第{n}条）", g,
+                          fields=("reason",), params=(("item_id", r["item"]),), hint="该条信息不作为本案回应，不计入时限。"))
     redraft = Action("redraft", "draft", "修改稿件（重新提交）", g, fields=("text",),
                      hint="重新提交后须重新完成三审三校" + ("及区政府办公室审核" if p["needs_approval"] else "") + "。")
     if p["published"]:
@@ -189,6 +200,14 @@ def perform(store, config, event_id: str, action: Action | str, *, unit: str, ac
         r = wf.publish_statement(event_id, url=s("url") or None, **who)
         msg = f"已发布权威信息（{_on_time(r['on_time'])}）"
         return msg + (f"；下次持续发布截止 {_t(r['follow_up_due'])}。" if r["follow_up_due"] else "。")
+    if op == "release_confirm":
+        r = wf.confirm_release(event_id, item_id=kw["item_id"], **who)
+        what = "首次权威信息" if r["as"] == "statement" else "持续发布"
+        msg = f"已确认为本案回应，按发布时间 {_t(r['released_at'])} 记为{what}（{_on_time(r['on_time'])}）"
+        return msg + (f"；下次持续发布截止 {_t(r['next_due'])}。" if r["next_due"] else "。")
+    if op == "release_dismiss":
+        wf.dismiss_release(event_id, item_id=kw["item_id"], reason=s("reason"), **who)
+        return "已确认该条信息不是本案回应。"
     if op == "follow_up":
         r = wf.publish_follow_up(event_id, url=s("url") or None, **who)
         return "已持续发布" + (f"（{_on_time(r['on_time'])}）；下次截止 {_t(r['next_due'])}。" if r["next_due"] else "。")

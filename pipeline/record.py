@@ -87,6 +87,9 @@ def record_decision(tx, dec, *, now: datetime, url_key: str | None, fingerprint:
     if changes["unit_changed"]:
         log("case.rerouted", **{"from": old_unit, "to": c.first_responsible, "rule": c.rule})
         event("rerouted", **{"from": old_unit, "to": c.first_responsible})
+    if a.official and was_case and case.status == "open" and not dec.duplicate_of:
+        # an official voice joining an open case may be the unit's release: responders decide
+        event("official_item")
     if case.status != "not_a_case":
         sync_clocks(tx, c, now)
     return changes

@@ -11,3 +11,6 @@ from yuqing.config.loader import REPO_CONFIG, Section, register_section
 register_section(Section("channels", "channels.yaml", "responders.channels.config:ChannelsConfig", False,
                          "alert channels, addresses, rate limits and the escalation timing",
                          REPO_CONFIG / "channels.yaml"))
+register_section(Section("release", "release.yaml", "responders.review:ReleaseConfig", False,
+                         "review before release (sensitive words, link whitelist) and the accounts whose "
+                         "official items are suspected releases", REPO_CONFIG / "release.yaml"))

@@ -103,6 +103,9 @@ def _as_of(case: Case, payload: dict[str, Any]) -> Case:
 def dispatch_event(store, config, ev: CaseEvent, outbox: Outbox, now: datetime, *, by: str = "notifier") -> list[str]:
     """Write the alerts a case event calls for (each firing once, ever); returns the keys fired now."""
     case_id = ev.case_id
+    if ev.kind == "official_item":
+        from responders.releases import notice_release
+        return notice_release(store, config, ev, outbox, now, by=by)
     with store.reader() as r:
         row = r.cases.get(case_id)
     if row is None or row.status == "not_a_case":

@@ -74,7 +74,7 @@ def _beat(store, now: datetime, by: str, name: str, state: str, summary: dict | 
 def describe(r: SweepReport) -> str:
     d = r.deliveries or {}
     return (f"扫描完成：时限 {r.clocks} 个，触发 {len(r.fired)} 次（逾期 {len(r.late)}，视为同意 {len(r.consents)}），"
-            f"催办 {len(r.reminders)} 次，已触发跳过 {r.already} 次；投递 成功 {d.get('sent', 0)}、"
+            f"催办 {len(r.reminders)} 次，逐级升级 {len(r.climbs)} 次，催办汇总 {len(r.digests)} 份，已触发跳过 {r.already} 次；投递 成功 {d.get('sent', 0)}、"
             f"待重试 {d.get('retry', 0)}、失败 {d.get('failed', 0)}、并入汇总 {d.get('folded', 0)}、"
             f"改用其他渠道 {d.get('fallbacks', 0)}" + (f"；错误 {len(r.errors)}" if r.errors else ""))
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from yuqing.clocks.calendar import WorkCalendar
 from yuqing.clocks.due import ClockPolicy, due
 from responders.policy import Policy, ensure_frozen
+from responders.review import StatementChecker, refusal
 from yuqing import vocab
 from yuqing.records import Action as ActionRow, Case as CaseRow, Clock as ClockRow
 from yuqing.timeutil import Clock, iso_local, to_local
@@ -40,6 +41,7 @@ class Workflow:
         self.store, self.config, self.clock = store, config, clock
         cal = config.get("calendar") if config is not None else None
         self.calendar = calendar or (WorkCalendar.from_config(cal) if cal else WorkCalendar.default())
+        self._checker: StatementChecker | None = None
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -78,15 +80,19 @@ class Workflow:
     def _open_clock(self, s, case: CaseRow, kinds: tuple[str, ...], seq: int | None = None) -> ClockRow | None:
         return s.clocks.open_of(case.event_id, kinds, seq)
 
-    def _meet(self, s, case: CaseRow, row: ClockRow, actor: str, unit: str, now: datetime) -> bool:
-        on_time = now <= row.due_at
+    def _meet(self, s, case: CaseRow, row: ClockRow, actor: str, unit: str, now: datetime,
+              at: datetime | None = None) -> bool:
+        """Meet the clock by what happened at `at` (default now; a release the system noticed: when
+        it was published)."""
+        when = at or now
+        on_time = when <= row.due_at
         if row.status == "running" and not on_time:
             self._log(s, case, "clock.late", "system", unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
-                      due_at=row.due_at.isoformat(), late_at=now.isoformat())
+                      due_at=row.due_at.isoformat(), late_at=when.isoformat())
         row.status = "met" if on_time else "late"
         if not on_time and row.late_at is None:
-            row.late_at = now           # answered late before a sweep marked it: late from now
-        row.met_at = now
+            row.late_at = when          # answered late before a sweep marked it: late from then
+        row.met_at = when
         self._log(s, case, "clock.met", actor, unit, now, kind=row.kind, seq=row.seq, clock_id=row.id,
                   due_at=row.due_at.isoformat(), on_time=on_time)
         return on_time
@@ -107,6 +113,22 @@ class Workflow:
                   starts_at=d.starts_at.isoformat(), due_at=d.due_at.isoformat(), provisional=d.provisional,
                   **details)
         return row
+
+    def _check_text(self, draft: ActionRow) -> None:
+        """三审三校 before approval: no sensitive word, no link off the whitelist (config/release.yaml)."""
+        if self._checker is None:
+            self._checker = StatementChecker.from_config(self.config)
+        problems = self._checker.problems(draft.details.get("text") or "")
+        if problems:
+            raise WorkflowError(refusal(problems))
+
+    def check_statement(self, text: str) -> list[str]:
+        """What would stop a text from passing review (Chinese, one line each); [] when it is clean."""
+        if not (text or "").strip():
+            return ["发布稿内容为空"]
+        if self._checker is None:
+            self._checker = StatementChecker.from_config(self.config)
+        return [p.message for p in self._checker.problems(text)]
 
     # ------------------------------------------------------------------ 签收
     def acknowledge(self, case_id: str, *, actor: str, unit: str, role: str | None = None,
@@ -187,6 +209,11 @@ class Workflow:
                                 for c in clocks if c.status in OPEN_CLOCK and c.met_at is None],
                 "had_clocks": sorted({c.kind for c in clocks}),
                 "pending_alerts": {u: sorted(r) for u, r in sorted(pending.items())},
+                "suspected_releases": [
+                    {"item": i, "title": a.details.get("title"), "source": a.details.get("source") or a.details.get("author"),
+                     "url": a.details.get("url"), "why": a.details.get("why"),
+                     "published_at": datetime.fromisoformat(a.details["published_at"])}
+                    for i, a in self._suspected(s, case_id).items()],
             }
 
     # ------------------------------------------------------------------ statement: 三审三校
@@ -209,8 +236,10 @@ class Workflow:
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
                 raise WorkflowError("首次权威信息已发布；后续发布请用“持续发布”（follow-up）")
+            if not (text or "").strip():
+                raise WorkflowError("发布稿内容为空，不能提交：请填写稿件内容")
             n = len(self._actions(s, case_id, "statement.drafted")) + 1
-            self._log(s, case, "statement.drafted", actor, unit, now, version=n, text=text[:2000])
+            self._log(s, case, "statement.drafted", actor, unit, now, version=n, text=text[:20000])
             return n
 
     def review(self, case_id: str, *, actor: str, unit: str, stage: str, note: str = "") -> None:
@@ -231,6 +260,9 @@ class Workflow:
                          if a.id > draft.id}
             if actor in reviewers:
                 raise WorkflowError(f"{actor} 已参与本稿审核，三审须由不同人员进行")
+            if actor == draft.actor:
+                raise WorkflowError(f"{actor} 是本稿起草人，不能审核自己起草的稿件；三审须由起草人以外的三名不同人员进行")
+            self._check_text(draft)
             self._log(s, case, "statement.reviewed", actor, unit, now, stage=stage, version=draft.details["version"],
                       note=note)
 
@@ -244,6 +276,7 @@ class Workflow:
                 raise WorkflowError("发布稿尚未完成三审（初审、复审、终审），不能报送审核")
             if approved:
                 raise WorkflowError("本稿已审核通过")
+            self._check_text(draft)
             self._log(s, case, "statement.approved", actor, unit, now, version=draft.details["version"])
 
     def publish_statement(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
@@ -261,6 +294,7 @@ class Workflow:
                 raise WorkflowError(f"发布稿尚未完成三审三校（已完成：{'、'.join(done) or '无'}）")
             if case.severity in MAJOR and not approved:
                 raise WorkflowError(f"{case.severity}舆情的发布稿须经{OFFICE}审核后发布")
+            self._check_text(draft)        # the lists may have grown since the reviews
             self._log(s, case, "statement.published", actor, unit, now, version=draft.details["version"], url=url,
                       hours_since_first_post=round((now - case.first_published_at).total_seconds() / 3600, 2))
             out: dict[str, Any] = {"on_time": None, "follow_up_due": None}
@@ -274,6 +308,77 @@ class Workflow:
                 fu = self._start_clock(s, case, "follow_up", now, unit, actor, now, after="statement")
                 out["follow_up_due"] = fu.due_at
             return out
+
+    # ------------------------------------------------------------------ releases the system noticed
+    def _suspected(self, s, case_id: str) -> dict[str, ActionRow]:
+        """item id → its `release.suspected` record, for those neither confirmed nor dismissed."""
+        acts = self._actions(s, case_id, "release.suspected", "release.confirmed", "release.dismissed")
+        out: dict[str, ActionRow] = {}
+        for a in acts:
+            item = a.details.get("item")
+            if a.action == "release.suspected":
+                out[item] = a
+            else:
+                out.pop(item, None)
+        return out
+
+    def suspected_releases(self, case_id: str) -> list[dict[str, Any]]:
+        """疑似已发布回应 of a case still waiting for the unit: item, title, publisher, time, why."""
+        with self.store.reader() as s:
+            return [{"item": i, **{k: a.details.get(k) for k in ("title", "url", "source", "author", "why")},
+                     "published_at": datetime.fromisoformat(a.details["published_at"]), "noticed_at": a.at}
+                    for i, a in self._suspected(s, case_id).items()]
+
+    def confirm_release(self, case_id: str, *, item_id: str, actor: str, unit: str) -> dict[str, Any]:
+        """The unit says a suspected release is its release: recorded as published at the item's
+        publish time — the first statement (meeting `statement` or the 48-hour `response`) or, after
+        it, a follow-up release (meeting `follow_up`). The unit reviewed it before it went out, so no
+        draft is asked for here."""
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            sus = self._suspected(s, case_id).get(item_id)
+            if sus is None:
+                raise WorkflowError(f"案件 {case.label} 没有待确认的疑似已发布回应（条目 {item_id}）")
+            at = min(datetime.fromisoformat(sus.details["published_at"]), now)
+            url = sus.details.get("url")
+            out: dict[str, Any] = {"as": None, "on_time": None, "next_due": None, "released_at": at}
+            if self._first_published(s, case_id) is None:
+                out["as"] = "statement"
+                self._log(s, case, "statement.published", actor, unit, now, version=None, url=url, item=item_id,
+                          released_at=at.isoformat(), noticed=True,
+                          hours_since_first_post=round((at - case.first_published_at).total_seconds() / 3600, 2))
+                clk = self._open_clock(s, case, ("statement",))
+                had_clock = clk is not None or s.clocks.count(case_id, ("statement",)) > 0
+                if clk is None:
+                    clk = self._open_clock(s, case, ("response",))
+                if clk is not None:
+                    out["on_time"] = self._meet(s, case, clk, actor, unit, now, at=at)
+                if had_clock:
+                    out["next_due"] = self._start_clock(s, case, "follow_up", at, unit, actor, now,
+                                                        after="statement").due_at
+            else:
+                out["as"] = "follow_up"
+                n = len(self._actions(s, case_id, "follow_up.published")) + 1
+                self._log(s, case, "follow_up.published", actor, unit, now, n=n, url=url, item=item_id,
+                          released_at=at.isoformat(), noticed=True)
+                clk = self._open_clock(s, case, ("follow_up",))
+                if clk is not None:
+                    out["on_time"] = self._meet(s, case, clk, actor, unit, now, at=at)
+                    out["next_due"] = self._start_clock(s, case, "follow_up", at, unit, actor, now,
+                                                        after=f"follow_up#{clk.seq}").due_at
+            self._log(s, case, "release.confirmed", actor, unit, now, item=item_id, released_at=at.isoformat(),
+                      recorded_as=out["as"], on_time=out["on_time"])
+            return out
+
+    def dismiss_release(self, case_id: str, *, item_id: str, actor: str, unit: str, reason: str = "") -> None:
+        """The unit says a suspected release is not its answer to this case: the record is closed."""
+        now = self.clock.now()
+        with self._case(case_id) as (s, case):
+            self._need_unit(case, unit)
+            if item_id not in self._suspected(s, case_id):
+                raise WorkflowError(f"案件 {case.label} 没有待确认的疑似已发布回应（条目 {item_id}）")
+            self._log(s, case, "release.dismissed", actor, unit, now, item=item_id, reason=reason)
 
     def hold_press_conference(self, case_id: str, *, actor: str, unit: str) -> bool | None:
         now = self.clock.now()

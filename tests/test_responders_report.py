@@ -35,7 +35,7 @@ def test_week_report_counts(tmp_path, cfg, engine):
     run = lambda: sweep(store, clock, {"inbox": InboxChannel()}, config=cfg, outbox=Outbox.inbox_only(cfg))
 
     def publish(case, unit, reviewers=("甲", "乙", "丙")):
-        wf.draft_statement(case, actor="编", unit=unit)
+        wf.draft_statement(case, actor="编", unit=unit, text="情况通报")
         for st, who in zip(("初审", "复审", "终审"), reviewers):
             wf.review(case, actor=who, unit=unit, stage=st)
         if case_of(store, case).severity in MAJOR:

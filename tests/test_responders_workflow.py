@@ -51,7 +51,7 @@ def test_validation_unknown_case_wrong_unit_out_of_order(env, cfg, engine):
         wf.draft_statement(ev1, actor="x", unit="湖滨街道")
     with pytest.raises(WorkflowError, match="尚无待审稿件"):
         wf.review(ev1, actor="甲", unit="南星街道", stage="初审")
-    wf.draft_statement(ev1, actor="编", unit="南星街道")
+    wf.draft_statement(ev1, actor="编", unit="南星街道", text="关于火灾的情况通报")
     with pytest.raises(WorkflowError, match="当前应进行“初审”"):
         wf.review(ev1, actor="乙", unit="南星街道", stage="复审")
     with pytest.raises(WorkflowError, match="尚未完成三审三校"):

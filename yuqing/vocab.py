@@ -116,6 +116,11 @@ ACTIONS: dict[str, str] = {
     "alert.fired": "发出提醒",
     "escalation.fired": "时限提醒/升级",
     "escalation.reminded": "催办",
+    "escalation.climbed": "催办无人签收，逐级升级",
+    "escalation.digested": "催办汇总",
+    "release.suspected": "发现疑似已发布回应",
+    "release.confirmed": "确认已发布回应",
+    "release.dismissed": "确认不是本案回应",
 }
 
 # ---------------------------------------------------------------------------------------- people

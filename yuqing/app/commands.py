@@ -129,6 +129,28 @@ def cmd_scheduler(args, out, err) -> int:
         p.close()
 
 
+def cmd_notify_test(args, out, err) -> int:
+    """A test message to UNIT on every channel configured for it; the status per channel."""
+    from responders.notify_test import notify_test
+    from yuqing.app.build import config_dir, load_config, make_clock, settings_for
+    try:
+        config = load_config(config_dir(getattr(args, "config", None)), err=err)
+        settings = settings_for(getattr(args, "config", None), pairs(args.set))
+    except ConfigError as exc:
+        return fail_config(exc, err)
+    try:
+        rows = notify_test(config, settings, args.unit, make_clock(args.now).now())
+    except KeyError:
+        print(f"错误：未知单位“{args.unit}”（见 district.yaml）", file=err)
+        return 2
+    print(f"{args.unit} 通知渠道测试：", file=out)
+    for r in rows:
+        who = f"（{r.role}）" if r.role else ""
+        addr = f" {r.address}" if r.address else ""
+        print(f"  {r.channel}{who}{addr}：{r.status}", file=out)
+    return 1 if any(r.ok is False for r in rows) else 0
+
+
 def cmd_dashboard(args, out, err) -> int:
     from yuqing.app.service import Stop
     p = _parts(args, err, create_store=False)
@@ -283,6 +305,11 @@ def register(sub) -> None:
     s.add_argument("--once", action="store_true", help="run one sweep and exit")
     s.add_argument("--interval", type=int, help="seconds between sweeps (default: SCHEDULER_SWEEP_SECONDS)")
     s.set_defaults(func=cmd_scheduler)
+
+    nt = sub.add_parser("notify-test", help="send a test message to UNIT on every channel configured for it")
+    nt.add_argument("unit", help="单位名称, e.g. 南星街道")
+    _common(nt, store=False, now=True)
+    nt.set_defaults(func=cmd_notify_test)
 
     db = sub.add_parser("dashboard", help="start the Streamlit dashboard on the store")
     db.add_argument("--port", type=int)
