@@ -36,18 +36,32 @@ def _t(dt: datetime) -> str:
 
 
 class Workflow:
-    def __init__(self, store, config, clock: Clock, *, calendar: WorkCalendar | None = None):
-        self.store, self.config, self.clock = store, config, clock
+    """With `user` (a signed-in `responders.accounts.Principal`, as the dashboard passes) every
+    action is checked against the user's role and unit and logged with the user's name, whatever
+    `actor` and `unit` say; without it (the CLI on the server, tests) the caller is trusted."""
+
+    def __init__(self, store, config, clock: Clock, *, calendar: WorkCalendar | None = None, user=None):
+        self.store, self.config, self.clock, self.user = store, config, clock, user
         cal = config.get("calendar") if config is not None else None
         self.calendar = calendar or (WorkCalendar.from_config(cal) if cal else WorkCalendar.default())
 
     # ------------------------------------------------------------------ plumbing
+    def _as(self, actor: str, unit: str) -> tuple[str, str]:
+        """(actor, unit) as logged: the signed-in user and the unit the user may act as."""
+        if self.user is None:
+            return actor, unit
+        from responders.accounts import AccessDenied
+        try:
+            return self.user.username, self.user.acting_unit(unit)
+        except AccessDenied as exc:
+            raise WorkflowError(str(exc)) from None
+
     @contextmanager
     def _case(self, case_id: str, *, allow_closed: bool = False) -> Iterator[tuple[Any, CaseRow]]:
         with self.store.transaction() as s:
             case = s.cases.lock(case_id)
-            if case is None:
-                raise WorkflowError(f"未知案件：{case_id}")
+            if case is None or (self.user is not None and not self.user.sees_case(case)):
+                raise WorkflowError(f"未知案件或无权处置：{case_id}")
             if case.status == "not_a_case":
                 raise WorkflowError(f"{case_id} 不是舆情案件（级别“无”），无需处置")
             if case.status == "closed" and not allow_closed:
@@ -119,6 +133,7 @@ class Workflow:
         `case.acknowledged` log entry are written in one transaction.
         """
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         claimed = None
         with self._case(case_id) as (s, case):
             if alert_id is not None:
@@ -164,8 +179,8 @@ class Workflow:
         """
         with self.store.reader() as s:
             case = s.cases.get(case_id)
-            if case is None:
-                raise WorkflowError(f"未知案件：{case_id}")
+            if case is None or (self.user is not None and not self.user.sees_case(case)):
+                raise WorkflowError(f"未知案件或无权查看：{case_id}")
             draft, done, approved = self._draft_state(s, case_id)
             reviewers = sorted({a.actor for a in self._actions(s, case_id, "statement.reviewed")
                                 if draft is not None and a.id > draft.id})
@@ -205,6 +220,7 @@ class Workflow:
 
     def draft_statement(self, case_id: str, *, actor: str, unit: str, text: str = "") -> int:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
@@ -215,6 +231,7 @@ class Workflow:
 
     def review(self, case_id: str, *, actor: str, unit: str, stage: str, note: str = "") -> None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if stage not in REVIEW_STAGES:
             raise WorkflowError(f"未知审核环节“{stage}”；应为 {'、'.join(REVIEW_STAGES)}")
         with self._case(case_id) as (s, case):
@@ -231,11 +248,14 @@ class Workflow:
                          if a.id > draft.id}
             if actor in reviewers:
                 raise WorkflowError(f"{actor} 已参与本稿审核，三审须由不同人员进行")
+            if actor == draft.actor:
+                raise WorkflowError(f"{actor} 是本稿起草人，不能审核自己的稿件（三审须由起草人以外的不同人员进行）")
             self._log(s, case, "statement.reviewed", actor, unit, now, stage=stage, version=draft.details["version"],
                       note=note)
 
     def approve(self, case_id: str, *, actor: str, unit: str) -> None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             if unit != OFFICE:
                 raise WorkflowError(f"重大舆情发布稿须由{OFFICE}审核，{unit} 无权审核")
@@ -250,6 +270,7 @@ class Workflow:
         """Publish the first authoritative statement: meets `statement` (an emergency's, then starts
         follow-ups) or `response` (the 48-hour answer of any other case)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
@@ -277,6 +298,7 @@ class Workflow:
 
     def hold_press_conference(self, case_id: str, *, actor: str, unit: str) -> bool | None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             self._log(s, case, "press_conference.held", actor, unit, now)
@@ -285,6 +307,7 @@ class Workflow:
 
     def publish_follow_up(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is None:
@@ -316,6 +339,7 @@ class Workflow:
 
     def _open(self, case_id: str, kind: str, actor: str, unit: str, at: datetime | None, ref: str) -> ClockRow:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         start = at or now
         if start > now:
             raise WorkflowError(f"开始时间 {_t(start)} 晚于当前时间")
@@ -328,6 +352,7 @@ class Workflow:
         """Extend a 群众点题 feedback once, to 20 working days from the request: an approved, logged
         action that replaces the due time (the clock becomes `feedback_extended`)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if not approved_by or not approved_by.strip():
             raise WorkflowError("延期须经批准：请填写批准人（approved_by）")
         if not reason or not reason.strip():
@@ -367,6 +392,7 @@ class Workflow:
     def _answer(self, case_id: str, kinds: tuple[str, ...], action: str, actor: str, unit: str,
                 seq: int | None, **details) -> bool:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit, OFFICE)
             clk = self._open_clock(s, case, kinds, seq)
@@ -380,6 +406,7 @@ class Workflow:
     def close(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> int:
         """Close: running clocks are cancelled (follow-ups end); late ones stay late."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit, OFFICE)
             n = 0
@@ -394,6 +421,7 @@ class Workflow:
     def reopen(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> ClockRow | None:
         """Reopen: the case is open again; if it had follow-up releases, they resume (24 h)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if not reason.strip():
             raise WorkflowError("重新打开须说明理由（reason）")
         with self._case(case_id, allow_closed=True) as (s, case):
