@@ -108,7 +108,7 @@ def test_overview_shows_levels_clocks_units_streets_and_breakdowns(seeded):
     m = {x.label: x.value for x in at.metric}
     assert m["在办舆情"] == "4" and m["已超时时限"] == "1"
     nearest = next(df.value for df in at.dataframe if "倒计时" in df.value.columns)
-    assert list(nearest["倒计时"])[:2] == ["已超时 1小时10分", "剩余 2小时03分"]
+    assert list(nearest["倒计时"])[:2] == ["发布权威信息 已超时 1小时10分", "发布权威信息 剩余 2小时03分"]
     units = next(df.value for df in at.dataframe if "按时率" in df.value.columns)
     assert dict(zip(units["单位"], units["超时时限"]))["区应急管理局"] == 1
     assert "南星街道" in text and "清波街道" in text            # the street grid names every street
