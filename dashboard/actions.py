@@ -2,9 +2,11 @@
 
 `available_actions` reads where the case stands (`Workflow.progress`) and lists the actions that
 make sense in that state for the acting unit; `perform` runs one through `responders.workflow`
-and returns a Chinese success message. The workflow stays the only validator and the only
-writer: an action listed here may still be refused (wrong unit, same reviewer twice, …) and
-then `WorkflowError` carries the workflow's Chinese message. The list is a guide, not a gate.
+as the signed-in user and returns a Chinese success message. The workflow stays the only
+validator and the only writer: it checks the user's role and unit and logs the user as the actor
+(a leader's account acts on nothing, a unit's account acts as its own unit only), and an action
+listed here may still be refused (wrong unit, same reviewer twice, …); then `WorkflowError`
+carries the workflow's Chinese message. The list is a guide, not a gate.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.safe import md
+from responders.accounts import Principal
 from responders.workflow import OFFICE, Workflow, WorkflowError
 from yuqing.timeutil import parse_time, to_local
 
@@ -47,20 +50,24 @@ class Action:
         return dict(self.params)
 
 
-def _wf(store, config=None, now: datetime | None = None) -> Workflow:
+def _wf(store, config=None, now: datetime | None = None, user: Principal | None = None) -> Workflow:
     from yuqing.timeutil import ManualClock, SystemClock
-    return Workflow(store, config, ManualClock(now) if now is not None else SystemClock())
+    return Workflow(store, config, ManualClock(now) if now is not None else SystemClock(), user=user)
 
 
-def progress(store, event_id: str, config=None) -> dict[str, Any]:
-    """`Workflow.progress` of the case (read-only)."""
-    return _wf(store, config).progress(event_id)
+def progress(store, event_id: str, config=None, *, user: Principal) -> dict[str, Any]:
+    """`Workflow.progress` of the case (read-only), refused for a case the user may not read."""
+    return _wf(store, config, user=user).progress(event_id)
 
 
-def available_actions(store, event_id: str, unit: str | None = None, *, now: datetime | None = None,
-                      config=None) -> list[Action]:
-    """The actions that make sense for `event_id` now, for the acting `unit` (签收 depends on it)."""
-    return actions_for(progress(store, event_id, config), unit, now=now)
+def available_actions(store, event_id: str, unit: str | None = None, *, user: Principal,
+                      now: datetime | None = None, config=None) -> list[Action]:
+    """The actions that make sense for `event_id` now, for the acting `unit` (签收 depends on it);
+    none for a read-only account."""
+    p = progress(store, event_id, config, user=user)
+    if not user.can_act:
+        return []
+    return actions_for(p, user.acting_unit(unit), now=now)
 
 
 def actions_for(p: dict[str, Any], unit: str | None = None, *, now: datetime | None = None) -> list[Action]:
@@ -173,13 +180,18 @@ def _on_time(flag: bool | None) -> str:
     return {True: "按时", False: "逾期", None: "无时限"}[flag]
 
 
-def perform(store, config, event_id: str, action: Action | str, *, unit: str, actor: str, now: datetime,
-            **inputs: Any) -> str:
-    """Run one action through the workflow at `now`; a Chinese success message, or WorkflowError."""
+def perform(store, config, event_id: str, action: Action | str, *, user: Principal, unit: str | None = None,
+            now: datetime, **inputs: Any) -> str:
+    """Run one action through the workflow at `now` as the signed-in `user` (acting for `unit`,
+    which a unit account cannot choose); a Chinese success message, or WorkflowError."""
     op, kw = (action.op, action.kwargs) if isinstance(action, Action) else (action, {})
     kw.update({k: v for k, v in inputs.items() if v is not None})
-    wf = _wf(store, config, now)
-    who = {"actor": (actor or "").strip(), "unit": unit}
+    wf = _wf(store, config, now, user)
+    try:
+        unit = user.acting_unit(unit)
+    except PermissionError as exc:
+        raise WorkflowError(str(exc)) from None
+    who = {"actor": user.username, "unit": unit}
 
     def s(key: str) -> str:
         return str(kw.get(key) or "").strip()

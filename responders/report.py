@@ -38,19 +38,11 @@ def table(rows: list[dict[str, Any]], total: dict[str, Any] | None = None) -> tu
     return head, lines
 
 
-def write_report(store, period: str, at: date | datetime, out_dir: str | Path, *, district: str = "",
-                 now: datetime | None = None) -> tuple[Path, Path]:
-    now = now or store.clock.now()
-    rows = timeliness(store, period, at, now=now)
+def workbook(rows: list[dict[str, Any]], period: str, at: date | datetime, *, district: str = "",
+             now: datetime) -> Workbook:
+    """The XLSX workbook of some units' statistics (the dashboard's download, `write_report`'s file)."""
     total = totals(rows)
     start, end, label = period_bounds(period, at)
-    labels = _labels()
-    kinds = [k for k in CLOCK_KINDS]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"时效统计-{period}-{to_local(start):%Y%m%d}"
-    xlsx, md = out / f"{stem}.xlsx", out / f"{stem}.md"
-
     wb = Workbook()
     ws = wb.active
     ws.title = "时效统计"
@@ -68,7 +60,30 @@ def write_report(store, period: str, at: date | datetime, out_dir: str | Path, *
         c.font = Font(bold=True)
     ws.column_dimensions["A"].width = 26
     ws.freeze_panes = "B4"
-    wb.save(xlsx)
+    return wb
+
+
+def workbook_bytes(rows: list[dict[str, Any]], period: str, at: date | datetime, *, district: str = "",
+                   now: datetime) -> bytes:
+    import io
+    buf = io.BytesIO()
+    workbook(rows, period, at, district=district, now=now).save(buf)
+    return buf.getvalue()
+
+
+def write_report(store, period: str, at: date | datetime, out_dir: str | Path, *, district: str = "",
+                 now: datetime | None = None) -> tuple[Path, Path]:
+    now = now or store.clock.now()
+    rows = timeliness(store, period, at, now=now)
+    total = totals(rows)
+    start, end, label = period_bounds(period, at)
+    labels = _labels()
+    kinds = [k for k in CLOCK_KINDS]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"时效统计-{period}-{to_local(start):%Y%m%d}"
+    xlsx, md = out / f"{stem}.xlsx", out / f"{stem}.md"
+    workbook(rows, period, at, district=district, now=now).save(xlsx)
 
     for r in rows:
         r["late_total"] = sum(r["late"].values())

@@ -37,19 +37,33 @@ def _t(dt: datetime) -> str:
 
 
 class Workflow:
-    def __init__(self, store, config, clock: Clock, *, calendar: WorkCalendar | None = None):
-        self.store, self.config, self.clock = store, config, clock
+    """With `user` (a signed-in `responders.accounts.Principal`, as the dashboard passes) every
+    action is checked against the user's role and unit and logged with the user's name, whatever
+    `actor` and `unit` say; without it (the CLI on the server, tests) the caller is trusted."""
+
+    def __init__(self, store, config, clock: Clock, *, calendar: WorkCalendar | None = None, user=None):
+        self.store, self.config, self.clock, self.user = store, config, clock, user
         cal = config.get("calendar") if config is not None else None
         self.calendar = calendar or (WorkCalendar.from_config(cal) if cal else WorkCalendar.default())
         self._checker: StatementChecker | None = None
 
     # ------------------------------------------------------------------ plumbing
+    def _as(self, actor: str, unit: str) -> tuple[str, str]:
+        """(actor, unit) as logged: the signed-in user and the unit the user may act as."""
+        if self.user is None:
+            return actor, unit
+        from responders.accounts import AccessDenied
+        try:
+            return self.user.username, self.user.acting_unit(unit)
+        except AccessDenied as exc:
+            raise WorkflowError(str(exc)) from None
+
     @contextmanager
     def _case(self, case_id: str, *, allow_closed: bool = False) -> Iterator[tuple[Any, CaseRow]]:
         with self.store.transaction() as s:
             case = s.cases.lock(case_id)
-            if case is None:
-                raise WorkflowError(f"未知案件：{case_id}")
+            if case is None or (self.user is not None and not self.user.sees_case(case)):
+                raise WorkflowError(f"未知案件或无权处置：{case_id}")
             if case.status == "not_a_case":
                 raise WorkflowError(f"{case_id} 不是舆情案件（级别“无”），无需处置")
             if case.status == "closed" and not allow_closed:
@@ -141,6 +155,7 @@ class Workflow:
         `case.acknowledged` log entry are written in one transaction.
         """
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         claimed = None
         with self._case(case_id) as (s, case):
             if alert_id is not None:
@@ -186,8 +201,8 @@ class Workflow:
         """
         with self.store.reader() as s:
             case = s.cases.get(case_id)
-            if case is None:
-                raise WorkflowError(f"未知案件：{case_id}")
+            if case is None or (self.user is not None and not self.user.sees_case(case)):
+                raise WorkflowError(f"未知案件或无权查看：{case_id}")
             draft, done, approved = self._draft_state(s, case_id)
             reviewers = sorted({a.actor for a in self._actions(s, case_id, "statement.reviewed")
                                 if draft is not None and a.id > draft.id})
@@ -232,6 +247,7 @@ class Workflow:
 
     def draft_statement(self, case_id: str, *, actor: str, unit: str, text: str = "") -> int:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
@@ -244,6 +260,7 @@ class Workflow:
 
     def review(self, case_id: str, *, actor: str, unit: str, stage: str, note: str = "") -> None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if stage not in REVIEW_STAGES:
             raise WorkflowError(f"未知审核环节“{stage}”；应为 {'、'.join(REVIEW_STAGES)}")
         with self._case(case_id) as (s, case):
@@ -268,6 +285,7 @@ class Workflow:
 
     def approve(self, case_id: str, *, actor: str, unit: str) -> None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             if unit != OFFICE:
                 raise WorkflowError(f"重大舆情发布稿须由{OFFICE}审核，{unit} 无权审核")
@@ -283,6 +301,7 @@ class Workflow:
         """Publish the first authoritative statement: meets `statement` (an emergency's, then starts
         follow-ups) or `response` (the 48-hour answer of any other case)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is not None:
@@ -334,6 +353,7 @@ class Workflow:
         publish time — the first statement (meeting `statement` or the 48-hour `response`) or, after
         it, a follow-up release (meeting `follow_up`). The unit reviewed it before it went out, so no
         draft is asked for here."""
+        actor, unit = self._as(actor, unit)
         now = self.clock.now()
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
@@ -373,6 +393,7 @@ class Workflow:
 
     def dismiss_release(self, case_id: str, *, item_id: str, actor: str, unit: str, reason: str = "") -> None:
         """The unit says a suspected release is not its answer to this case: the record is closed."""
+        actor, unit = self._as(actor, unit)
         now = self.clock.now()
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
@@ -382,6 +403,7 @@ class Workflow:
 
     def hold_press_conference(self, case_id: str, *, actor: str, unit: str) -> bool | None:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             self._log(s, case, "press_conference.held", actor, unit, now)
@@ -390,6 +412,7 @@ class Workflow:
 
     def publish_follow_up(self, case_id: str, *, actor: str, unit: str, url: str | None = None) -> dict[str, Any]:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit)
             if self._first_published(s, case_id) is None:
@@ -421,6 +444,7 @@ class Workflow:
 
     def _open(self, case_id: str, kind: str, actor: str, unit: str, at: datetime | None, ref: str) -> ClockRow:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         start = at or now
         if start > now:
             raise WorkflowError(f"开始时间 {_t(start)} 晚于当前时间")
@@ -433,6 +457,7 @@ class Workflow:
         """Extend a 群众点题 feedback once, to 20 working days from the request: an approved, logged
         action that replaces the due time (the clock becomes `feedback_extended`)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if not approved_by or not approved_by.strip():
             raise WorkflowError("延期须经批准：请填写批准人（approved_by）")
         if not reason or not reason.strip():
@@ -472,6 +497,7 @@ class Workflow:
     def _answer(self, case_id: str, kinds: tuple[str, ...], action: str, actor: str, unit: str,
                 seq: int | None, **details) -> bool:
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit, OFFICE)
             clk = self._open_clock(s, case, kinds, seq)
@@ -485,6 +511,7 @@ class Workflow:
     def close(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> int:
         """Close: running clocks are cancelled (follow-ups end); late ones stay late."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         with self._case(case_id) as (s, case):
             self._need_unit(case, unit, OFFICE)
             n = 0
@@ -499,6 +526,7 @@ class Workflow:
     def reopen(self, case_id: str, *, actor: str, unit: str, reason: str = "") -> ClockRow | None:
         """Reopen: the case is open again; if it had follow-up releases, they resume (24 h)."""
         now = self.clock.now()
+        actor, unit = self._as(actor, unit)
         if not reason.strip():
             raise WorkflowError("重新打开须说明理由（reason）")
         with self._case(case_id, allow_closed=True) as (s, case):

@@ -13,6 +13,7 @@ NOW is 2026-11-20 12:00 in Asia/Shanghai. The scenario:
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -134,6 +135,48 @@ def seed(store: SqlStore, *, heartbeat_age_s: float = 20) -> dict:
     return {"ack_alert": ack.id, "warn_alert": warn.id, "overdue_alert": other.id}
 
 
+# accounts: username → (role, unit, display name); every password is password_of(username)
+USERS = {
+    "xcb": ("office", "区委宣传部", "宣传部值班员"),
+    "qfb": ("office", "区政府办公室", "区府办主任周八"),
+    "nanxing": ("unit", "南星街道", "南星街道宣传干事王五"),
+    "nanxing2": ("unit", "南星街道", "南星街道宣传科长赵六"),
+    "nanxing3": ("unit", "南星街道", "南星街道分管领导李四"),
+    "nanxing4": ("unit", "南星街道", "南星街道党工委书记孙七"),
+    "wangjiang": ("unit", "望江街道", "望江街道值班员"),
+    "chengguan": ("unit", "区城管局", "区城管局值班员"),
+    "yingji": ("unit", "区应急管理局", "区应急管理局值班员"),
+    "leader": ("leader", None, "区领导"),
+}
+
+
+def password_of(username: str) -> str:
+    return f"pw-{username}-2026"
+
+
+def principal(username: str):
+    from responders.accounts import Principal
+    role, unit, name = USERS[username]
+    return Principal(username, name, role, unit)
+
+
+@functools.lru_cache(maxsize=None)
+def _hash(username: str) -> str:
+    from responders.accounts import hash_password
+    return hash_password(password_of(username))     # Argon2 is slow by design: once per test process
+
+
+def add_users(store: SqlStore, names=None) -> None:
+    """The accounts above, each with its real Argon2 hash (`responders.accounts.add_user` is
+    tested on its own; here the hashes are computed once per process)."""
+    from yuqing.records import User
+    with store.transaction() as tx:
+        for n in names or USERS:
+            role, unit, name = USERS[n]
+            tx.add(User(username=n, display_name=name, password_hash=_hash(n), role=role, unit=unit,
+                        created_at=NOW, password_changed_at=NOW))
+
+
 @pytest.fixture()
 def seeded_store(tmp_path):
     """A store seeded with the cases above; tests import it under the name `store`."""
@@ -141,3 +184,49 @@ def seeded_store(tmp_path):
     st.ids = seed(st)
     yield st
     st.close()
+
+
+# ---------------------------------------------------------------------------------------- AppTest
+APP = str(Path(__file__).resolve().parents[1] / "yuqing" / "app" / "dashboard_main.py")
+CONFIG = str(Path(__file__).resolve().parents[1] / "config")
+PAGE_FILES = {"overview": "overview.py", "cases": "cases.py", "case": "case.py", "todo": "todo.py",
+              "stats": "stats.py", "search": "search.py", "system": "system.py"}
+
+
+def run(at):
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sign_in(at, username: str, password: str | None = None):
+    """Sign in through the page's own form (as a person would)."""
+    run(at)
+    at.text_input(key="login_user").input(username)
+    at.text_input(key="login_password").input(password if password is not None else password_of(username))
+    at.button(key="login_btn").click()
+    return run(at)
+
+
+def open_page(at, page: str):
+    """Switch to one of the dashboard's pages (ValueError when the role is not offered it)."""
+    at.switch_page(f"../../dashboard/pages/{PAGE_FILES[page]}")
+    return run(at)
+
+
+def app_env(monkeypatch, store, tmp_path) -> None:
+    monkeypatch.setenv("YUQING_STORE_URL", store.url)
+    monkeypatch.setenv("YUQING_NOW", NOW.isoformat())
+    monkeypatch.setenv("YUQING_CONFIG", CONFIG)
+    monkeypatch.setenv("YUQING_SEARCH_FTS_PATH", str(tmp_path / "search.db"))
+
+
+def page_text(at) -> str:
+    """Everything the page shows as text: markdown, captions, metrics, warnings, errors, tables."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
+    parts += [e.value for e in at.error] + [i.value for i in at.info] + [s.value for s in at.success]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.data.to_string() if hasattr(df.value, "data") else df.value.to_string() for df in at.dataframe]
+    parts += [s.label for s in at.selectbox] + [str(s.format_func(s.value)) for s in at.selectbox if s.value]
+    parts += [b.label for b in at.button]
+    return "\n".join(parts)

@@ -10,10 +10,11 @@ from dashboard import actions
 from responders.workflow import OFFICE, WorkflowError
 from tests.helpers import actions_of, clocks_of
 from tests.dashboard_fixtures import seeded_store as store  # noqa: F401 (a fixture)
-from tests.dashboard_fixtures import (EV_COLLAPSE, EV_GAS, EV_OLD, EV_OTHER, EV_SCHOOL, NOW, make_store, seed)
+from responders.accounts import Principal
+from tests.dashboard_fixtures import (APP, EV_COLLAPSE, EV_GAS, EV_OLD, EV_OTHER, EV_SCHOOL, NOW, add_users, app_env,
+                                      make_store, open_page, principal, run, seed, sign_in)
 from yuqing.config import load_config
 
-APP = str(Path(__file__).resolve().parents[1] / "yuqing" / "app" / "dashboard_main.py")
 CONFIG = str(Path(__file__).resolve().parents[1] / "config")
 UNIT = "南星街道"          # EV_GAS: 重大, emergency, first-responsible 南星街道
 
@@ -24,12 +25,20 @@ def cfg():
 
 
 
+OFFICE_USER = principal("xcb")
+
+
 def keys(store, event_id=EV_GAS, unit=UNIT):
-    return [a.key for a in actions.available_actions(store, event_id, unit, now=NOW)]
+    return [a.key for a in actions.available_actions(store, event_id, unit, user=OFFICE_USER, now=NOW)]
+
+
+def as_user(name: str, unit: str) -> Principal:
+    """A signed-in user of `unit` (区政府办公室's users are office accounts)."""
+    return Principal(name, name, "office" if unit == OFFICE else "unit", unit)
 
 
 def do(store, cfg, op, *, unit=UNIT, actor="南星街道值班员", event_id=EV_GAS, **kw):
-    return actions.perform(store, cfg, event_id, op, unit=unit, actor=actor, now=NOW, **kw)
+    return actions.perform(store, cfg, event_id, op, user=as_user(actor, unit), unit=unit, now=NOW, **kw)
 
 
 def statement_clock(store, event_id=EV_GAS):
@@ -38,7 +47,7 @@ def statement_clock(store, event_id=EV_GAS):
 
 # ------------------------------------------------------------------------------ available actions
 def test_fresh_emergency_case(store):
-    acts = actions.available_actions(store, EV_GAS, UNIT, now=NOW)
+    acts = actions.available_actions(store, EV_GAS, UNIT, user=OFFICE_USER, now=NOW)
     assert [a.key for a in acts] == ["ack:分管领导", "draft", "press", "feedback_open", "consult_open",
                                      "repost_open", "close"]
     primary = [a.label for a in acts if a.primary]
@@ -53,7 +62,7 @@ def test_after_draft_the_reviews_come_in_order(store, cfg):
     ks = keys(store)
     assert "draft" not in ks and ks[:3] == ["ack:分管领导", "review:初审", "redraft"]
     do(store, cfg, "review", stage="初审", actor="审核甲")
-    review = next(a for a in actions.available_actions(store, EV_GAS, UNIT) if a.op == "review")
+    review = next(a for a in actions.available_actions(store, EV_GAS, UNIT, user=OFFICE_USER) if a.op == "review")
     assert review.kwargs == {"stage": "复审"} and "审核甲" in review.hint
     assert "publish" not in keys(store) and "approve" not in keys(store)
 
@@ -62,7 +71,7 @@ def test_after_reviews_a_major_case_needs_the_office_then_publishes(store, cfg):
     do(store, cfg, "draft", text="通报")
     for stage, who in (("初审", "甲"), ("复审", "乙"), ("终审", "丙")):
         do(store, cfg, "review", stage=stage, actor=who)
-    acts = {a.key: a for a in actions.available_actions(store, EV_GAS, UNIT)}
+    acts = {a.key: a for a in actions.available_actions(store, EV_GAS, UNIT, user=OFFICE_USER)}
     assert "approve" in acts and "publish" not in acts and not any(k.startswith("review") for k in acts)
     assert acts["approve"].by == OFFICE and acts["approve"].primary
     do(store, cfg, "approve", unit=OFFICE, actor="区府办主任")
@@ -118,42 +127,36 @@ def test_perform_surfaces_the_workflow_refusals(store, cfg):
 
 # ------------------------------------------------------------------------------ the panel (AppTest)
 @pytest.fixture()
-def page(tmp_path, monkeypatch):
+def env(tmp_path, monkeypatch):
     store = make_store(tmp_path)
     seed(store)
-    monkeypatch.setenv("YUQING_STORE_URL", store.url)
-    monkeypatch.setenv("YUQING_NOW", NOW.isoformat())
-    monkeypatch.setenv("YUQING_CONFIG", CONFIG)
-    at = AppTest.from_file(APP, default_timeout=30)
-    run(at)
-    at.selectbox(key="case_pick").select(EV_GAS)
-    run(at)
-    yield store, at
+    add_users(store)
+    app_env(monkeypatch, store, tmp_path)
+    yield store
     store.close()
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def as_signed_in(username: str, event_id: str = EV_GAS) -> AppTest:
+    """A fresh browser session: sign in, open the case list and pick the case."""
+    at = sign_in(AppTest.from_file(APP, default_timeout=30), username)
+    open_page(at, "cases")
+    at.selectbox(key="case_pick").select(event_id)
+    return run(at)
 
 
-def k(*parts: str) -> str:
-    return "::".join(("wf", EV_GAS, *parts))
+def k(*parts: str, event_id: str = EV_GAS) -> str:
+    return "::".join(("wf", event_id, *parts))
 
 
-def act(at: AppTest, key: str, *, unit: str | None = None, actor: str | None = None, **fields: str) -> AppTest:
-    """Set the acting unit/person and the action's inputs, then press its button."""
-    if unit is not None and at.selectbox(key=k("unit")).value != unit:
-        at.selectbox(key=k("unit")).select(unit)
+def act(at: AppTest, key: str, *, unit: str | None = None, event_id: str = EV_GAS, **fields: str) -> AppTest:
+    """Set the unit acted for (office accounts only) and the action's inputs, then press its button."""
+    if unit is not None and at.selectbox(key=k("unit", event_id=event_id)).value != unit:
+        at.selectbox(key=k("unit", event_id=event_id)).select(unit)
         run(at)
-    u = at.selectbox(key=k("unit")).value
-    if actor is not None:
-        at.text_input(key=k("actor", u)).input(actor)
     for f, v in fields.items():
-        widget = at.text_area(key=k(key, f)) if f == "text" else at.text_input(key=k(key, f))
+        widget = at.text_area(key=k(key, f, event_id=event_id)) if f == "text" else at.text_input(key=k(key, f, event_id=event_id))
         widget.input(v)
-    at.button(key=k("btn", key)).click()
+    at.button(key=k("btn", key, event_id=event_id)).click()
     return run(at)
 
 
@@ -161,92 +164,82 @@ def messages(at: AppTest) -> tuple[list[str], list[str]]:
     return [s.value for s in at.success], [e.value for e in at.error]
 
 
-def test_panel_defaults_to_the_first_responsible_unit(page):
-    _, at = page
-    assert at.selectbox(key=k("unit")).value == UNIT
-    assert at.text_input(key=k("actor", UNIT)).value == "南星街道值班员"
-    labels = [b.label for b in at.button if b.key and b.key.startswith(k("btn"))]
-    assert "起草回应" in labels and "发布权威信息" not in labels
+def buttons(at: AppTest, event_id: str = EV_GAS) -> list[str]:
+    return [b.label for b in at.button if b.key and b.key.startswith(k("btn", event_id=event_id))]
 
 
-def test_panel_drives_draft_reviews_approval_and_publish(page):
-    store, at = page
-    act(at, "draft", unit=UNIT, actor="南星街道宣传干事王五", text="关于复兴街餐馆燃气爆炸的情况通报")
+def test_a_unit_account_acts_as_its_unit_and_is_named_in_the_log(env):
+    at = as_signed_in("nanxing")
+    assert not [s for s in at.selectbox if s.key == k("unit")]          # a unit account cannot pick a unit
+    assert "南星街道宣传干事王五" in "\n".join(c.value for c in at.caption)
+    assert "起草回应" in buttons(at) and "发布权威信息" not in buttons(at)
+    act(at, "draft", text="关于复兴街餐馆燃气爆炸的情况通报")
     assert any("已提交发布稿（第1稿）" in m for m in messages(at)[0])
-    act(at, "review:初审", actor="南星街道宣传科长赵六", note="事实核对无误")
-    act(at, "review:复审", actor="南星街道分管领导李四")
-    act(at, "review:终审", actor="南星街道党工委书记孙七")
-    assert any("已完成终审" in m for m in messages(at)[0])
-    act(at, "approve", unit=OFFICE, actor="区政府办公室主任周八")
+    a = [x for x in actions_of(env, EV_GAS) if x.action == "statement.drafted"][-1]
+    assert (a.actor, a.unit, a.at) == ("nanxing", UNIT, NOW)
+    log = next(df.value for df in at.dataframe if "操作人" in df.value.columns)
+    assert "南星街道宣传干事王五（南星街道）" in list(log["操作人"]) and "匿名访客" not in log.to_string()
+
+
+def test_three_reviews_need_three_signed_in_people_other_than_the_drafter(env):
+    at = as_signed_in("nanxing")
+    act(at, "draft", text="通报")
+    act(at, "review:初审", note="自己审自己")                            # the drafter may not review
+    ok, err = messages(at)
+    assert not ok and any("起草人" in e for e in err)
+    before = [(x.id, x.action) for x in actions_of(env, EV_GAS)]
+    for who, stage in (("nanxing2", "初审"), ("nanxing3", "复审")):
+        act(as_signed_in(who), f"review:{stage}")
+    at = as_signed_in("nanxing3")
+    act(at, "review:终审")                                               # the same person twice: refused
+    ok, err = messages(at)
+    assert not ok and any("三审须由不同人员进行" in e for e in err)
+    act(as_signed_in("nanxing4"), "review:终审")
+    reviews = [(x.actor, x.details["stage"]) for x in actions_of(env, EV_GAS) if x.action == "statement.reviewed"]
+    assert reviews == [("nanxing2", "初审"), ("nanxing3", "复审"), ("nanxing4", "终审")]
+    assert len(actions_of(env, EV_GAS)) == len(before) + 3
+    # the office approves (acting as 区政府办公室), then the unit publishes: the clock is met
+    at = as_signed_in("qfb")
+    act(at, "approve", unit=OFFICE)
     assert any("审核通过" in m for m in messages(at)[0])
-    act(at, "publish", unit=UNIT, actor="南星街道宣传干事王五", url="https://www.hzsc.gov.cn/art/1")
+    at = as_signed_in("nanxing")
+    act(at, "publish", url="https://www.hzsc.gov.cn/art/1")
     ok, err = messages(at)
     assert not err and any(m.startswith("已发布权威信息（按时）") for m in ok)
-
-    # the statement clock is met, a follow-up clock runs, and the log has each step with its actor
-    st = statement_clock(store)
-    assert st.status == "met" and st.met_at == NOW
-    log = [(a.action, a.actor, a.unit, (a.details or {}).get("stage")) for a in actions_of(store, EV_GAS)
-           if a.action.startswith("statement.")]
-    assert log == [
-        ("statement.drafted", "南星街道宣传干事王五", UNIT, None),
-        ("statement.reviewed", "南星街道宣传科长赵六", UNIT, "初审"),
-        ("statement.reviewed", "南星街道分管领导李四", UNIT, "复审"),
-        ("statement.reviewed", "南星街道党工委书记孙七", UNIT, "终审"),
-        ("statement.approved", "区政府办公室主任周八", OFFICE, None),
-        ("statement.published", "南星街道宣传干事王五", UNIT, None),
-    ]
-    assert all(a.at == NOW for a in actions_of(store, EV_GAS) if a.action.startswith("statement."))
-    assert any(a.action == "clock.met" and a.details["kind"] == "statement" for a in actions_of(store, EV_GAS))
-
-    # the page shows it on this run: clock done, the log, and the next action is 持续发布
-    clocks = next(df.value for df in at.dataframe if "时限" in df.value.columns)
-    row = clocks[clocks["时限"] == "发布权威信息"].iloc[0]
-    assert row["状态"] == "已完成" and row["倒计时/结果"] == "已完成"
-    assert "持续发布" in list(clocks["时限"].str.slice(0, 4))
-    log_df = next(df.value for df in at.dataframe if "操作人" in df.value.columns)
-    assert "区政府办公室主任周八" in list(log_df["操作人"]) and "发布权威信息" in list(log_df["操作"])
-    labels = [b.label for b in at.button if b.key and b.key.startswith(k("btn"))]
-    assert "持续发布" in labels and "发布权威信息" not in labels
+    assert statement_clock(env).status == "met"
+    log = [(x.action, x.actor, x.unit) for x in actions_of(env, EV_GAS) if x.action.startswith("statement.")]
+    assert log[0] == ("statement.drafted", "nanxing", UNIT) and log[-2] == ("statement.approved", "qfb", OFFICE)
+    assert "持续发布" in buttons(at)
 
 
-def test_refused_action_shows_the_error_and_writes_nothing(page):
-    store, at = page
-    act(at, "draft", actor="南星街道宣传干事王五", text="通报")
-    act(at, "review:初审", actor="审核甲")
-    before = [(a.id, a.action) for a in actions_of(store, EV_GAS)]
-
-    act(at, "review:复审", actor="审核甲")                  # the same person may not review twice
-    ok, err = messages(at)
-    assert not ok and len(err) == 1 and "三审须由不同人员进行" in err[0] and "“复审”未执行" in err[0]
-    assert [(a.id, a.action) for a in actions_of(store, EV_GAS)] == before
-
-    act(at, "review:复审", actor="审核乙")
-    act(at, "review:终审", actor="审核丙")
-    before = [(a.id, a.action) for a in actions_of(store, EV_GAS)]
-    act(at, "approve", actor="南星街道值班员")               # not as 区政府办公室: refused
-    ok, err = messages(at)
-    assert not ok and any(f"须由{OFFICE}审核" in e and "无权审核" in e for e in err)
-    assert [(a.id, a.action) for a in actions_of(store, EV_GAS)] == before
-    assert statement_clock(store).status == "running"
-
-    # the message is shown once: the next run is clean
-    run(at)
-    assert messages(at) == ([], [])
+def test_a_leader_sees_every_case_but_no_action(env):
+    at = as_signed_in("leader", EV_COLLAPSE)
+    assert buttons(at, EV_COLLAPSE) == [] and any("只读" in i.value for i in at.info)
+    with pytest.raises(WorkflowError, match="只读"):
+        actions.perform(env, None, EV_GAS, "close", user=principal("leader"), now=NOW, reason="x")
+    assert actions.available_actions(env, EV_GAS, None, user=principal("leader"), now=NOW) == []
 
 
-def test_panel_acknowledges_for_the_acting_unit(page):
-    store, at = page
-    act(at, "ack:分管领导", actor="南星街道分管领导李四")
+def test_another_units_account_is_refused_by_the_workflow(env, cfg):
+    """区城管局 is not on EV_GAS: whatever unit it names, the workflow refuses and writes nothing."""
+    before = len(actions_of(env, EV_GAS))
+    for unit in (None, UNIT, OFFICE):
+        with pytest.raises(WorkflowError):
+            actions.perform(env, cfg, EV_GAS, "draft", user=principal("chengguan"), unit=unit, now=NOW, text="x")
+    with pytest.raises(WorkflowError):
+        actions.available_actions(env, EV_GAS, None, user=principal("chengguan"), now=NOW)
+    assert len(actions_of(env, EV_GAS)) == before
+
+
+def test_acknowledge_in_the_panel_for_the_unit(env):
+    at = as_signed_in("nanxing3")
+    act(at, "ack:分管领导")
     assert any("签收成功" in m for m in messages(at)[0])
-    acks = [a for a in actions_of(store, EV_GAS) if a.action == "case.acknowledged" and a.actor == "南星街道分管领导李四"]
+    acks = [a for a in actions_of(env, EV_GAS) if a.action == "case.acknowledged" and a.actor == "nanxing3"]
     assert len(acks) == 1 and acks[0].details["role"] == "分管领导"
-    assert not [b for b in at.button if b.key == k("btn", "ack:分管领导")]
+    assert "签收（分管领导）" not in buttons(at)
 
 
-def test_collapse_case_offers_actions_to_its_own_unit(page):
-    _, at = page
-    at.selectbox(key="case_pick").select(EV_COLLAPSE)
-    run(at)
-    key = "::".join(("wf", EV_COLLAPSE, "unit"))
-    assert at.selectbox(key=key).value == "区应急管理局"
+def test_the_office_acts_for_the_cases_own_unit_by_default(env):
+    at = as_signed_in("xcb", EV_COLLAPSE)
+    assert at.selectbox(key=k("unit", event_id=EV_COLLAPSE)).value == "区应急管理局"

@@ -8,8 +8,7 @@ from hypothesis import given, strategies as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.safe import md
-from tests.dashboard_fixtures import NOW, case, make_store, seed
-from tests.test_dashboard_app import APP, run
+from tests.dashboard_fixtures import APP, add_users, app_env, case, make_store, open_page, run, seed, sign_in
 
 HOSTILE = ('<img src=x onerror="alert(1)"><script>alert(2)</script> **粗体** [点我](javascript:alert(3)) '
            ':red[红字] $x^2$ `代码` # 标题')
@@ -31,9 +30,10 @@ def test_a_hostile_case_title_and_reasons_render_as_text(tmp_path, monkeypatch):
     with store.transaction() as tx:
         tx.add(case("ev-hostile", severity="重大", first="南星街道", title=HOSTILE, reasons=[HOSTILE],
                     places=["南星街道"]))
-    monkeypatch.setenv("YUQING_STORE_URL", store.url)
-    monkeypatch.setenv("YUQING_NOW", NOW.isoformat())
-    at = run(AppTest.from_file(APP, default_timeout=30))
+    add_users(store, ["xcb"])
+    app_env(monkeypatch, store, tmp_path)
+    at = sign_in(AppTest.from_file(APP, default_timeout=30), "xcb")
+    open_page(at, "cases")
     at.selectbox(key="case_pick").select("ev-hostile")
     run(at)
     shown = [m.value for m in at.markdown if "alert" in html.unescape(m.value)]

@@ -6,6 +6,9 @@ import pytest
 
 from crawlers.demo_site import DemoSite
 from yuqing.settings import Settings
+from responders.accounts import Principal
+
+OFFICE_VIEWER = Principal("xcb", "宣传部值班员", "office", "区委宣传部")   # reads every case
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def test_crawled_pages_become_routed_cases_on_the_dashboard(cfg, site, clock, tm
             pass
         notify_once(parts)
         store = parts.store
-        rows = {r["event_id"]: r for r in case_rows(store, clock.now())}
+        rows = {r["event_id"]: r for r in case_rows(store, clock.now(), viewer=OFFICE_VIEWER)}
         by_unit = {}
         for r in rows.values():
             by_unit.setdefault(r["first_responsible"], []).append(r)
@@ -52,7 +55,7 @@ def test_crawled_pages_become_routed_cases_on_the_dashboard(cfg, site, clock, tm
         assert worker.stats["items/routed"] >= 15
         # the new cases alerted their units (case events → notifier → dashboard inbox)
         from dashboard.data import inbox
-        assert inbox(store, "湖滨街道", clock.now())
+        assert inbox(store, "湖滨街道", clock.now(), viewer=OFFICE_VIEWER)
     finally:
         worker.close()
         svc.stop()

@@ -201,6 +201,17 @@ class User:
 
 
 @dataclass(eq=False)
+class Session:
+    """A signed-in browser session: the browser holds the token, the store only its SHA-256."""
+    token_hash: str
+    username: str
+    created_at: datetime
+    expires_at: datetime                       # absolute end (SESSION_HOURS after sign-in)
+    last_seen_at: datetime                     # idle sessions end SESSION_IDLE_MINUTES after this
+    revoked_at: datetime | None = None         # signed out, or the password changed
+
+
+@dataclass(eq=False)
 class SourceState:
     """A crawl source's health and incremental state."""
     source: str

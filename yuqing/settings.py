@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_PORT", 8501, "port of the Streamlit dashboard"),
     Setting("DEMO_SITE_PORT", 0, "port of the demo news site (0 = any free port)"),
     Setting("DEMO_SPEED", 1.0, "how much faster than real time the demo stories unfold"),
+    Setting("SESSION_HOURS", 8.0, "a dashboard sign-in ends this many hours after it began"),
+    Setting("SESSION_IDLE_MINUTES", 60.0, "a dashboard sign-in ends after this many minutes without use"),
     Setting("ALERT_SMTP_HOST", "", "SMTP server for email alerts; empty disables email"),
     Setting("ALERT_SMTP_PORT", 25, "SMTP port"),
     Setting("ALERT_SMTP_USER", "", "SMTP user"),
@@ -55,6 +57,26 @@ SETTINGS: tuple[Setting, ...] = (
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 _USERINFO = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*):(?P<pw>[^@/\s]*)@", re.I)
+
+
+# Files of the embedded parts: a relative path is taken from the directory that holds the config
+# directory (the project), not from wherever a command was started, so the CLI, the demo, the
+# dashboard and their child processes all open the same store.
+PATH_SETTINGS = ("STORE_URL", "BUS_SQLITE_PATH", "SEARCH_FTS_PATH")
+
+
+def anchored(value: Any, base: Path) -> Any:
+    """`value` (a path or sqlite:/// URL) made absolute against `base`; anything else unchanged."""
+    if not isinstance(value, str) or not value or ":memory:" in value:
+        return value
+    prefix = ""
+    if value.startswith("sqlite:///"):
+        prefix, value = "sqlite:///", value[len("sqlite:///"):]
+    elif "://" in value:               # a server URL (postgresql://…): nothing to anchor
+        return value
+    if value.startswith("/"):
+        return prefix + value
+    return prefix + str(base / value)
 
 
 def mask_url(value: str) -> str:
@@ -128,4 +150,7 @@ class Settings:
                 raise ValueError(f"--set: {k} is a secret: set it in the environment (YUQING_{k}), "
                                  f"not on the command line")
             values[k], sources[k] = _coerce(_BY_NAME[k], v), "cmdline"
+        base = config_dir.resolve().parent if config_dir else Path.cwd()
+        for k in PATH_SETTINGS:
+            values[k] = anchored(values[k], base)
         return cls(values, sources)

@@ -200,9 +200,14 @@ def cmd_ingest(args, out, err) -> int:
 
 
 def cmd_dead_letter(args, out, err) -> int:
+    from yuqing.store import StoreMissing
     from yuqing.timeutil import fmt_local
-    p = _parts(args, err)
-    store = p.store
+    p = _parts(args, err, create_store=False)
+    try:
+        store = p.store
+    except StoreMissing as exc:         # say so instead of creating an empty store
+        print(f"错误 / error: {exc}", file=err)
+        return 2
     try:
         if args.dl_cmd == "list":
             with store.reader() as r:
@@ -347,3 +352,5 @@ def register(sub) -> None:
 
     from yuqing.app.case_cli import register as register_cases
     register_cases(sub)
+    from yuqing.app.user_cli import register as register_users
+    register_users(sub)

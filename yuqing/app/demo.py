@@ -50,6 +50,46 @@ def _demo_only(p: Parts) -> bool:
     return all(row.id.startswith(DEMO_PREFIXES) for row in rows)
 
 
+DEMO_OFFICE = (("xcb", "区委宣传部", "宣传部值班员"), ("qfb", "区政府办公室", "区政府办公室值班员"),
+               ("shenhe1", "区委宣传部", "审核员一"), ("shenhe2", "区委宣传部", "审核员二"),
+               ("shenhe3", "区委宣传部", "审核员三"))
+
+
+def demo_accounts(p: Parts, out=sys.stdout, environ=None) -> list[tuple[str, str, str | None]]:
+    """Accounts to sign in to the demo dashboard: the office (and three reviewers for 三审三校),
+    a leader, and one account per unit of the district named after the unit. The password is
+    YUQING_DEMO_PASSWORD, or generated and printed once; an account that exists is kept as it is."""
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+    from responders.accounts import AccountError, add_user
+    env = os.environ if environ is None else environ
+    given = env.get("YUQING_DEMO_PASSWORD") or ""
+    password = given or secrets.token_urlsafe(9)
+    d = p.config.district
+    wanted = [(u, "office", unit, name) for u, unit, name in DEMO_OFFICE] + [("leader", "leader", None, "区领导")]
+    wanted += [(u.name, "unit", u.name, f"{u.name}值班员") for u in [*d.streets, *d.zones, *d.departments]]
+    now = p.clock.now()
+    with p.store.reader() as r:
+        have = {u.username for u in r.users.list()}
+
+    def add(w):
+        try:
+            add_user(p.store, w[0], password, role=w[1], unit=w[2], display_name=w[3], now=now)
+            return w
+        except AccountError:          # created meanwhile: kept
+            return None
+    with ThreadPoolExecutor(max_workers=8) as pool:     # Argon2 is slow by design and frees the GIL
+        made = [w for w in pool.map(add, [w for w in wanted if w[0] not in have]) if w]
+    if made:
+        shown = "（来自 YUQING_DEMO_PASSWORD）/ from YUQING_DEMO_PASSWORD" if given else password
+        print(f"演示账号 / demo accounts ({len(made)})，密码 / password: {shown}", file=out)
+        print("  宣传部/办公室: xcb（区委宣传部）、qfb（区政府办公室）、shenhe1–3（三审三校审核人）", file=out)
+        print("  领导: leader；责任单位: 以单位名称登录，如 南星街道、湖滨街道、区城管局", file=out)
+    elif have:
+        print("演示账号已存在，密码未改变 / demo accounts kept (passwords unchanged; yuqing user passwd …)", file=out)
+    return [(w[0], w[1], w[2]) for w in made]
+
+
 def run_demo(p: Parts, *, fresh: bool = True, port: int | None = None, stop=None, out=sys.stdout,
              err=sys.stderr) -> int:
     """The demo on the store every command uses (STORE_URL): `yuqing case`, `yuqing report` and the
@@ -80,6 +120,7 @@ def run_demo(p: Parts, *, fresh: bool = True, port: int | None = None, stop=None
     dash_port = port or p.settings["DASHBOARD_PORT"]
     try:
         p.store                                   # migrated before the children start
+        demo_accounts(p, out)
         service.start()
         procs.append(subprocess.Popen([sys.executable, "-m", "yuqing.app.cli", "scheduler"], env=env, cwd=ROOT,
                                       start_new_session=True))

@@ -11,13 +11,15 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, func, or_, select, update
+import json
+
+from sqlalchemy import Text, and_, case as sql_case, cast, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yuqing import vocab
 from yuqing.records import (Action, Alert, Attempt, Case, CaseEvent, Clock, DeadLetter, Delivery, Firing,
-                            Heartbeat, SeenPage, SourceState, StoredItem, User)
+                            Heartbeat, SeenPage, Session, SourceState, StoredItem, User)
 
 OPEN = vocab.OPEN_CLOCK_STATES
 
@@ -69,6 +71,19 @@ class Items(_Repo):
                               .where(StoredItem.published_at >= since))
         return [(p, pl, bool((a or {}).get("negative"))) for p, pl, a in rows]
 
+    def stats_since(self, since: datetime, event_ids: Iterable[str] | None = None
+                    ) -> list[tuple[datetime, str, bool, str | None]]:
+        """(published_at, platform, negative, event id) of the originals published since a time,
+        optionally of some events only: the caller buckets them."""
+        q = (select(StoredItem.published_at, StoredItem.platform, StoredItem.analysis, StoredItem.event_id)
+             .where(StoredItem.published_at >= since, StoredItem.duplicate_of.is_(None)))
+        if event_ids is not None:
+            ids = sorted(set(event_ids))
+            if not ids:
+                return []
+            q = q.where(StoredItem.event_id.in_(ids))
+        return [(p, pl, bool((a or {}).get("negative")), ev) for p, pl, a, ev in self.s.execute(q)]
+
     def published_since(self, since: datetime) -> list[StoredItem]:
         """Items (not duplicates) published since a time, in publish order."""
         return list(self.s.scalars(select(StoredItem).where(StoredItem.published_at >= since,
@@ -79,6 +94,20 @@ class Items(_Repo):
         q = select(StoredItem).where(StoredItem.received_at >= since).order_by(StoredItem.received_at,
                                                                                  StoredItem.id)
         return list(self.s.scalars(q.limit(limit) if limit else q))
+
+
+def _json_has(column, value: str):
+    """A JSON list column holds `value` (as written by the store's JSON serializer, which escapes
+    non-ASCII; the plain form too, for rows written by another serializer)."""
+    forms = {json.dumps(value), json.dumps(value, ensure_ascii=False)}
+    return or_(*(cast(column, Text).contains(f, autoescape=True) for f in forms))
+
+
+def _involves(units: Iterable[str]):
+    """The case is first- or co-responsible for one of `units`, or was referred to it."""
+    us = sorted(set(units))
+    return or_(Case.first_responsible.in_(us), *(_json_has(Case.co_responsible, u) for u in us),
+               *(_json_has(Case.refer_to, u) for u in us))
 
 
 class Cases(_Repo):
@@ -127,6 +156,60 @@ class Cases(_Repo):
         # JSON membership is backend-specific: co-responsible units are filtered here
         rows = [c for c in self.s.scalars(q) if c.first_responsible in us or us & set(c.co_responsible or [])]
         return rows[offset: offset + limit] if limit else rows[offset:]
+
+    def page(self, now: datetime, *, statuses: Sequence[str] = ("open",), levels: Iterable[str] | None = None,
+             units: Iterable[str] | None = None, lead_only: bool = False, emergency_only: bool = False,
+             street: str | None = None, category: str | None = None, clock_state: str | None = None,
+             acknowledged: bool | None = None, soon: datetime | None = None, limit: int = 50,
+             offset: int = 0) -> tuple[int, list[Case]]:
+        """(how many match, one page of them) most urgent first: level, emergency, nearest open
+        deadline. Filtering, sorting and paging happen in SQL, so a page costs the same however
+        many cases the store holds. `units` is a visibility scope (first, co-responsible or
+        referred); with `lead_only` the first-responsible unit only. `clock_state`: late (an open
+        clock past due), soon (the nearest due by `soon`), running (open clocks, none late), none."""
+        nxt = (select(Clock.case_id.label("cid"), func.min(Clock.due_at).label("next_due"),
+                      func.max(sql_case((or_(Clock.status == "late", Clock.due_at < now), 1), else_=0)).label("late"))
+               .where(Clock.status.in_(OPEN), Clock.met_at.is_(None)).group_by(Clock.case_id).subquery())
+        q = select(Case).outerjoin(nxt, nxt.c.cid == Case.event_id).where(Case.status.in_(list(statuses)))
+        lv = list(levels) if levels is not None else None
+        if lv:
+            q = q.where(Case.severity.in_(lv))
+        if emergency_only:
+            q = q.where(Case.emergency.is_(True))
+        us = sorted(set(units)) if units is not None else None
+        if us is not None:
+            q = q.where(Case.first_responsible.in_(us) if lead_only else _involves(us))
+        if street:
+            q = q.where(or_(Case.first_responsible == street, _json_has(Case.co_responsible, street),
+                            _json_has(Case.places, street)))
+        if category:
+            q = q.where(Case.category == category)
+        if clock_state == "late":
+            q = q.where(nxt.c.late == 1)
+        elif clock_state == "soon":
+            q = q.where(nxt.c.late == 0, nxt.c.next_due <= (soon or now))
+        elif clock_state == "running":
+            q = q.where(nxt.c.late == 0)
+        elif clock_state == "none":
+            q = q.where(nxt.c.cid.is_(None))
+        if acknowledged is True:
+            q = q.where(Case.acknowledged_at.is_not(None))
+        elif acknowledged is False:
+            q = q.where(Case.acknowledged_at.is_(None))
+        total = self.s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rank = sql_case({lvl: i for i, lvl in enumerate(reversed(vocab.LEVELS))}, value=Case.severity, else_=99)
+        q = q.order_by(rank, Case.emergency.desc(), nxt.c.next_due.is_(None), nxt.c.next_due, Case.event_id)
+        return total, list(self.s.scalars(q.offset(offset).limit(limit)))
+
+    def opened_since(self, since: datetime, units: Iterable[str] | None = None) -> list[Case]:
+        """Cases opened since a time (new cases), newest first."""
+        q = select(Case).where(Case.opened_at >= since, Case.status != "not_a_case")
+        if units is not None:
+            q = q.where(_involves(units))
+        return list(self.s.scalars(q.order_by(Case.opened_at.desc())))
+
+    def categories(self) -> list[str]:
+        return sorted(c for c in self.s.scalars(select(Case.category).where(Case.status == "open").distinct()) if c)
 
     def count_by_level(self, statuses: Sequence[str] = ("open",)) -> Counter:
         return Counter(dict(self.s.execute(select(Case.severity, func.count()).where(Case.status.in_(list(statuses)))
@@ -483,6 +566,23 @@ class Users(_Repo):
     def list(self) -> list[User]:
         return list(self.s.scalars(select(User).order_by(User.role, User.unit, User.username)))
 
+    def names(self, usernames: Iterable[str]) -> dict[str, User]:
+        names = sorted(set(usernames))
+        if not names:
+            return {}
+        return {u.username: u for u in self.s.scalars(select(User).where(User.username.in_(names)))}
+
+
+class Sessions(_Repo):
+    def get(self, token_hash: str) -> Session | None:
+        return self.s.get(Session, token_hash)
+
+    def revoke_all(self, username: str, at: datetime) -> int:
+        """End every session of a user (a new password, a disabled account)."""
+        res = self.s.execute(update(Session).where(Session.username == username, Session.revoked_at.is_(None))
+                             .values(revoked_at=at).execution_options(synchronize_session="fetch"))
+        return res.rowcount
+
 
 class Sources(_Repo):
     def state(self, source: str) -> SourceState | None:
@@ -511,6 +611,7 @@ class Unit:
         self.heartbeats = Heartbeats(session)
         self.dead_letters = DeadLetters(session)
         self.users = Users(session)
+        self.sessions = Sessions(session)
         self.sources = Sources(session)
 
     def add(self, record) -> Any:

@@ -212,6 +212,16 @@ users = Table(
     Column("password_changed_at", UTCDateTime),
 )
 
+sessions = Table(
+    "sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(100), ForeignKey("users.username"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
 source_states = Table(
     "source_states", metadata,
     Column("source", String(100), primary_key=True),
@@ -254,7 +264,7 @@ def map_records() -> None:
     for cls, table in ((r.StoredItem, items), (r.Case, cases), (r.Clock, clocks), (r.Alert, alerts),
                        (r.Delivery, deliveries), (r.Attempt, attempts), (r.Action, actions),
                        (r.CaseEvent, case_events), (r.DeadLetter, dead_letters), (r.Firing, firings),
-                       (r.Heartbeat, heartbeats), (r.User, users), (r.SourceState, source_states),
+                       (r.Heartbeat, heartbeats), (r.User, users), (r.Session, sessions), (r.SourceState, source_states),
                        (r.SeenPage, seen_pages)):
         _registry.map_imperatively(cls, table)
     _MAPPED = True
