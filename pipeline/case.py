@@ -87,12 +87,15 @@ class EventState:
         for e in a.facts.evidence:
             if e not in self._evidence and len(self._evidence) < MAX_EVIDENCE:
                 self._evidence.append(e)
+        if a.negative or (a.official and self.negative):
+            # what the problem touches; an official statement on it says so with authority
+            # (区民政局会同区市场监管局…: the food side of a nursing-home case)
+            self._involved += [c for c in a.categories if c not in self._involved]
+            self._involved_n.update(set(a.categories))
         if a.negative:
             self.negative = True
             self.question |= r.question
             self.suggestion |= r.suggestion
-            self._involved += [c for c in a.categories if c not in self._involved]
-            self._involved_n.update(set(a.categories))
             self._groups += [g for g in a.special_groups if g not in self._groups]
             if a.media_tier:
                 self._media.append((a.media_tier, r.source or ""))
