@@ -28,6 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from yuqing import vocab
 from yuqing.records import Session as SessionRow, User as UserRow
+from yuqing.timeutil import to_local
 
 OFFICE_UNIT = "区政府办公室"
 ROLES = tuple(vocab.ROLES)
@@ -180,12 +181,15 @@ def display_names(store, usernames: Iterable[str]) -> dict[str, str]:
 class SessionPolicy:
     hours: float = 8.0
     idle_minutes: float = 60.0
+    max_failures: int = 5          # wrong passwords in a row before the account is locked …
+    lock_minutes: float = 15.0     # … for this long (guessing a unit's password gets slow)
 
     @classmethod
     def of(cls, settings) -> "SessionPolicy":
         if settings is None:
             return cls()
-        return cls(float(settings.get("SESSION_HOURS", 8.0)), float(settings.get("SESSION_IDLE_MINUTES", 60.0)))
+        return cls(float(settings.get("SESSION_HOURS", 8.0)), float(settings.get("SESSION_IDLE_MINUTES", 60.0)),
+                   int(settings.get("SIGNIN_MAX_FAILURES", 5)), float(settings.get("SIGNIN_LOCK_MINUTES", 15.0)))
 
 
 def _digest(token: str) -> str:
@@ -198,11 +202,22 @@ def sign_in(store, username: str, password: str, *, now: datetime,
     username = (username or "").strip()
     with store.reader() as r:
         u = r.users.get(username) if username else None
+    if u is not None and u.locked_until is not None and now < u.locked_until:
+        # checked before the password, so a locked account tells a guesser nothing
+        raise AccessDenied(f"密码错误次数过多，账号已暂时锁定，请于 {to_local(u.locked_until):%H:%M} 后再试")
     ok = verify_password(u.password_hash if u is not None else None, password)
     if u is None or not ok or u.disabled:
+        if u is not None and not ok:
+            with store.transaction() as tx:
+                row = tx.users.get(u.username)
+                row.failed_sign_ins = (row.failed_sign_ins or 0) + 1
+                if row.failed_sign_ins >= policy.max_failures:
+                    row.locked_until, row.failed_sign_ins = now + timedelta(minutes=policy.lock_minutes), 0
         raise AccessDenied("用户名或密码错误，或账号已停用")
     token = secrets.token_urlsafe(32)
     with store.transaction() as tx:
+        row = tx.users.get(u.username)
+        row.failed_sign_ins, row.locked_until = 0, None
         tx.add(SessionRow(token_hash=_digest(token), username=u.username, created_at=now,
                           expires_at=now + timedelta(hours=policy.hours), last_seen_at=now))
     return token, Principal.of(u)

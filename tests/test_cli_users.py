@@ -70,3 +70,30 @@ def test_the_demo_creates_accounts_once_and_prints_the_password_once(tmp_path):
     again = io.StringIO()
     assert demo_accounts(p, again, environ={}) == [] and "已存在" in again.getvalue()
     p.close()
+
+
+def test_wrong_passwords_in_a_row_lock_the_account_for_a_while(tmp_path):
+    from datetime import timedelta
+
+    import pytest
+
+    from responders.accounts import AccessDenied, SessionPolicy, add_user
+
+    store = make_store(tmp_path, "lock.db")
+    try:
+        add_user(store, "zhaoliu", "right-password-1", role="unit", unit="南星街道", now=NOW)
+        policy = SessionPolicy(max_failures=3, lock_minutes=15)
+        for _ in range(3):
+            with pytest.raises(AccessDenied, match="用户名或密码错误"):
+                sign_in(store, "zhaoliu", "guess", now=NOW, policy=policy)
+        # locked: even the right password is refused, with when to try again
+        with pytest.raises(AccessDenied, match="暂时锁定"):
+            sign_in(store, "zhaoliu", "right-password-1", now=NOW + timedelta(minutes=5), policy=policy)
+        assert sign_in(store, "zhaoliu", "right-password-1", now=NOW + timedelta(minutes=16), policy=policy)[1].unit == "南星街道"
+        # a right password resets the count: two wrong ones later do not lock
+        for _ in range(2):
+            with pytest.raises(AccessDenied):
+                sign_in(store, "zhaoliu", "guess", now=NOW + timedelta(minutes=17), policy=policy)
+        assert sign_in(store, "zhaoliu", "right-password-1", now=NOW + timedelta(minutes=18), policy=policy)
+    finally:
+        store.close()

@@ -198,6 +198,8 @@ class User:
     unit: str | None = None                    # the unit of a 责任单位 account
     disabled: bool = False
     password_changed_at: datetime | None = None
+    failed_sign_ins: int = 0                   # wrong passwords in a row (reset by a right one)
+    locked_until: datetime | None = None       # sign-in refused until then after too many
 
 
 @dataclass(eq=False)

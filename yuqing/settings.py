@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEMO_SPEED", 1.0, "how much faster than real time the demo stories unfold"),
     Setting("SESSION_HOURS", 8.0, "a dashboard sign-in ends this many hours after it began"),
     Setting("SESSION_IDLE_MINUTES", 60.0, "a dashboard sign-in ends after this many minutes without use"),
+    Setting("SIGNIN_MAX_FAILURES", 5, "wrong passwords in a row before an account is locked for a while"),
+    Setting("SIGNIN_LOCK_MINUTES", 15.0, "how long an account stays locked after too many wrong passwords"),
     Setting("ALERT_SMTP_HOST", "", "SMTP server for email alerts; empty disables email"),
     Setting("ALERT_SMTP_PORT", 25, "SMTP port"),
     Setting("ALERT_SMTP_USER", "", "SMTP user"),

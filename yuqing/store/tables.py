@@ -210,6 +210,8 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("password_changed_at", UTCDateTime),
+    Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime),
 )
 
 sessions = Table(
