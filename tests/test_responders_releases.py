@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from dashboard import actions
+from responders.accounts import Principal
 from responders.alerts import Outbox
 from responders.channels.inbox import InboxChannel
 from responders.scheduler import sweep
@@ -65,12 +66,15 @@ def test_a_reply_of_the_unit_is_suspected_and_met_only_when_confirmed(env, cfg, 
     assert len([a for a in actions_of(store, cid) if a.action == "release.suspected"]) == 1
 
     # the dashboard offers it; one press by the unit records it at the item's time, on time
-    acts = actions.available_actions(store, cid, UNIT, config=cfg)
+    liaison = Principal("nanxing-zhang", "南星街道张联络", "unit", UNIT)
+    acts = actions.available_actions(store, cid, UNIT, config=cfg, user=liaison)
     confirm = next(a for a in acts if a.op == "release_confirm")
     assert confirm.primary and "南星街道" in confirm.hint and "首次权威信息" in confirm.hint
-    with pytest.raises(WorkflowError, match="第一责任单位"):
-        actions.perform(store, cfg, cid, confirm, unit="湖滨街道", actor="某人", now=clock.now())
-    msg = actions.perform(store, cfg, cid, confirm, unit=UNIT, actor="南星街道张联络", now=clock.now())
+    # another street's account cannot confirm it, whatever unit it names
+    with pytest.raises(WorkflowError):
+        actions.perform(store, cfg, cid, confirm, unit=UNIT, now=clock.now(),
+                        user=Principal("hubin-li", "湖滨街道李某", "unit", "湖滨街道"))
+    msg = actions.perform(store, cfg, cid, confirm, unit=UNIT, now=clock.now(), user=liaison)
     assert "2026-11-24 05:00" in msg and "按时" in msg
     (resp,) = [k for k in clocks_of(store, cid) if k.kind == "response"]
     assert (resp.status, resp.met_at) == ("met", at)
@@ -111,11 +115,13 @@ def test_dismissed_is_no_longer_offered_and_the_clock_keeps_running(env, cfg, en
     store, clock, cid = env
     clock.set(POST + timedelta(hours=3))
     assert add(store, engine, cfg, clock, official("r1", POST + timedelta(hours=3), "南星街道")) == cid
-    acts = actions.available_actions(store, cid, UNIT, config=cfg)
+    liaison = Principal("nanxing-zhang", "南星街道张联络", "unit", UNIT)
+    acts = actions.available_actions(store, cid, UNIT, config=cfg, user=liaison)
     dismiss = next(a for a in acts if a.op == "release_dismiss")
-    assert actions.perform(store, cfg, cid, dismiss, unit=UNIT, actor="张联络", now=clock.now(),
+    assert actions.perform(store, cfg, cid, dismiss, unit=UNIT, now=clock.now(), user=liaison,
                            reason="是另一小区的回复") == "已确认该条信息不是本案回应。"
-    assert not any(a.op.startswith("release_") for a in actions.available_actions(store, cid, UNIT, config=cfg))
+    assert not any(a.op.startswith("release_")
+                   for a in actions.available_actions(store, cid, UNIT, config=cfg, user=liaison))
     (resp,) = [k for k in clocks_of(store, cid) if k.kind == "response"]
     assert resp.status == "running" and resp.met_at is None
 
