@@ -194,6 +194,7 @@ class CrawlStats:
     dropped: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     not_modified: int = 0
+    failed: bool = False               # the source itself could not be read (not one bad page)
 
 
 class Source(Protocol):
