@@ -228,6 +228,7 @@ class UnitOfWork(Protocol):
     firings: Any
     dead_letters: Any
     users: Any
+    sources: Any          # crawl sources: run statistics and the pages each has seen
 
 
 class Store(Protocol):

@@ -21,13 +21,20 @@ from yuqing.timeutil import Clock, SystemClock
 
 _KINDS: dict[str, str] = {}
 _NEEDS: dict[str, dict[str, tuple[str, ...]]] = {}
+_LABELS: dict[str, str] = {}
 
 
 def register_kind(name: str, dotted: str, *, where: tuple[str, ...] = ("url",),
-                  config: tuple[str, ...] = ()) -> None:
-    """`where`: url and/or path the source may name; `config`: sections of its entry it needs."""
+                  config: tuple[str, ...] = (), label: str | None = None) -> None:
+    """`where`: url and/or path the source may name; `config`: sections of its entry it needs;
+    `label`: the kind's Chinese name on the system-status page."""
     _KINDS[name] = dotted
     _NEEDS[name] = {"where": tuple(where), "config": tuple(config)}
+    _LABELS[name] = label or name
+
+
+def kind_label(name: str) -> str:
+    return _LABELS.get(name, name)
 
 
 def kinds() -> dict[str, str]:
@@ -88,8 +95,9 @@ def build_source(entry, context: Context):
     return kind_class(entry.kind).from_config(entry, context)
 
 
-register_kind("rss", "crawlers.kinds.scrapy_kind:ScrapySource")
-register_kind("listing", "crawlers.kinds.scrapy_kind:ScrapySource")
-register_kind("selectors", "crawlers.kinds.scrapy_kind:ScrapySource", config=("selectors",))
-register_kind("json_api", "crawlers.kinds.scrapy_kind:ScrapySource", config=("api",))
-register_kind("hotline", "crawlers.kinds.hotline:HotlineSource", where=("url", "path"))
+register_kind("rss", "crawlers.kinds.scrapy_kind:ScrapySource", label="RSS 订阅")
+register_kind("listing", "crawlers.kinds.scrapy_kind:ScrapySource", label="网页列表（通用正文抽取）")
+register_kind("selectors", "crawlers.kinds.scrapy_kind:ScrapySource", config=("selectors",),
+              label="网页列表与详情（选择器）")
+register_kind("json_api", "crawlers.kinds.scrapy_kind:ScrapySource", config=("api",), label="数据接口（JSON 分页）")
+register_kind("hotline", "crawlers.kinds.hotline:HotlineSource", where=("url", "path"), label="12345 工单导出")

@@ -96,6 +96,7 @@ class NewsSpider(scrapy.Spider):
         self.page_records: list[dict[str, Any]] = []      # (source, url_key, etag, …) fetched this run
         self._pending_source_pages: dict[str, list[dict]] = {}
         self._article_failures: dict[str, int] = {}
+        self._requested: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ start
     async def start(self):  # Scrapy >= 2.13
@@ -213,9 +214,14 @@ class NewsSpider(scrapy.Spider):
         if not src.revisit and url_key(url) in self.state.get(src.key, {}):
             self.crawler.stats.inc_value("incremental/seen_skipped")
             return None
+        if (src.key, url_key(url)) in self._requested:
+            return None
+        self._requested.add((src.key, url_key(url)))
         self._article_count[src.key] = n + 1
+        # dont_filter: duplicates are skipped above; Scrapy's filter would also swallow a redirect
+        # loop's second visit silently, where REDIRECT_MAX_TIMES names it
         return self._request(src, url, callback or self.parse_article, self.on_article_error,
-                             {"src": src, "hint": hint}, conditional=True)
+                             {"src": src, "hint": hint}, conditional=True, dont_filter=True)
 
     def parse_feed(self, response, src: Source):
         from lxml import etree
@@ -373,8 +379,11 @@ class NewsSpider(scrapy.Spider):
             v = self._select_text(sel, getattr(cfg, field))
             if v:
                 out[field] = v
+                out[f"{field}_selected"] = True
             elif getattr(cfg, field):
+                # the selector missed (the page differs, or the site changed): the general extractor
                 self.crawler.stats.inc_value(f"selectors/fallback/{field}")
+                out[f"{field}_selected"] = bool(out.get(field))
         when = self._select_text(sel, cfg.published_at)
         if when:
             iso, _ = normalise_time(when, now=self.clock.now())
@@ -456,10 +465,11 @@ class NewsSpider(scrapy.Spider):
             return
         parts = urlsplit(response.url)
         base = f"{parts.scheme}://{parts.netloc}"
-        fresh = 0
+        fresh = kept = 0
         for rec in records:
             if not isinstance(rec, dict) or any(dig(rec, k) != v for k, v in api.where.items()):
                 continue
+            kept += 1
             ident = dig(rec, api.fields["id"])
             if ident in (None, ""):
                 self.crawler.stats.inc_value("items/dropped/api_no_id")
@@ -508,7 +518,7 @@ class NewsSpider(scrapy.Spider):
                 yield it
         self.crawler.stats.inc_value("sources/api_records", len(records))
         # the next page, unless this one was short (the last) or held nothing new (seen before)
-        if records and fresh and len(records) >= api.page_size and page - api.page_start + 1 < api.max_pages:
+        if fresh and kept >= api.page_size and page - api.page_start + 1 < api.max_pages:
             yield self._api_request(src, page + 1)
 
     # ------------------------------------------------------------------ articles
@@ -595,7 +605,8 @@ class NewsSpider(scrapy.Spider):
             "platform": platform,
             "source": art.get("source") or hint.get("source") or src.source or src.name,
             "author": art.get("author") or hint.get("author"),
-            "title": hint.get("title") or art.get("title"),
+            # a configured title selector knows better than a link's text; else the feed's title
+            "title": (art.get("title") if art.get("title_selected") else None) or hint.get("title") or art.get("title"),
             "content": content,
             "published_at": published,
             "metrics": metrics,
