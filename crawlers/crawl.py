@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"crawl: --only: unknown source key(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         sources = [s for s in cfg.sources if s.key in args.only]
+    from crawlers.spiders.news import SPIDER_KINDS
+    skipped = [s.key for s in sources if s.kind not in SPIDER_KINDS]
+    if skipped:                          # file imports and other kinds crawl without the spider
+        print(f"crawl: not spider kinds, skipped: {', '.join(skipped)}", file=sys.stderr, flush=True)
+    sources = [s for s in sources if s.kind in SPIDER_KINDS]
     if not sources:
         print("crawl: no enabled sources", file=sys.stderr, flush=True)
         _write_stats(args.stats_out, {"items/ok": 0})

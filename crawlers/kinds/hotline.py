@@ -198,8 +198,9 @@ class HotlineSource:
                     break
             except OSError as exc:
                 last = exc
-            import time
-            time.sleep(min(30.0, 2 ** attempt))          # back off before the next try
+            if attempt < e.retries:
+                import time
+                time.sleep(min(30.0, 2 ** attempt))      # back off before the next try
         raise ExportError(f"{e.url}: {last}")
 
     def crawl(self, emit) -> "CrawlStats":

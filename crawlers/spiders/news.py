@@ -63,6 +63,9 @@ def _text(el, tag: str) -> str | None:
     return child.text.strip() or None
 
 
+SPIDER_KINDS = ("rss", "listing", "selectors", "json_api")
+
+
 def url_key(url: str) -> str:
     return canonicalize_url(url, keep_fragments=False)[:500]
 
@@ -214,9 +217,10 @@ class NewsSpider(scrapy.Spider):
         if not src.revisit and url_key(url) in self.state.get(src.key, {}):
             self.crawler.stats.inc_value("incremental/seen_skipped")
             return None
-        if (src.key, url_key(url)) in self._requested:
+        # once per run per id prefix: sources that share a prefix reach the same pages, same ids
+        if (src.prefix, url_key(url)) in self._requested:
             return None
-        self._requested.add((src.key, url_key(url)))
+        self._requested.add((src.prefix, url_key(url)))
         self._article_count[src.key] = n + 1
         # dont_filter: duplicates are skipped above; Scrapy's filter would also swallow a redirect
         # loop's second visit silently, where REDIRECT_MAX_TIMES names it
