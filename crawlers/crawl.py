@@ -9,6 +9,14 @@ stderr as `DROPPED ...` lines), 2 when the sources file or arguments are unusabl
 --set NAME=URL fills the `${NAME}` placeholder in source URLs; when NAME is a source key it
 replaces that source's URL. --only KEY limits the crawl to some sources (repeatable).
 --stats-out FILE writes the final Scrapy stats as JSON.
+--state FILE (JSON: source key -> url_key -> {etag, last_modified, content_hash, item_id}) makes
+the crawl incremental; at the end, one line `{"__page__": {...}}` per page fetched follows the
+items on --out, for the caller to keep.
+
+Politeness (every HTTP source): robots.txt obeyed unless a source says `robots: false`;
+AutoThrottle adapts the delay to each server's latency, starting at the source's
+`delay_seconds`; at most `concurrency` requests at once to one host (a download slot per host);
+`timeout_seconds` per request; `retries` with exponential backoff (crawlers.middleware).
 """
 from __future__ import annotations
 
@@ -24,18 +32,31 @@ from crawlers.sources import SourcesError, load_sources
 SETTINGS: dict[str, Any] = {
     "BOT_NAME": "yuqing",
     "USER_AGENT": "yuqing-crawler/0.1 (+public-opinion monitoring)",
-    "ROBOTSTXT_OBEY": False,          # the local demo has no robots.txt; real sources: review
+    "ROBOTSTXT_OBEY": True,           # a source may opt out (`robots: false`, per request)
     "LOG_LEVEL": "INFO",
     "LOG_STDOUT": False,
     "TELNETCONSOLE_ENABLED": False,
     "HTTPCACHE_ENABLED": False,
     "COOKIES_ENABLED": False,
-    "DOWNLOAD_TIMEOUT": 10,
-    "RETRY_TIMES": 1,
-    "DOWNLOAD_MAXSIZE": 8 * 1024 * 1024,
-    "DOWNLOAD_WARNSIZE": 2 * 1024 * 1024,
-    "CONCURRENT_REQUESTS": 8,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_TIMEOUT": 15,
+    "RETRY_TIMES": 2,
+    "RETRY_BACKOFF_BASE": 1.0,        # seconds before the first retry, doubling (crawlers.middleware)
+    "RETRY_BACKOFF_MAX": 30.0,
+    # a 10 MB page is still read (its head: extraction caps the markup); beyond this it is refused
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,
+    "DOWNLOAD_WARNSIZE": 4 * 1024 * 1024,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 0.5,
+    "AUTOTHROTTLE_MAX_DELAY": 30.0,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+    "REDIRECT_MAX_TIMES": 10,
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawlers.middleware.BackoffRetryMiddleware": 550,
+        "crawlers.middleware.BackoffMiddleware": 560,
+    },
     "HTTPERROR_ALLOW_ALL": False,
     "CLOSESPIDER_TIMEOUT": 120,       # safety net; normally the spider closes when idle
     "DUPEFILTER_DEBUG": False,
@@ -61,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", default=[], metavar="KEY")
     ap.add_argument("--out", default="-")
     ap.add_argument("--stats-out", type=Path)
+    ap.add_argument("--state", type=Path, help="what the sources saw before (JSON); makes the crawl incremental")
     ap.add_argument("--timeout", type=float, default=SETTINGS["CLOSESPIDER_TIMEOUT"],
                     help="close the spider after this many seconds")
     ap.add_argument("--log-level", default="INFO")
@@ -78,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"crawl: --only: unknown source key(s) {sorted(unknown)}", file=sys.stderr)
             return 2
         sources = [s for s in cfg.sources if s.key in args.only]
+    from crawlers.spiders.news import SPIDER_KINDS
+    skipped = [s.key for s in sources if s.kind not in SPIDER_KINDS]
+    if skipped:                          # file imports and other kinds crawl without the spider
+        print(f"crawl: not spider kinds, skipped: {', '.join(skipped)}", file=sys.stderr, flush=True)
+    sources = [s for s in sources if s.kind in SPIDER_KINDS]
     if not sources:
         print("crawl: no enabled sources", file=sys.stderr, flush=True)
         _write_stats(args.stats_out, {"items/ok": 0})
@@ -90,6 +117,14 @@ def main(argv: list[str] | None = None) -> int:
 
     out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115
     settings = dict(SETTINGS, LOG_LEVEL=args.log_level.upper(), CLOSESPIDER_TIMEOUT=args.timeout)
+    settings.update(politeness(sources))
+    state = None
+    if args.state is not None:
+        try:
+            state = json.loads(args.state.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError) as exc:
+            print(f"crawl: unreadable --state {args.state}: {exc}", file=sys.stderr, flush=True)
+            return 2
     process = CrawlerProcess(settings=settings)
     crawler = process.create_crawler(NewsSpider)
     written = {"n": 0}
@@ -100,8 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         written["n"] += 1
 
     crawler.signals.connect(on_item, signal=signals.item_scraped)
-    process.crawl(crawler, sources=sources)
+    process.crawl(crawler, sources=sources, state=state)
     process.start()
+    if state is not None and crawler.spider is not None:
+        for rec in crawler.spider.page_records:
+            out.write(json.dumps({"__page__": rec}, ensure_ascii=False) + "\n")
+        out.flush()
 
     stats = crawler.stats.get_stats() if crawler.stats else {}
     stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}
@@ -113,6 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     if out is not sys.stdout:
         out.close()
     return 0
+
+
+def politeness(sources) -> dict[str, Any]:
+    """Per-host download slots from the sources: the smallest concurrency and the largest delay
+    any source on that host asks for (two sources on one site share its limits)."""
+    from urllib.parse import urlsplit
+    slots: dict[str, dict[str, float]] = {}
+    for s in sources:
+        host = urlsplit(s.url or "").hostname
+        if not host:
+            continue
+        slot = slots.setdefault(host, {"concurrency": s.concurrency, "delay": s.delay_seconds})
+        slot["concurrency"] = min(slot["concurrency"], s.concurrency)
+        slot["delay"] = max(slot["delay"], s.delay_seconds)
+    delays = [s["delay"] for s in slots.values()]
+    return {"DOWNLOAD_SLOTS": slots, "AUTOTHROTTLE_START_DELAY": min(delays) if delays else 0.5,
+            "DOWNLOAD_DELAY": min(delays) if delays else 0.0}
 
 
 def _write_stats(path: Path | None, stats: dict) -> None:

@@ -6,8 +6,10 @@
     site.stop()
 
 Serves `/` (index listing the visible articles, newest first), `/news/<slug>.html` (article
-pages; 404 until the article's time has come) and `/rss.xml` (RSS 2.0). The storyline lives in
-`crawlers/demo_data/storyline.yaml`.
+pages; 404 until the article's time has come), `/rss.xml` (RSS 2.0), a citizens' message board
+as a paged JSON API with the units' replies (`/board/api/messages?page=1&size=10`, newest first)
+and a 12345 hotline export (`/hotline/export.csv`, GBK, with an ETag: an unchanged export
+answers 304). The storyline lives in `crawlers/demo_data/storyline.yaml`.
 
 Time: the site starts at `clock.now()`; story time = start + (now - start) * speed. An article
 is visible once story time reaches start + offset, and its published_at is start + offset
@@ -55,6 +57,10 @@ class DemoArticle:
 
 
 def load_storyline(path: str | Path = STORYLINE) -> tuple[dict, list[DemoArticle]]:
+    return _load(path)[:2]
+
+
+def _load(path: str | Path = STORYLINE) -> tuple[dict, list[DemoArticle], dict]:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     arts = []
     for i, a in enumerate(raw.get("articles") or []):
@@ -68,7 +74,8 @@ def load_storyline(path: str | Path = STORYLINE) -> tuple[dict, list[DemoArticle
     slugs = [a.slug for a in arts]
     if len(set(slugs)) != len(slugs):
         raise ValueError(f"{path}: duplicate slugs")
-    return raw.get("site") or {}, sorted(arts, key=lambda a: a.offset)
+    extra = {"board": list(raw.get("board") or []), "hotline": list(raw.get("hotline") or [])}
+    return raw.get("site") or {}, sorted(arts, key=lambda a: a.offset), extra
 
 
 class DemoSite:
@@ -78,7 +85,8 @@ class DemoSite:
             raise ValueError("speed must be > 0")
         self.clock = clock or SystemClock()
         self.speed = float(speed)
-        self.site_info, self.articles = load_storyline(storyline)
+        self.site_info, self.articles, extra = _load(storyline)
+        self.board, self.hotline = extra["board"], extra["hotline"]
         self.host, self.port = host, port
         self.started_at: datetime | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -234,6 +242,37 @@ class DemoSite:
                 + "".join(items) + "</channel></rss>")
 
 
+    def at(self, offset: float) -> datetime:
+        assert self.started_at is not None
+        return (self.started_at + timedelta(seconds=offset / self.speed)).astimezone(SHANGHAI)
+
+    def render_board(self, page: int, size: int) -> bytes:
+        import json
+        el = self.story_elapsed()
+        msgs = sorted((m for m in self.board if m["offset"] <= el), key=lambda m: -m["offset"])
+        rows = []
+        for m in msgs[(page - 1) * size: page * size]:
+            rows.append({"msgId": m["id"], "title": m["title"], "content": m["content"], "nickname": m["nickname"],
+                         "createTime": self.at(m["offset"]).strftime("%Y-%m-%d %H:%M:%S"),
+                         "replies": [{"replyId": r["id"], "unit": r["unit"], "content": r["content"],
+                                      "replyTime": self.at(r["offset"]).strftime("%Y-%m-%d %H:%M:%S")}
+                                     for r in m.get("replies") or [] if r["offset"] <= el]})
+        return json.dumps({"code": 0, "data": {"total": len(msgs), "page": page, "list": rows}},
+                          ensure_ascii=False).encode("utf-8")
+
+    def render_hotline(self) -> bytes:
+        import csv
+        import io
+        el = self.story_elapsed()
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["工单编号", "受理时间", "诉求类型", "诉求标题", "诉求内容", "诉求地址"])
+        for r in sorted((r for r in self.hotline if r["offset"] <= el), key=lambda r: r["offset"]):
+            w.writerow([r["id"], self.at(r["offset"]).strftime("%Y-%m-%d %H:%M:%S"), r["kind"], r["title"],
+                        r["content"], r["address"]])
+        return buf.getvalue().encode("gbk")        # what the platform's export writes
+
+
 class _Handler(BaseHTTPRequestHandler):
     demo: DemoSite
     server_version = "yuqing-demo/0.1"
@@ -262,6 +301,31 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/rss.xml":
             self._send(200, self.demo.render_rss(base).encode("utf-8"),
                        "application/rss+xml; charset=utf-8")
+        elif path == "/board/api/messages":
+            from urllib.parse import parse_qs
+            q = parse_qs(self.path.partition("?")[2])
+            try:
+                page, size = max(1, int(q.get("page", ["1"])[0])), min(50, max(1, int(q.get("size", ["10"])[0])))
+            except ValueError:
+                self._send(400, b'{"code": 400}', "application/json")
+                return
+            self._send(200, self.demo.render_board(page, size), "application/json; charset=utf-8")
+        elif path == "/hotline/export.csv":
+            import hashlib
+            body = self.demo.render_hotline()
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv; charset=GBK")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
         elif path.startswith("/news/") and path.endswith(".html"):
             art = self.demo.article(path[len("/news/"):-len(".html")])
             if art is None:

@@ -35,6 +35,8 @@ class CrawlStats:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)         # DROPPED / ERROR lines from stderr
     scrapy_stats: dict = field(default_factory=dict)
+    pages: int = 0                       # HTTP responses received (robots.txt included)
+    page_records: list[dict] = field(default_factory=list)   # what was fetched (incremental state)
 
     @property
     def ok(self) -> bool:
@@ -43,8 +45,10 @@ class CrawlStats:
 
 def crawl_command(sources_path: str | Path, overrides: dict[str, str] | None = None,
                   only: Iterable[str] = (), stats_out: str | Path | None = None,
-                  spider_timeout: float | None = None) -> list[str]:
+                  spider_timeout: float | None = None, state_in: str | Path | None = None) -> list[str]:
     cmd = [sys.executable, "-m", "crawlers.crawl", "--sources", str(sources_path), "--out", "-"]
+    if state_in is not None:
+        cmd += ["--state", str(state_in)]
     for k, v in (overrides or {}).items():
         cmd += ["--set", f"{k}={v}"]
     for k in only:
@@ -71,14 +75,21 @@ atexit.register(_kill_live)
 
 def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None,
                on_item: Callable[[dict], None] | None = None, timeout: float = 180.0,
-               only: Iterable[str] = (), max_error_lines: int = 200) -> CrawlStats:
-    """Run `python -m crawlers.crawl` once; call on_item for each item line as it arrives."""
+               only: Iterable[str] = (), max_error_lines: int = 200,
+               state: dict[str, dict[str, dict]] | None = None) -> CrawlStats:
+    """Run `python -m crawlers.crawl` once; call on_item for each item line as it arrives.
+    With `state` (source key -> url_key -> what was seen) the crawl is incremental and the pages
+    it fetched come back in `stats.page_records`."""
     stats = CrawlStats()
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="yuqing-crawl-") as tmp:
         stats_file = Path(tmp) / "stats.json"
+        state_file = None
+        if state is not None:
+            state_file = Path(tmp) / "state.json"
+            state_file.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         cmd = crawl_command(Path(sources_path).resolve(), overrides, only, stats_file,
-                            spider_timeout=max(5.0, timeout - 5.0))
+                            spider_timeout=max(5.0, timeout - 5.0), state_in=state_file)
         env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
         env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         proc = subprocess.Popen(cmd, cwd=str(PROJECT_ROOT), stdout=subprocess.PIPE,
@@ -124,6 +135,9 @@ def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None
                     stats.bad_lines += 1
                     log.warning("crawl: not an item line: %.200s", line)
                     continue
+                if "__page__" in item and state is not None:
+                    stats.page_records.append(item["__page__"])
+                    continue
                 stats.items += 1
                 if on_item is not None:
                     on_item(item)
@@ -145,6 +159,7 @@ def crawl_once(sources_path: str | Path, overrides: dict[str, str] | None = None
                 pass
     stats.dropped = {k: int(v) for k, v in stats.scrapy_stats.items()
                      if k.startswith(("items/dropped/", "sources/failed/"))}
+    stats.pages = int(stats.scrapy_stats.get("response_received_count", 0))
     stats.seconds = round(time.monotonic() - t0, 2)
     if stats.returncode not in (0, None) and not stats.timed_out:
         stats.errors.extend(list(tail)[-10:])

@@ -1,8 +1,14 @@
-"""De-duplicate items by canonical URL and by content fingerprint.
+"""De-duplicate items by canonical URL, by content fingerprint and by near-identical text.
 
-A repost of the same text under another URL, or the same page crawled twice, is a duplicate:
-the worker drops it (reason `items/dropped/duplicate_url` or `duplicate_content`), while
-`yuqing route` still writes its decision (the original's event) so output lines match input.
+A repost of the same text under another URL, the same page crawled twice, or a repost that adds
+a few words ("转发：…", "//@某某: …") or trims some is a duplicate of its original: it is stored
+with `duplicate_of` (the original's id) and joins the original's event without counting as a
+new item there, so it raises no alert of its own; `yuqing route` writes its decision (the
+original's event) so output lines match input.
+
+Near-duplicates are found with MinHash LSH (datasketch) over character 3-grams of the text
+(punctuation and spaces removed): an index query costs the same whatever the history, and a
+candidate counts only when its estimated Jaccard similarity reaches `NEAR_JACCARD`.
 """
 from __future__ import annotations
 
@@ -58,10 +64,65 @@ class SeenSet:
                 del self._seen[k]
 
 
+NEAR_JACCARD = 0.7       # estimated Jaccard of 3-gram sets: a repost with a short comment is ~0.8
+NEAR_MIN_CHARS = 40      # shorter texts share too many 3-grams by chance ("已报警，求扩散")
+NEAR_MAX_CHARS = 4000    # the head of a long text is enough to know a repost (bounded cost)
+NUM_PERM = 64
+
+
+def shingles(title: str | None, content: str) -> set[bytes] | None:
+    body = _NON_WORD.sub("", f"{title or ''}{content}")[:NEAR_MAX_CHARS]
+    if len(body) < NEAR_MIN_CHARS:
+        return None
+    return {body[i:i + 3].encode("utf-8") for i in range(len(body) - 2)}
+
+
+class NearDuplicates:
+    """MinHash LSH index of recent texts: item id -> its signature, queried by similarity."""
+
+    def __init__(self, threshold: float = NEAR_JACCARD, num_perm: int = NUM_PERM):
+        from datasketch import MinHashLSH
+        self.threshold, self.num_perm = threshold, num_perm
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.sigs: dict[str, object] = {}
+
+    def signature(self, title: str | None, content: str):
+        from datasketch import MinHash
+        grams = shingles(title, content)
+        if grams is None:
+            return None
+        m = MinHash(num_perm=self.num_perm, seed=7)
+        m.update_batch(list(grams))
+        return m
+
+    def query(self, sig) -> str | None:
+        """The most similar remembered item at or above the threshold, else None."""
+        if sig is None:
+            return None
+        best, best_j = None, self.threshold
+        for cand in self.lsh.query(sig):
+            j = sig.jaccard(self.sigs[cand])
+            if j >= best_j:
+                best, best_j = cand, j
+        return best
+
+    def add(self, item_id: str, sig) -> None:
+        if sig is None or item_id in self.sigs:
+            return
+        self.lsh.insert(item_id, sig)
+        self.sigs[item_id] = sig
+
+    def forget(self, item_ids) -> None:
+        for i in item_ids:
+            if self.sigs.pop(i, None) is not None:
+                self.lsh.remove(i)
+
+
 class Deduplicator:
-    def __init__(self, capacity: int = 200_000):
+    def __init__(self, capacity: int = 200_000, near: bool = True):
         self.urls = SeenSet(capacity)
         self.texts = SeenSet(capacity)
+        self.near = NearDuplicates() if near else None
         self._keys: dict[str, tuple[str | None, str | None]] = {}
 
     def check(self, item_id: str, url: str | None, title: str | None, content: str) -> tuple[str | None, str | None]:
@@ -71,13 +132,21 @@ class Deduplicator:
             return "duplicate_url", orig
         if (orig := self.texts.get(fkey)) is not None:
             return "duplicate_content", orig
-        self.remember(item_id, ukey, fkey)
+        sig = self.near.signature(title, content) if self.near is not None else None
+        if (orig := self.near.query(sig) if sig is not None else None) is not None:
+            return "near_duplicate", orig
+        self.remember(item_id, ukey, fkey, sig=sig)
         return None, None
 
-    def remember(self, item_id: str, ukey: str | None, fkey: str | None) -> None:
+    def remember(self, item_id: str, ukey: str | None, fkey: str | None, *, title: str | None = None,
+                 content: str | None = None, sig=None) -> None:
         self.urls.add(ukey, item_id)
         self.texts.add(fkey, item_id)
         self._keys[item_id] = (ukey, fkey)
+        if self.near is not None:
+            if sig is None and content is not None:
+                sig = self.near.signature(title, content)
+            self.near.add(item_id, sig)
 
     def forget(self, item_ids: set[str]) -> None:
         """Items of events that expired are no originals any more (a repeat starts afresh)."""
@@ -85,3 +154,5 @@ class Deduplicator:
             ukey, fkey = self._keys.pop(i, (None, None))
             self.urls.forget([ukey], {i})
             self.texts.forget([fkey], {i})
+        if self.near is not None:
+            self.near.forget(item_ids)

@@ -327,7 +327,8 @@ class Engine:
         else:
             dup_reason, orig = ("duplicate", duplicate_of) if duplicate_of else (None, None)
             if not duplicate_of:
-                self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content))
+                self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content),
+                                   title=item.title, content=item.content)
         orig_event = self._item_event.get(orig) if orig is not None else None
         if orig_event is not None and orig_event in self.events:
             ev = self.events[orig_event]
@@ -336,7 +337,8 @@ class Engine:
             return Decision(item, a, case, duplicate_of=orig, duplicate_reason=dup_reason, route_path=path)
         if orig is not None and event_id is None:
             # the original's event has expired: this is news again, and the original it repeats
-            self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content))
+            self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content),
+                                   title=item.title, content=item.content)
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
         personal = not a.official and item.platform in self.rules.grouping.account_platforms
         assign = self.grouper.assign(item.id, when, ctx.norm.text, places,

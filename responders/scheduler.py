@@ -17,7 +17,7 @@ from responders.alerts import Outbox
 from responders.delivery import deliver
 from responders.dispatch import handle_case_events
 from responders.escalation import SweepReport, escalate
-from responders.system import alert_dead_letters
+from responders.system import alert_dead_letters, alert_failing_sources
 from yuqing.timeutil import Clock
 
 log = logging.getLogger("yuqing.scheduler")
@@ -46,6 +46,7 @@ def sweep(store, clock: Clock, channels: Mapping[str, Any], *, config, outbox: O
             report.errors.append(f"case events: {type(exc).__name__}: {exc}")
         try:
             report.fired += alert_dead_letters(store, outbox, now, by=by)
+            report.fired += alert_failing_sources(store, outbox, now, by=by)
         except Exception as exc:
             log.exception("dead-letter alerts failed")
             report.errors.append(f"dead letters: {type(exc).__name__}: {exc}")

@@ -63,5 +63,30 @@ def alert_dead_letters(store, outbox, now: datetime, *, by: str = "notifier") ->
     return fired
 
 
+def alert_failing_sources(store, outbox, now: datetime, *, by: str = "notifier") -> list[str]:
+    """One alert per run of failures of a crawl source, once it reaches the source's
+    `alert_after_failures` in a row (a later success ends the run; a new run alerts again)."""
+    with store.reader() as r:
+        states = [s for s in r.sources.states()
+                  if s.consecutive_failures and s.consecutive_failures >= int((s.details or {}).get("alert_after", 3))]
+    fired = []
+    for st in states:
+        d = st.details or {}
+        key = f"system:source_failing:{st.source}:{d.get('failing_since', '')}"[:400]
+        name = d.get("name") or st.source
+        last_ok = fmt_local(st.last_success_at) if st.last_success_at else "从未成功"
+        subject = f"【{vocab.ALERT_KINDS['source_failing']}】{name} 已连续 {st.consecutive_failures} 次采集失败"
+        body = (f"{_names(outbox)}：\n\n采集源“{name}”已连续 {st.consecutive_failures} 次采集失败，"
+                f"这期间该来源的新信息不会进入系统。\n\n最近成功：{last_ok}\n"
+                f"最近运行：{fmt_local(st.last_run_at) if st.last_run_at else '—'}\n"
+                f"最近错误：{(st.last_error or '（未记录）')[:300]}\n\n"
+                f"请在“系统状态”页查看该采集源，检查网址、网络或站点改版后修改 config/sources.yaml。\n")
+        short = f"【舆情系统】采集源{name}连续{st.consecutive_failures}次失败，请检查"
+        if fire_system(store, outbox, key, kind="source_failing", subject=subject, body=body, short=short, now=now,
+                       by=by, details={"source": st.source, "failures": st.consecutive_failures}):
+            fired.append(key)
+    return fired
+
+
 def _names(outbox) -> str:
     return "、".join(f"{o.unit}（{o.role}）" for o in _operators(outbox))

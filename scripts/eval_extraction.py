@@ -3,6 +3,11 @@
 
 Usage:
     .venv/bin/python scripts/eval_extraction.py /work/shared/extdata/news_pages [--per-page] [--json OUT]
+        [--extractor ours|trafilatura|gne|readability]
+
+--extractor scores one library alone on the same decoded pages (body, and the author and time
+the library reports itself), to compare with the project's extractor (`ours`: the three of them
+chosen by agreement, plus its own date and byline readers).
 
 DIR is either the news_pages folder (its cwced_dev, cwced, readability_zh and gne_unverified
 subfolders are scored separately) or one of those subfolders.
@@ -200,6 +205,39 @@ def figures(rows: list[dict], short: bool = False) -> dict:
     return out
 
 
+def _alone(name: str):
+    """One library as an extractor with extract_article's output keys."""
+    def trafilatura_alone(text, url):
+        import trafilatura
+        doc = trafilatura.bare_extraction(text, include_comments=False, include_tables=True,
+                                          favor_precision=True, with_metadata=True)
+        get = (lambda k: getattr(doc, k, None)) if doc is not None and not isinstance(doc, dict) else \
+            (lambda k: (doc or {}).get(k))
+        return {"content": get("text") or "", "author": get("author"), "published_text": get("date"),
+                "title": get("title")}
+
+    def gne_alone(text, url):
+        from gne import GeneralNewsExtractor
+        try:
+            r = GeneralNewsExtractor().extract(text)
+        except Exception:  # noqa: BLE001 - GNE raises on some markup; score it as empty
+            r = {}
+        return {"content": r.get("content") or "", "author": r.get("author") or None,
+                "published_text": r.get("publish_time") or None, "title": r.get("title")}
+
+    def readability_alone(text, url):
+        import lxml.html
+        from readability import Document
+        doc = Document(text)
+        body = lxml.html.fromstring(doc.summary()).text_content()
+        return {"content": body, "author": None, "published_text": None, "title": doc.short_title()}
+
+    return {"trafilatura": trafilatura_alone, "gne": gne_alone, "readability": readability_alone}[name]
+
+
+EXTRACTOR = None
+
+
 def evaluate(d: Path, per_page: bool) -> dict:
     cases = load_cases(d)
     rows = []
@@ -207,7 +245,7 @@ def evaluate(d: Path, per_page: bool) -> dict:
     for c in cases:
         body = c["html"].read_bytes()
         text, enc, reason = decode_html(body, None)
-        art = extract_article(text, None)
+        art = extract_article(text, None) if EXTRACTOR is None else EXTRACTOR(text, None)
         kind = c.get("kind") or _kind_of(text)
         garbled = looks_mojibake(art["content"])
         lr = line_recall(text, c["content"])
@@ -246,7 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("dir", type=Path)
     ap.add_argument("--per-page", action="store_true", help="print one line per page")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    ap.add_argument("--extractor", default="ours", choices=("ours", "trafilatura", "gne", "readability"),
+                    help="score one library alone instead of the project's extractor")
     args = ap.parse_args(argv)
+    global EXTRACTOR
+    EXTRACTOR = None if args.extractor == "ours" else _alone(args.extractor)
     d = args.dir
     subs = [d / s for s in ("cwced_dev", "cwced", "readability_zh", "gne_unverified") if (d / s).is_dir()]
     if not subs:

@@ -105,6 +105,9 @@ def test_crawl_of_demo_site(clock):
         got: list[dict] = []
         stats = crawl_once(SOURCES, {"DEMO_SITE": site.url}, on_item=got.append, timeout=120)
         assert stats.ok and not stats.dropped, stats.errors
+        board = [i for i in got if i["id"].startswith("demoboard-")]
+        assert board and all(i["platform"] == "gov_board" for i in board)   # the message board's API
+        got = [i for i in got if i["id"].startswith("demo-")]               # the news site's pages
         visible = site.visible()
         assert len(got) == len(visible)                   # RSS and index dedupe to one each
         assert len({i["id"] for i in got}) == len(got)

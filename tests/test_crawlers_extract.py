@@ -391,7 +391,7 @@ def test_project_sources_file_is_valid():
     from crawlers.sources import load_sources
     cfg = load_sources(Path(__file__).parents[1] / "config" / "sources.yaml",
                        {"DEMO_SITE": "http://127.0.0.1:8765"})
-    assert {s.kind for s in cfg.sources} == {"rss", "listing"}
+    assert {s.kind for s in cfg.sources} == {"rss", "listing", "json_api", "hotline"}
 
 
 def test_data_table_closing_the_article_is_kept_and_link_tables_are_not():

@@ -194,6 +194,7 @@ class CrawlStats:
     dropped: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     not_modified: int = 0
+    failed: bool = False               # the source itself could not be read (not one bad page)
 
 
 class Source(Protocol):
@@ -227,6 +228,7 @@ class UnitOfWork(Protocol):
     firings: Any
     dead_letters: Any
     users: Any
+    sources: Any          # crawl sources: run statistics and the pages each has seen
 
 
 class Store(Protocol):

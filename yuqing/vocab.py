@@ -77,6 +77,13 @@ ALERT_KINDS: dict[str, str] = {
 CASE_ALERTS: tuple[str, ...] = ("new_case", "level_up", "emergency", "rerouted", "closed")
 CLOCK_ALERTS: tuple[str, ...] = ("warning", "overdue", "escalation", "reminder", "consent")
 SYSTEM_ALERTS: tuple[str, ...] = ("dead_letter", "source_failing", "test")
+# crawl sources on the system-status page
+SOURCE_STATUS: dict[str, str] = {"ok": "正常", "degraded": "上次失败", "failing": "连续失败", "never": "尚未运行"}
+SOURCE_STAT_LABELS: dict[str, str] = {
+    "name": "采集源", "kind": "类型", "status_label": "状态", "last_run_text": "最近运行",
+    "last_success_text": "最近成功", "pages": "抓取页数", "items": "采集条数", "errors": "错误数",
+    "consecutive_failures": "连续失败次数", "last_error": "最近错误",
+}
 DELIVERY_STATES: dict[str, str] = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                                    "folded": "已并入汇总", "skipped": "已改用其他渠道"}
 # Escalation steps of a clock (responders.escalation), as the alert kinds they fire.

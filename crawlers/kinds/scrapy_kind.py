@@ -1,5 +1,7 @@
-"""RSS feeds and HTML listing pages, crawled by the Scrapy spider in a subprocess (Scrapy's
-reactor cannot restart inside one process), its items streamed back line by line."""
+"""The HTTP kinds (rss, listing, selectors, json_api), crawled by the Scrapy spider in a
+subprocess (Scrapy's reactor cannot restart inside one process), its items streamed back line by
+line. With a `Context.state` the crawl is incremental: the pages this source saw go in, the pages
+it fetched come back and are kept."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -18,7 +20,18 @@ class ScrapySource:
 
     def crawl(self, emit: Callable[[dict[str, Any]], None]) -> CrawlStats:
         from crawlers.runner import crawl_once
+        state = self.context.state
+        seen = {self.key: state.pages(self.key)} if state is not None else None
         s = crawl_once(self.context.sources_path, self.context.overrides, on_item=emit,
-                       timeout=self.context.timeout, only=(self.key,))
-        return CrawlStats(source=self.key, pages=getattr(s, "pages", 0), items=s.items, dropped=dict(s.dropped),
-                          errors=list(s.errors)[-20:])
+                       timeout=self.context.timeout, only=(self.key,), state=seen)
+        if state is not None and s.page_records:
+            state.mark(self.key, s.page_records)
+        failed = {k: v for k, v in s.dropped.items() if k.startswith("sources/failed/")}
+        errors = list(s.errors)[-20:]
+        if s.timed_out:
+            errors.append(f"crawl timed out after {self.context.timeout:.0f} s")
+        elif s.returncode not in (0, None):
+            errors.append(f"crawl exited with status {s.returncode}")
+        return CrawlStats(source=self.key, pages=s.pages, items=s.items, dropped=dict(s.dropped),
+                          errors=errors, not_modified=int(s.scrapy_stats.get("incremental/not_modified", 0)),
+                          failed=bool(failed) or not s.ok)

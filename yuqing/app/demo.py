@@ -22,6 +22,7 @@ from yuqing.app.build import Parts
 
 log = logging.getLogger("yuqing.app.demo")
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_PREFIXES = ("demo",)     # id prefixes of the demo's sources (config/sources.yaml: demo, demoboard, demohotline)
 
 
 def _wait_http(url: str, seconds: float) -> bool:

@@ -109,6 +109,21 @@ def scheduler_loop(p: Parts, stop: Stop, *, interval: int | None = None, out=Non
         sched.shutdown(wait=True)
 
 
+class StoreCrawlState:
+    """The crawlers' incremental state (crawlers.kinds.CrawlState) kept in the store."""
+
+    def __init__(self, store, clock):
+        self.store, self.clock = store, clock
+
+    def pages(self, source: str) -> dict:
+        with self.store.reader() as r:
+            return r.sources.pages(source)
+
+    def mark(self, source: str, records: list[dict]) -> None:
+        with self.store.transaction() as tx:
+            tx.sources.mark(source, records, self.clock.now())
+
+
 class Service:
     """`yuqing run`: crawling, and (embedded) the worker and the notifier in threads."""
 
@@ -124,35 +139,50 @@ class Service:
         self.crawls = 0
 
     # ---- crawling ----
-    def crawl(self, only: tuple[str, ...] = ()) -> None:
-        """Crawl the given sources (default: every enabled one), each through its kind."""
+    def crawl(self, only: tuple[str, ...] | str = ()) -> None:
+        """Crawl the given sources (default: every enabled one), each through its kind, and
+        record each run (pages, items, errors, failures in a row) in the store."""
         from crawlers.kinds import Context, build_source
         from crawlers.sources import load_sources
+        only = (only,) if isinstance(only, str) else tuple(only)
         topic = self.p.settings["BUS_TOPIC_ITEMS"]
         bus = self.p.bus
         publish = lambda item: bus.publish(topic, str(item.get("id")), item)
         path = self.p.config.dir / "sources.yaml"
-        ctx = Context(path, self.overrides)
+        ctx = Context(path, self.overrides, state=StoreCrawlState(self.p.store, self.p.clock), clock=self.p.clock)
         for entry in load_sources(path, self.overrides).enabled:
             if only and entry.key not in only:
                 continue
+            self.crawl_source(entry, ctx, publish)
+
+    def crawl_source(self, entry, ctx, publish):
+        from crawlers.kinds import build_source, kind_label
+        try:
             stats = build_source(entry, ctx).crawl(publish)
-            self.crawls += 1
-            self.p.store.heartbeat(f"crawler:{entry.key}", {"items": stats.items, "dropped": stats.dropped,
-                                                            "errors": stats.errors[-5:]})
-            log.info("crawl %s: %d items, dropped %s", entry.key, stats.items, stats.dropped)
+        except Exception as exc:             # a kind that raises is a failed run, not a dead scheduler
+            log.exception("crawl %s failed", entry.key)
+            from yuqing.seams import CrawlStats
+            stats = CrawlStats(source=entry.key, failed=True, errors=[f"{type(exc).__name__}: {exc}"])
+        self.crawls += 1
+        errors = sum(v for k, v in stats.dropped.items())
+        with self.p.store.transaction() as tx:
+            tx.sources.record_run(entry.key, now=self.p.clock.now(), ok=not stats.failed, pages=stats.pages,
+                                  items=stats.items, errors=errors + (1 if stats.failed and not errors else 0),
+                                  error="\n".join(stats.errors[-3:]),
+                                  details={"name": entry.name, "kind": entry.kind, "kind_label": kind_label(entry.kind),
+                                           "alert_after": entry.alert_after_failures})
+        self.p.store.heartbeat(f"crawler:{entry.key}", {"items": stats.items, "dropped": stats.dropped,
+                                                        "errors": stats.errors[-5:]})
+        log.info("crawl %s: %d pages, %d items, dropped %s%s", entry.key, stats.pages, stats.items, stats.dropped,
+                 " (FAILED)" if stats.failed else "")
+        return stats
 
     def _schedule_crawls(self) -> None:
+        from crawlers.schedule import schedule_sources
         from crawlers.sources import load_sources
         sources = load_sources(self.p.config.dir / "sources.yaml", self.overrides)
-        cap = self.p.settings["CRAWL_INTERVAL_SECONDS"]
-        for src in sources.enabled:
-            # CRAWL_INTERVAL_SECONDS is a floor for politeness, never a cap on a slower source
-            every = max(src.interval_seconds, cap) if cap else src.interval_seconds
-            self.scheduler.add_job(self.crawl, "interval", seconds=every, args=[(src.key,)], id=f"crawl:{src.key}",
-                                   # APScheduler runs on the wall clock, not the injected one
-                                   next_run_time=datetime.now(self.p.config.district.tz), max_instances=1,
-                                   coalesce=True, replace_existing=True)
+        schedule_sources(self.scheduler, sources.enabled, self.crawl, floor=self.p.settings["CRAWL_INTERVAL_SECONDS"],
+                         tz=self.p.config.district.tz)
 
     def start(self) -> "Service":
         if self.work:

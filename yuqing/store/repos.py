@@ -594,6 +594,82 @@ class Sources(_Repo):
     def seen(self, source: str, url_key: str) -> SeenPage | None:
         return self.s.get(SeenPage, (source, url_key))
 
+    def pages(self, source: str) -> dict[str, dict[str, Any]]:
+        """url_key -> {etag, last_modified, content_hash, item_id} of every page the source saw."""
+        rows = self.s.execute(select(SeenPage.url_key, SeenPage.etag, SeenPage.last_modified, SeenPage.content_hash,
+                                     SeenPage.item_id).where(SeenPage.source == source))
+        return {k: {"etag": e, "last_modified": m, "content_hash": h, "item_id": i} for k, e, m, h, i in rows}
+
+    def mark(self, source: str, records: Iterable[dict[str, Any]], now: datetime) -> int:
+        """Remember pages fetched in a run; a value a record leaves empty keeps the stored one."""
+        n = 0
+        for r in records:
+            key = str(r["url_key"])[:500]
+            page = self.s.get(SeenPage, (source, key))
+            if page is None:
+                page = SeenPage(source=source, url_key=key, first_seen=now, last_seen=now)
+                self.s.add(page)
+            page.last_seen = now
+            for f, size in (("etag", 300), ("last_modified", 100), ("content_hash", 64), ("item_id", 200)):
+                if r.get(f):
+                    setattr(page, f, str(r[f])[:size])
+            n += 1
+        self.s.flush()
+        return n
+
+    def record_run(self, source: str, *, now: datetime, ok: bool, pages: int = 0, items: int = 0,
+                   errors: int = 0, error: str | None = None, details: dict[str, Any] | None = None) -> SourceState:
+        """One crawl of a source: totals, last success, the run of failures (0 after a success)."""
+        st = self.s.get(SourceState, source)
+        if st is None:
+            st = SourceState(source=source, details={})
+            self.s.add(st)
+        st.last_run_at = now
+        st.pages = (st.pages or 0) + pages
+        st.items = (st.items or 0) + items
+        st.errors = (st.errors or 0) + errors
+        d = dict(st.details or {})
+        d.update(details or {})
+        d["last_run"] = {"pages": pages, "items": items, "errors": errors, "ok": ok}
+        if ok:
+            st.last_success_at, st.consecutive_failures, st.last_error = now, 0, None
+            d.pop("failing_since", None)
+        else:
+            if not st.consecutive_failures:
+                d["failing_since"] = now.isoformat()   # names the streak: one alert per streak
+            st.consecutive_failures = (st.consecutive_failures or 0) + 1
+            st.last_error = (error or "")[:2000] or None
+        st.details = d
+        self.s.flush()
+        return st
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Per-source figures for the system-status page, every value displayable as it is
+        (labels in vocab.SOURCE_STAT_LABELS; statuses in Chinese)."""
+        from yuqing.timeutil import fmt_local
+        out = []
+        for st in self.states():
+            d = st.details or {}
+            after = int(d.get("alert_after", 3) or 3)
+            if st.last_run_at is None:
+                status = "never"
+            elif st.consecutive_failures >= after:
+                status = "failing"
+            elif st.consecutive_failures:
+                status = "degraded"
+            else:
+                status = "ok"
+            out.append({"source": st.source, "name": d.get("name") or st.source,
+                        "kind": d.get("kind_label") or d.get("kind") or "", "status": status,
+                        "status_label": vocab.SOURCE_STATUS[status],
+                        "last_run_at": st.last_run_at, "last_success_at": st.last_success_at,
+                        "last_run_text": fmt_local(st.last_run_at) if st.last_run_at else "尚未运行",
+                        "last_success_text": fmt_local(st.last_success_at) if st.last_success_at else "从未成功",
+                        "pages": st.pages, "items": st.items, "errors": st.errors,
+                        "consecutive_failures": st.consecutive_failures,
+                        "last_error": st.last_error or "", "last_run": d.get("last_run", {})})
+        return out
+
 
 class Unit:
     """One transaction over every repository."""
