@@ -64,6 +64,16 @@ class SeenSet:
                 del self._seen[k]
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+")
+
+
+def marks_of(text: str, places: frozenset[str] | set[str] = frozenset()) -> frozenset[str]:
+    """What a near-identical text must share to be a repeat: its numbers and places. A template
+    filled with another place (the hotline's 关于X小区垃圾未清运) or an update with a new count
+    (2人受伤 → 3人受伤) is news, not a repost."""
+    return frozenset(_NUMBER.findall(text or "")) | frozenset(places)
+
+
 NEAR_JACCARD = 0.7       # estimated Jaccard of 3-gram sets: a repost with a short comment is ~0.8
 NEAR_MIN_CHARS = 40      # shorter texts share too many 3-grams by chance ("已报警，求扩散")
 NEAR_MAX_CHARS = 4000    # the head of a long text is enough to know a repost (bounded cost)
@@ -124,9 +134,12 @@ class Deduplicator:
         self.texts = SeenSet(capacity)
         self.near = NearDuplicates() if near else None
         self._keys: dict[str, tuple[str | None, str | None]] = {}
+        self._marks: dict[str, frozenset[str]] = {}
 
-    def check(self, item_id: str, url: str | None, title: str | None, content: str) -> tuple[str | None, str | None]:
-        """Return (reason, original item id) if a duplicate, else (None, None) and remember it."""
+    def check(self, item_id: str, url: str | None, title: str | None, content: str,
+              marks: frozenset[str] | None = None) -> tuple[str | None, str | None]:
+        """Return (reason, original item id) if a duplicate, else (None, None) and remember it.
+        With `marks` (marks_of) a near-identical text repeats its original only with the same marks."""
         ukey, fkey = canonical_url(url), content_fingerprint(title, content)
         if (orig := self.urls.get(ukey)) is not None:
             return "duplicate_url", orig
@@ -134,12 +147,15 @@ class Deduplicator:
             return "duplicate_content", orig
         sig = self.near.signature(title, content) if self.near is not None else None
         if (orig := self.near.query(sig) if sig is not None else None) is not None:
-            return "near_duplicate", orig
-        self.remember(item_id, ukey, fkey, sig=sig)
+            if marks is None or self._marks.get(orig) is None or marks <= self._marks[orig]:
+                return "near_duplicate", orig
+        self.remember(item_id, ukey, fkey, sig=sig, marks=marks)
         return None, None
 
     def remember(self, item_id: str, ukey: str | None, fkey: str | None, *, title: str | None = None,
-                 content: str | None = None, sig=None) -> None:
+                 content: str | None = None, sig=None, marks: frozenset[str] | None = None) -> None:
+        if marks is not None:
+            self._marks[item_id] = marks
         self.urls.add(ukey, item_id)
         self.texts.add(fkey, item_id)
         self._keys[item_id] = (ukey, fkey)
@@ -152,6 +168,7 @@ class Deduplicator:
         """Items of events that expired are no originals any more (a repeat starts afresh)."""
         for i in item_ids:
             ukey, fkey = self._keys.pop(i, (None, None))
+            self._marks.pop(i, None)
             self.urls.forget([ukey], {i})
             self.texts.forget([fkey], {i})
         if self.near is not None:

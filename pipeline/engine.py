@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.case import EventState, ItemRecord
-from pipeline.dedup import Deduplicator, canonical_url, content_fingerprint
+from pipeline.dedup import Deduplicator, canonical_url, content_fingerprint, marks_of
 from pipeline.events import EventGrouper, Tokeniser
 from pipeline.normalise import Normalised, has_words, normalise
 from pipeline.routing import Features, Router
@@ -35,6 +35,7 @@ FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a da
 # `route` replays files whose stream has its own time (an archive, a labelled set): only an item far
 # ahead of the stream, or of the wall clock for the first item, is odd there.
 STREAM_FUTURE_TOLERANCE = timedelta(days=60)
+REPLAY_FIRST_TOLERANCE = timedelta(days=3 * 366)   # a replay's first item may be dated this far ahead
 PAST_TOLERANCE = timedelta(days=90)        # older than this relative to now: an archive, not news
 GROUP_CN = {"children": "未成年人/学生", "elderly": "老人", "food": "食品安全", "medical": "医疗"}
 
@@ -290,8 +291,16 @@ class Engine:
         t, ref = item.published_at, now or self.stream_time
         wall = self.wall_clock.now()
         why = None
-        ahead = (now + FUTURE_TOLERANCE) if now is not None else \
-            (max(self.stream_time or wall, wall) + STREAM_FUTURE_TOLERANCE)
+        # Live (a fetch time given): a day ahead of it is an error. A replay (route, explain) has
+        # only its own times: an item far ahead of the stream so far is an error, but a stream may
+        # lie wholly after this machine's clock (a set dated next year), so its first item is
+        # checked against the wall clock only for absurd dates.
+        if now is not None:
+            ahead = now + FUTURE_TOLERANCE
+        elif self.stream_time is not None:
+            ahead = self.stream_time + STREAM_FUTURE_TOLERANCE
+        else:
+            ahead = wall + REPLAY_FIRST_TOLERANCE
         if t.year < 2000:
             why = "发布时间早于2000年"
         elif t > ahead:
@@ -322,13 +331,14 @@ class Engine:
         if odd:
             a.reasons.append(odd)
         self.grouper.expire_due(when)         # before the duplicate check: an expired original is no original
+        marks = marks_of(f"{item.title or ''}\n{item.content}", {p.name for p in a.places})
         if event_id is None:
-            dup_reason, orig = self.dedup.check(item.id, item.url, item.title, item.content)
+            dup_reason, orig = self.dedup.check(item.id, item.url, item.title, item.content, marks=marks)
         else:
             dup_reason, orig = ("duplicate", duplicate_of) if duplicate_of else (None, None)
             if not duplicate_of:
                 self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content),
-                                   title=item.title, content=item.content)
+                                   title=item.title, content=item.content, marks=marks)
         orig_event = self._item_event.get(orig) if orig is not None else None
         if orig_event is not None and orig_event in self.events:
             ev = self.events[orig_event]
@@ -338,7 +348,7 @@ class Engine:
         if orig is not None and event_id is None:
             # the original's event has expired: this is news again, and the original it repeats
             self.dedup.remember(item.id, canonical_url(item.url), content_fingerprint(item.title, item.content),
-                                   title=item.title, content=item.content)
+                                   title=item.title, content=item.content, marks=marks)
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
         personal = not a.official and item.platform in self.rules.grouping.account_platforms
         assign = self.grouper.assign(item.id, when, ctx.norm.text, places,

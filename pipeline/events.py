@@ -158,6 +158,7 @@ class EventGrouper:
         self._concepts = [(c, tuple(ws)) for c, ws in cfg.concepts.items()]
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
+        self._update = re.compile("|".join(f"(?:{c})" for c in cfg.update_cues)) if cfg.update_cues else None
         self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
             if cfg.continuation_cues else None
         self.events: dict[str, Sketch] = {}
@@ -205,7 +206,7 @@ class EventGrouper:
                reply: bool = False, official: bool = False, incident: bool = False,
                refutes: bool = False, concepts: set[str] = frozenset(),
                entities: set[str] = frozenset(), continues: bool = False,
-               involved: set[str] = frozenset()) -> tuple[float, float, list[str]]:
+               involved: set[str] = frozenset(), updates: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -239,6 +240,7 @@ class EventGrouper:
         if shared_policy and category and category in main_categories:
             score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
+        place_conflict = False
         own_thread = bool(account and account in e.accounts and self._account_counts(account)
                           and (when - e.last).total_seconds() < 24 * 7 * 3600)
         common = set(places) & set(e.places)
@@ -279,7 +281,11 @@ class EventGrouper:
                 why.append("同一账号所述同一事由，地点不同")
             else:
                 score += W.place_mismatch
+                place_conflict = True
                 why.append("地点不同")
+                if sim > W.conflict_text_cap:
+                    # the same words about another street are a template (12345's 关于X小区垃圾未清运)
+                    score -= sim - W.conflict_text_cap
                 # a hotline's template title (小区生活垃圾未及时清运) says nothing across streets
                 same_title = False
                 if incident and e.incident:
@@ -341,7 +347,7 @@ class EventGrouper:
         if continuing:
             score += W.continuation * (1 - gap_h / W.continuation_hours)
             why.append("接续前帖（同一家/我也是）")
-        if not continuing and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
+        if not continuing and not (updates and own_thread and not place_conflict) and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title) and \
                 not (incident and main_categories & self._widespread):
             # (a storm's wall that falls is the storm's, though the post never says rain)
@@ -362,7 +368,8 @@ class EventGrouper:
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
-                followup = not places and not category and len(words) <= 5 and negative and e.negative
+                followup = (not places and not category and len(words) <= 5 and negative and e.negative) or \
+                    (updates and not place_conflict)   # 更新：…/第三天了/修好啦: the person's own news of it
                 bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")
@@ -376,7 +383,9 @@ class EventGrouper:
             why.append("答复来信")
         else:
             # An official statement follows what already circulates: time weighs half for it.
-            weight = self.cfg.gap_weight / 2 if official else self.cfg.gap_weight
+            # So does a person's own news of their matter (更新：… 修好啦), told days later.
+            own_news = updates and own_thread and not place_conflict
+            weight = self.cfg.gap_weight / 2 if official or own_news else self.cfg.gap_weight
             need = self.cfg.join_threshold + weight * math.log2(1 + gap_h / 24)
         if veto:
             need = math.inf
@@ -453,6 +462,7 @@ class EventGrouper:
         concepts = self.concepts_of(text)
         entities = self.entities_of(text)
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))
+        updates = bool(self._update and self._update.search(text[:60]))
         best: tuple[float, str, list[str]] | None = None
         closest: tuple[float, str, list[str]] | None = None   # the nearest miss, told to the reader
         if event_id is None:
@@ -464,7 +474,7 @@ class EventGrouper:
                 e = self.events[eid]
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
-                                               concepts, entities, continues, involved)
+                                               concepts, entities, continues, involved, updates)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

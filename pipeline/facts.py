@@ -40,7 +40,7 @@ from pipeline.readings_config import (  # noqa: F401  (re-exported for the confi
 __all__ = ["FactReader", "FactReading", "ReadingsConfig", "default_readings", "read_facts"]
 
 LABELS = {
-    "deaths": "死亡", "injured": "受伤", "ill": "身体不适", "gathering": "聚集",
+    "deaths": "死亡", "injured": "受伤或住院", "ill": "身体不适", "gathering": "聚集",
     "trapped": "被困", "evacuated": "疏散", "explosion": "爆炸", "collapse": "倒塌",
     "hospital": "送医", "casualties": "伤亡",
 }
@@ -616,6 +616,15 @@ class FactReader:
                             best[k], best_val[k] = c, c.value
                     elif k not in flags:
                         flags[k] = c
+                if c.kind == "hospital" and kinds == ["ill"]:
+                    # the ill taken to hospital are hospitalised too (§3: three or more injured or
+                    # hospitalised): a family of three poisoned and admitted. Their number is the
+                    # illness count of the same sentence.
+                    ss, se = t.sentence(c.start)
+                    n = max([x.value for x in cues if x.kind == "ill" and x.status == "asserted"
+                             and ss <= x.start < se] or [0])
+                    if n > best_val.get("injured", 0):
+                        best["injured"], best_val["injured"] = c, n
                 continue
             if c.status == "negated":
                 neg_kinds.update(kinds)

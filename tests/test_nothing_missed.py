@@ -183,3 +183,14 @@ def test_a_command_pointed_at_a_missing_store_says_so(tmp_path, capsys):
     assert main(["case", "show", "--case", "x", "--store", url]) == 2
     assert "不存在" in capsys.readouterr().err
     assert not (tmp_path / "nothing-here.db").exists()
+
+
+def test_a_replayed_stream_dated_after_this_machines_clock_keeps_its_own_times(engine):
+    """A labelled set or an archive dated next year is read with its own times: clocks and the
+    grouping's time gaps come from the items, not from the wall clock."""
+    d1 = engine.process(Item.model_validate(item("a", "湖滨步行街一商铺起火，有人被困", when="2029-06-01T10:00:00+08:00")))
+    d2 = engine.process(Item.model_validate(item("b", "湖滨步行街商铺起火，消防已到场", when="2029-06-01T11:00:00+08:00")))
+    due = {c.kind: c.due_at for c in d2.case.clocks}
+    assert d2.case.event_id == d1.case.event_id
+    assert due["statement"].isoformat() == "2029-06-01T15:00:00+08:00"
+    assert not any("视为异常" in r for r in d1.analysis.reasons + d2.analysis.reasons)

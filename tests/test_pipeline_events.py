@@ -244,3 +244,36 @@ def test_a_template_title_does_not_join_complaints_in_two_streets():
     c = add(g, "c", "来电人反映：勤丰路某小区垃圾还是没人清运。", 3, places={"勤丰路": "丁兰街道"},
             category="城市管理", title="小区生活垃圾未及时清运")
     assert c.event_id == a.event_id
+
+
+def test_a_near_identical_text_with_other_numbers_or_places_is_news_not_a_repost():
+    from pipeline.dedup import Deduplicator, marks_of
+    d = Deduplicator()
+    tpl = "来电人反映：{}某小区垃圾投放点近几日垃圾桶满溢，未及时清运，气味难闻，蚊蝇较多。诉求：请相关部门督促及时清运。"
+    a = tpl.format("三里亭")
+    assert d.check("a", None, "", a, marks=marks_of(a, {"三里亭"})) == (None, None)
+    b = tpl.format("南肖埠")                       # the same template at another place
+    assert d.check("b", None, "", b, marks=marks_of(b, {"南肖埠"})) == (None, None)
+    c = "转发：" + a + " 太脏了"                    # a repost with a comment is still a repost
+    assert d.check("c", None, "", c, marks=marks_of(c, {"三里亭"})) == ("near_duplicate", "a")
+    fire = "勤丰路一处仓储用房凌晨起火，消防到场扑救，火灾造成2人受伤，伤者已送医，起火原因正在调查中。"
+    d.check("f1", None, "", fire, marks=marks_of(fire, {"勤丰路"}))
+    update = fire.replace("2人受伤", "3人受伤")     # an update with a new count reaches the case
+    assert d.check("f2", None, "", update, marks=marks_of(update, {"勤丰路"})) == (None, None)
+
+
+def test_a_persons_own_news_of_their_matter_joins_days_later_whatever_its_words():
+    g = grouper(update_cues=["^(更新|后续)", "第[二三四五六七八九十0-9]+天了?", "(修好|解决)[了啦]"])
+    a = add(g, "a", "梅雨一来顶楼又漏了，卧室天花板一直滴水，物业和业委会推来推去", places={"勤丰路": "丁兰街道"},
+            category="住房与物业", account="小周")
+    b = add(g, "b", "顶楼修好啦！！今天大暴雨一滴都没漏，感谢街道和社区", 24 * 3, category="自然灾害",
+            account="小周", negative=False)
+    assert b.event_id == a.event_id
+
+
+def test_the_same_words_about_another_street_are_a_template_not_one_matter():
+    g = grouper()
+    tpl = "来电人反映：{}某小区垃圾投放点近几日垃圾桶满溢，未及时清运，气味难闻，蚊蝇较多。诉求：请相关部门督促及时清运。"
+    a = add(g, "a", tpl.format("勤丰路"), places={"勤丰路": "丁兰街道"}, category="城市管理")
+    b = add(g, "b", tpl.format("钱江新城"), 1, places={"钱江新城": "四季青街道"}, category="城市管理")
+    assert b.event_id != a.event_id

@@ -138,7 +138,7 @@ def test_compact_and_listed_casualties(reader: FactReader, text: str, deaths: in
 def test_evidence_strings_are_chinese_and_quote_the_text(reader: FactReader):
     f = read(reader, "货车侧翻，造成3死2伤。").facts
     assert "死亡 3（3死2伤）" in f.evidence
-    assert "受伤 2（3死2伤）" in f.evidence
+    assert "受伤或住院 2（3死2伤）" in f.evidence
 
 
 def test_bare_death_without_count_is_one(reader: FactReader):
@@ -463,3 +463,11 @@ def test_crowd_of_travellers_is_not_a_gathering(reader: FactReader):
 def test_vaccination_is_medical_and_medical_insurance_alone_is_not(reader: FactReader):
     assert "medical" in read(reader, "社区疫苗接种点排队三小时。").special_groups
     assert "medical" not in read(reader, "医保转移接续手续太麻烦。").special_groups
+
+
+def test_the_ill_taken_to_hospital_are_hospitalised_but_not_others_unwell_later(reader: FactReader):
+    # §3: three or more injured or hospitalised is an emergency; a poisoned family of three admitted is
+    f = read(reader, "一户居民一家三口食用野生菌后出现头晕症状，被送医救治。").facts
+    assert (f.ill, f.injured) == (3, 3)
+    f = read(reader, "两名学生呕吐，已送医。另有三名同学说有点不舒服。").facts
+    assert f.injured == 2

@@ -108,6 +108,7 @@ class GroupingWeights(Strict):
     zone: float = 0.20              # the same small area (a station square, a fund town)
     official_street: float = 0.15   # a statement names the street it answers for
     place_mismatch: float = -0.60   # places of different streets, none shared: another matter
+    conflict_text_cap: float = 0.25  # … where text likeness counts at most this much (templates)
     category: float = 0.10
     category_mismatch: float = -0.05   # another subject than the event's
     tone_mismatch: float = -0.10    # another subject and another tone
@@ -158,6 +159,8 @@ class Grouping(Strict):
     boilerplate: list[str] = Field(default_factory=list)   # never keywords (情况通报, 我局 …)
     # Openings that refer back to a post just read (同一家！ 我们家也是 +1): regular expressions.
     continuation_cues: list[str] = Field(default_factory=list)
+    # A person's news of their own matter (更新：… 第三天了 修好啦): their follow-up, whatever its words.
+    update_cues: list[str] = Field(default_factory=list)
 
 
 class Rules(Strict):
