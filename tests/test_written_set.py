@@ -41,7 +41,7 @@ def figures_of(engine, path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def figures(shared_engine):
-    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3", "written4", "written5")}
+    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3", "written4", "written5", "written6")}
 
 
 FLOORS = {
@@ -56,6 +56,8 @@ FLOORS = {
                  "grouping_f1": 0.79, "negative_f1": 0.94},
     "written5": {"unit": 0.93, "severity": 0.95, "emergency_recall": 1.0, "emergency_precision": 0.95,
                  "grouping_f1": 0.92, "negative_f1": 0.92},
+    "written6": {"unit": 0.93, "severity": 0.93, "emergency_recall": 1.0, "emergency_precision": 0.95,
+                 "grouping_f1": 0.9, "negative_f1": 0.9},
 }
 
 
