@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -58,7 +59,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     raise AssertionError(f"streamlit not healthy after {timeout}s:\n{log.read_text(errors='replace')}")
 
 
-SHOTS = ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed with YUQING_SCREENSHOTS=docs/screenshots; an ordinary
+# run writes them under pytest's temporary directory and leaves the working tree clean.
+SHOTS = Path(os.environ["YUQING_SCREENSHOTS"]) if os.environ.get("YUQING_SCREENSHOTS") else \
+    Path(tempfile.gettempdir()) / "yuqing-screenshots"
 
 
 def _index(tmp_path) -> None:
