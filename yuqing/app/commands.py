@@ -84,13 +84,20 @@ def cmd_run(args, out, err) -> int:
 
 
 def cmd_worker(args, out, err) -> int:
-    from yuqing.app.service import Stop, worker_loop
+    from yuqing.app.service import Stop, build_stage, worker_loop
     p = _parts(args, err)
+    stage = args.stage or p.settings["WORKER_STAGE"]
+    try:
+        worker = build_stage(p, stage)
+    except ValueError as exc:
+        print(f"错误 / error: {exc}", file=err)
+        p.close()
+        return 2
     stop = Stop(install=True)
-    print(f"研判流水线运行中 / worker: bus {p.settings['BUS']}, store {mask_url(p.settings['STORE_URL'])}",
+    print(f"研判流水线运行中 / worker ({stage}): bus {p.settings['BUS']}, store {mask_url(p.settings['STORE_URL'])}",
           file=out, flush=True)
     try:
-        worker_loop(p, stop)
+        worker_loop(p, stop, worker=worker)
     finally:
         p.close()
     return 0
@@ -269,6 +276,8 @@ def register(sub) -> None:
     r.set_defaults(func=cmd_run)
 
     w = sub.add_parser("worker", help="consume items from the bus into the store (several may run)")
+    w.add_argument("--stage", choices=["all", "analyse", "decide", "record"],
+                   help="one stage of the pipeline for several workers (default WORKER_STAGE: all)")
     _common(w)
     w.set_defaults(func=cmd_worker)
 
