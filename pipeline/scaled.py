@@ -147,10 +147,10 @@ class Decider(_Batched):
     # ---- state: rebuilt from the store once the recorders have written every decision made
     def restore(self) -> int:
         deadline = time.monotonic() + self.record_wait
-        while (lag := self.bus.lag(self.out_topic, self.record_group)) > 0:
+        caught_up = getattr(self.bus, "caught_up", None) or (lambda t, g: self.bus.lag(t, g) == 0)
+        while not caught_up(self.out_topic, self.record_group):
             if time.monotonic() > deadline:
-                log.warning("decider: %d decision(s) not yet recorded after %.0f s; restoring anyway",
-                            lag, self.record_wait)
+                log.warning("decider: decisions not yet recorded after %.0f s; restoring anyway", self.record_wait)
                 break
             time.sleep(0.1)
         self.decided.clear()

@@ -45,6 +45,8 @@ def describe_invalid(exc: ValidationError) -> str:
 def parse_item(value: Any) -> Item:
     if not isinstance(value, dict):
         raise Rejected(f"not a JSON object but {type(value).__name__}")
+    if "__undecodable__" in value:          # the bus could not read it (yuqing.bus.kafka.UNDECODABLE)
+        raise Rejected(str(value.get("error") or "not JSON in UTF-8"))
     try:
         return Item.model_validate(value)
     except ValidationError as exc:
