@@ -162,15 +162,18 @@ def cmd_demo(args, out, err) -> int:
 # ---------------------------------------------------------------------------------------- data
 def cmd_ingest(args, out, err) -> int:
     """Publish items from a file (JSON Lines, or a CSV/XLSX 12345 export) to the bus."""
-    from yuqing.app.readers import ReadError, read_any
+    from collections import Counter
+    from yuqing.app.readers import ReadError, read_any, reason_of, summary
     p = _parts(args, err)
     topic = p.settings["BUS_TOPIC_ITEMS"]
     bus = p.bus
     n = bad = 0
+    reasons: Counter = Counter()
     try:
         for lineno, value, problem in read_any(args.inp, encoding=args.encoding, progress=not args.quiet, err=err):
             if problem:
                 bad += 1
+                reasons[reason_of(problem)] += 1
                 print(f"{args.inp}:{lineno}: {problem}", file=err)
                 continue
             bus.publish(topic, str(value.get("id")), value)
@@ -180,7 +183,7 @@ def cmd_ingest(args, out, err) -> int:
         return 2
     finally:
         p.close()
-    print(f"ingest: {n} 条已发布 / published to {topic}, {bad} 行有误 / line(s) rejected", file=err)
+    print(summary("ingest", n + bad, n, f"已发布 / published to {topic}", reasons), file=err)
     return 1 if bad else 0
 
 
