@@ -229,6 +229,17 @@ def cmd_dead_letter(args, out, err) -> int:
         p.close()
 
 
+def cmd_store(args, out, err) -> int:
+    """Create the store or bring its schema up to date (once, before several processes write)."""
+    p = _parts(args, err)
+    try:
+        p.store
+        print(f"存储已就绪 / store up to date: {mask_url(str(p.store.url))}", file=out)
+        return 0
+    finally:
+        p.close()
+
+
 def cmd_train(args, out, err) -> int:
     """Retrain sentiment on a district's own labelled items (JSON Lines with text and label)."""
     from pipeline.sentiment import train
@@ -322,6 +333,12 @@ def register(sub) -> None:
         x.add_argument("--actor", required=True, help="操作人")
         _common(x)
         x.set_defaults(func=cmd_dead_letter)
+
+    st = sub.add_parser("store", help="the store's schema: create it or apply its migrations")
+    st_sub = st.add_subparsers(dest="store_cmd", required=True)
+    su = st_sub.add_parser("upgrade", help="create the store or apply pending migrations, then exit")
+    _common(su)
+    su.set_defaults(func=cmd_store)
 
     t = sub.add_parser("train", help="retrain a model on the district's own labelled items")
     tsub = t.add_subparsers(dest="what", required=True)
