@@ -184,7 +184,7 @@ class Decider(_Batched):
     def partitions(self) -> set[int]:
         if self._all is None:
             n = getattr(self.bus, "partitions", None)
-            if hasattr(self.bus, "topic_partitions"):
+            if hasattr(self.bus, "topic_partitions"):     # the topic's own count, not the setting's
                 n = self.bus.topic_partitions(self.topic)
             self._all = set(range(int(n or 1)))
         return self._all

@@ -156,6 +156,16 @@ class KafkaBus:
             total += end[tp].offset - at
         return total
 
+    def topic_partitions(self, topic: str) -> int:
+        """How many partitions the topic has (it may predate the BUS_PARTITIONS in force)."""
+        self.ensure_topic(topic)
+        with self._lock:
+            try:
+                (desc,) = self._admin.describe_topics([topic])
+            except _UNREACHABLE as exc:
+                raise self.unavailable(f"cannot describe topic {topic}", exc) from exc
+        return len(desc["partitions"])
+
     def caught_up(self, topic: str, group: str, probe_seconds: float = 0.5) -> bool:
         """True when the group has committed every record of the topic, found by reading from its
         committed offsets (exact on tansu too, whose end offsets lag() cannot trust after batches)."""
