@@ -138,11 +138,18 @@ class Decider(_Batched):
     def __init__(self, *args, raw_topic: str, raw_group: str = "analyse", record_group: str = "record",
                  record_wait: float = 60.0, **kw):
         super().__init__(*args, **kw)
+        if hasattr(self.bus, "sync"):
+            # Each decision acknowledged before the next is sent: decisions go to several partitions,
+            # and a batch cut by a crash could otherwise keep a later decision and lose an earlier
+            # one; this way what survives is a prefix in decision order, and the state rebuilt from
+            # the store after a restart is exactly the state the decider had reached.
+            self.bus.sync = True
         self.raw_topic, self.raw_group, self.record_group = raw_topic, raw_group, record_group
         self.record_wait = record_wait
         self.buffer: dict[int, deque[Message]] = {}
         self.decided: set[str] = set()
         self._all: set[int] | None = None
+        self._quiet = 0
 
     # ---- state: rebuilt from the store once the recorders have written every decision made
     def restore(self) -> int:
@@ -210,7 +217,9 @@ class Decider(_Batched):
             return 0
         for m in msgs:
             self.buffer.setdefault(m.partition, deque()).append(m)
-        quiet = upstream_done and not msgs
+        # quiet: nothing upstream and nothing fetched, twice running (one empty poll can be a slow fetch)
+        self._quiet = self._quiet + 1 if upstream_done and not msgs else 0
+        quiet = self._quiet >= 2
         out: list[Message] = []
         while len(out) < max_messages:
             live = [p for p in self.partitions() if self.buffer.get(p)]

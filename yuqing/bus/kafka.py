@@ -166,9 +166,12 @@ class KafkaBus:
                 raise self.unavailable(f"cannot describe topic {topic}", exc) from exc
         return len(desc["partitions"])
 
-    def caught_up(self, topic: str, group: str, probe_seconds: float = 0.5) -> bool:
-        """True when the group has committed every record of the topic, found by reading from its
-        committed offsets (exact on tansu too, whose end offsets lag() cannot trust after batches)."""
+    def caught_up(self, topic: str, group: str, probe_seconds: float = 2.0) -> bool:
+        """True when the group has committed every record of the topic: lag() first, then reading
+        from its committed offsets (tansu's end offsets are short after batches: lag() alone can
+        say 0 too early). The probe is long enough for a new consumer's first fetch on a busy machine."""
+        if self.lag(topic, group) > 0:
+            return False
         self.ensure_topic(topic)
         with self._lock:
             try:
