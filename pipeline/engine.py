@@ -89,6 +89,27 @@ class ItemContext:
     reasons: list[str] = field(default_factory=list)
 
 
+# what `place` reads of an ItemContext besides the analysis: carried with it between processes
+_CTX_FLAGS = ("question", "suggestion", "complaint", "praise", "notice", "reply", "incident", "sentiment_negative")
+
+
+def context_to_json(ctx: ItemContext) -> dict[str, Any]:
+    """An analysed item as JSON (the analysed-items topic): exactly what grouping and routing need."""
+    return {"item": ctx.item.model_dump(mode="json"), "analysis": ctx.analysis.model_dump(mode="json"),
+            "norm": {"title": ctx.norm.title, "content": ctx.norm.content},
+            "refuted_kinds": sorted(ctx.refuted_kinds), "instruments": sorted(ctx.instruments),
+            **{k: getattr(ctx, k) for k in _CTX_FLAGS}}
+
+
+def context_from_json(data: dict[str, Any]) -> ItemContext:
+    a = Analysis.model_validate(data["analysis"])
+    ctx = ItemContext(Item.model_validate(data["item"]), Normalised(data["norm"]["title"], data["norm"]["content"]),
+                      analysis=a, refuted_kinds=set(data["refuted_kinds"]), instruments=set(data["instruments"]),
+                      **{k: bool(data[k]) for k in _CTX_FLAGS})
+    ctx.reasons = a.reasons          # one list, as analyse leaves it: place appends to both
+    return ctx
+
+
 @dataclass
 class Decision:
     """One line of `yuqing route` output, plus what the store and `explain` need."""
@@ -114,6 +135,22 @@ class Decision:
                         **({"provisional": True} if k.provisional else {})} for k in c.clocks],
             **({"duplicate_of": self.duplicate_of} if self.duplicate_of else {}),
         }
+
+
+def decision_to_json(dec: Decision, now: datetime) -> dict[str, Any]:
+    """A routed decision as JSON (the decisions topic): what `record_decision` stores."""
+    return {"item": dec.item.model_dump(mode="json"), "analysis": dec.analysis.model_dump(mode="json"),
+            "case": dec.case.model_dump(mode="json"), "duplicate_of": dec.duplicate_of,
+            "duplicate_reason": dec.duplicate_reason, "grouping_reasons": dec.grouping_reasons,
+            "route_path": dec.route_path, "new_event": dec.new_event, "now": now.isoformat()}
+
+
+def decision_from_json(data: dict[str, Any]) -> tuple[Decision, datetime]:
+    dec = Decision(Item.model_validate(data["item"]), Analysis.model_validate(data["analysis"]),
+                   CaseState.model_validate(data["case"]), duplicate_of=data.get("duplicate_of"),
+                   duplicate_reason=data.get("duplicate_reason"), grouping_reasons=list(data["grouping_reasons"]),
+                   route_path=list(data["route_path"]), new_event=bool(data["new_event"]))
+    return dec, datetime.fromisoformat(data["now"])
 
 
 class Engine:
@@ -269,7 +306,11 @@ class Engine:
         """Analyse an item, group it, decide its event's case. `now` is when it was received (the
         worker's clock; `route` uses the stream's own time). `dirty` stays set if this raises
         after the engine's state began to change: the worker then rebuilds it from the store."""
-        ctx = self.analyse(item)
+        return self.place(item, self.analyse(item), now=now)
+
+    def place(self, item: Item, ctx: ItemContext, *, now: datetime | None = None) -> Decision:
+        """The stateful half of `process`: group an analysed item and decide its event's case.
+        `analyse` is stateless, so it may run in other processes (`yuqing worker --stage analyse`)."""
         self.dirty = True
         dec = self._place(item, ctx, now=now)
         self.dirty = False

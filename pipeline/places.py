@@ -142,6 +142,9 @@ class Gazetteer:
     def __init__(self, district: "District", cfg: PlacesConfig):
         self.cfg = cfg
         self._index = district.place_index()   # zones written last: a zone wins a shared name
+        # a unit by its short name (南星 for 南星街道), for accounts named like 上城南星
+        self._unit_short = {u.removesuffix(e): (u, kind) for u, (_, kind) in self._index.items() if u == _
+                            for e in ("街道", "管委会") if u.endswith(e) and len(u) - len(e) >= 2}
         self._breaks = set(cfg.gap_breaks)
         self._home_prefixes = sorted(cfg.home_prefixes, key=len, reverse=True)
         self._surnames = set(cfg.person.surnames)
@@ -212,13 +215,27 @@ class Gazetteer:
         return prev[3] + gap
 
     def account_place(self, source: str | None) -> PlaceHit | None:
-        """The place an account speaks for (九堡发布 → 九堡, 皋亭山景区 → itself), or None."""
+        """The place an account speaks for (九堡发布 → 九堡, 上城南星 → 南星街道, 皋亭山景区 →
+        itself), or None. A bare short name of a unit counts only after the district's name."""
         s = to_simplified((source or "").strip())
+        bare = s
+        stripped = True
+        while stripped:                             # 上城南星, 杭州上城湖滨: the district's own account
+            stripped = False
+            for h in self._home_prefixes:
+                if bare.startswith(h) and len(bare) > len(h):
+                    bare, stripped = bare[len(h):], True
+                    break
         for end in ("", *self.cfg.account_endings):
-            name = s.removesuffix(end) if end else s
-            if (not end or name != s) and name in self._index:
+            name = bare.removesuffix(end) if end else bare
+            if end and name == bare:
+                continue
+            if name in self._index:
                 unit, unit_kind = self._index[name]
                 return PlaceHit(name=name, unit=unit, unit_kind=unit_kind, matched=s, generic=self.generic(name))
+            if bare != s and name in self._unit_short:
+                unit, unit_kind = self._unit_short[name]
+                return PlaceHit(name=unit, unit=unit, unit_kind=unit_kind, matched=s)
         return None
 
     def generic(self, name: str) -> bool:

@@ -42,6 +42,17 @@ def describe_invalid(exc: ValidationError) -> str:
                      f"{'missing required field' if e['type'] == 'missing' else e['msg']}" for e in exc.errors())
 
 
+def parse_item(value: Any) -> Item:
+    if not isinstance(value, dict):
+        raise Rejected(f"not a JSON object but {type(value).__name__}")
+    if "__undecodable__" in value:          # the bus could not read it (yuqing.bus.kafka.UNDECODABLE)
+        raise Rejected(str(value.get("error") or "not JSON in UTF-8"))
+    try:
+        return Item.model_validate(value)
+    except ValidationError as exc:
+        raise Rejected(f"invalid item: {describe_invalid(exc)}") from None
+
+
 class Worker:
     def __init__(self, engine: Engine, store: Store, bus: Bus, topic: str, *, group: str = "pipeline",
                  clock: Clock | None = None, dead_topic: str | None = None, retries: int = 3,
@@ -73,12 +84,7 @@ class Worker:
     # ------------------------------------------------------------------ one item
     def handle(self, value: Any) -> Decision | None:
         """Process one message value once; raises on failure (the caller retries)."""
-        if not isinstance(value, dict):
-            raise Rejected(f"not a JSON object but {type(value).__name__}")
-        try:
-            item = Item.model_validate(value)
-        except ValidationError as exc:
-            raise Rejected(f"invalid item: {describe_invalid(exc)}") from None
+        item = parse_item(value)
         with self.store.reader() as r:
             stored = r.items.exists(item.id)
         if stored:
@@ -133,7 +139,7 @@ class Worker:
                 first_failed = first_failed or self.clock.now()
                 trace = traceback.format_exc(limit=8)
                 log.warning("item %r failed (attempt %d): %s: %s", _id(m.value), attempts, type(exc).__name__, exc)
-                if self.engine.dirty:
+                if getattr(self.engine, "dirty", False):
                     self.restore()
                 if attempts > self.retries:
                     if not self._store_works():

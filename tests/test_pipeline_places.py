@@ -153,5 +153,9 @@ def test_a_landmark_shortened_to_its_distinctive_part_is_still_the_landmark(gaz)
 def test_an_account_named_after_a_place_speaks_for_it(gaz):
     assert gaz.account_place("九堡发布").name == "九堡"
     assert gaz.account_place("皋亭山景区").unit == "皋亭山景区建设管委会"
-    # a person's handle that starts with a place is no account of that place
+    # the district's own accounts name a unit short: 上城南星, 杭州上城采荷
+    assert gaz.account_place("上城南星").unit == "南星街道"
+    assert gaz.account_place("杭州上城采荷").unit == "采荷街道"
+    # a person's handle that starts with a place is no account of that place, nor is the district's own
     assert gaz.account_place("九堡夜猫子") is None and gaz.account_place(None) is None
+    assert gaz.account_place("上城发布") is None

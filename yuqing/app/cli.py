@@ -26,13 +26,13 @@ def read_items(path: str, err: IO[str], *, encoding: str | None = None,
     """Yield (line number, Item) for each good line; report each bad one on `err` and go on.
     `read_items.errors` counts the bad lines, `read_items.reasons` counts them by reason."""
     from collections import Counter
-    from yuqing.app.readers import read_any
+    from yuqing.app.readers import read_any, reason_of
     from yuqing.model import Item
     read_items.errors, read_items.reasons = 0, Counter()
     for n, data, problem in read_any(path, encoding=encoding, progress=progress, err=err):
         if problem is not None:
             read_items.errors += 1
-            read_items.reasons[problem.split(":")[0]] += 1
+            read_items.reasons[reason_of(problem)] += 1
             print(f"{path}:{n}: {problem}", file=err)
             continue
         try:
@@ -76,9 +76,10 @@ def cmd_route(args, out: IO, err: IO) -> int:
     finally:
         if dst is not out:
             dst.close()
+    from yuqing.app.readers import summary
     errors = getattr(read_items, "errors", 0)
-    why = "；".join(f"{k} {v}" for k, v in sorted(read_items.reasons.items())) if errors else ""
-    print(f"route: {written} decisions written, {errors} line(s) with errors" + (f" ({why})" if why else ""), file=err)
+    rejected = errors - (read - written)          # bad lines; items that failed were read
+    print(summary("route", read + rejected, written, "已研判 / decided", read_items.reasons), file=err)
     return 1 if errors else 0
 
 

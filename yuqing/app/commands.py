@@ -84,13 +84,20 @@ def cmd_run(args, out, err) -> int:
 
 
 def cmd_worker(args, out, err) -> int:
-    from yuqing.app.service import Stop, worker_loop
+    from yuqing.app.service import Stop, build_stage, worker_loop
     p = _parts(args, err)
+    stage = args.stage or p.settings["WORKER_STAGE"]
+    try:
+        worker = build_stage(p, stage)
+    except ValueError as exc:
+        print(f"错误 / error: {exc}", file=err)
+        p.close()
+        return 2
     stop = Stop(install=True)
-    print(f"研判流水线运行中 / worker: bus {p.settings['BUS']}, store {mask_url(p.settings['STORE_URL'])}",
+    print(f"研判流水线运行中 / worker ({stage}): bus {p.settings['BUS']}, store {mask_url(p.settings['STORE_URL'])}",
           file=out, flush=True)
     try:
-        worker_loop(p, stop)
+        worker_loop(p, stop, worker=worker)
     finally:
         p.close()
     return 0
@@ -177,15 +184,18 @@ def cmd_demo(args, out, err) -> int:
 # ---------------------------------------------------------------------------------------- data
 def cmd_ingest(args, out, err) -> int:
     """Publish items from a file (JSON Lines, or a CSV/XLSX 12345 export) to the bus."""
-    from yuqing.app.readers import ReadError, read_any
+    from collections import Counter
+    from yuqing.app.readers import ReadError, read_any, reason_of, summary
     p = _parts(args, err)
     topic = p.settings["BUS_TOPIC_ITEMS"]
     bus = p.bus
     n = bad = 0
+    reasons: Counter = Counter()
     try:
         for lineno, value, problem in read_any(args.inp, encoding=args.encoding, progress=not args.quiet, err=err):
             if problem:
                 bad += 1
+                reasons[reason_of(problem)] += 1
                 print(f"{args.inp}:{lineno}: {problem}", file=err)
                 continue
             bus.publish(topic, str(value.get("id")), value)
@@ -195,7 +205,7 @@ def cmd_ingest(args, out, err) -> int:
         return 2
     finally:
         p.close()
-    print(f"ingest: {n} 条已发布 / published to {topic}, {bad} 行有误 / line(s) rejected", file=err)
+    print(summary("ingest", n + bad, n, f"已发布 / published to {topic}", reasons), file=err)
     return 1 if bad else 0
 
 
@@ -241,6 +251,17 @@ def cmd_dead_letter(args, out, err) -> int:
                                      else "item.dropped", details={"dead_letter": d.id, "item": d.payload.get("id")}))
         print(("已重新发布，等待处理 / republished" if args.dl_cmd == "retry" else "已丢弃 / dropped") + f": #{args.id}",
               file=out)
+        return 0
+    finally:
+        p.close()
+
+
+def cmd_store(args, out, err) -> int:
+    """Create the store or bring its schema up to date (once, before several processes write)."""
+    p = _parts(args, err)
+    try:
+        p.store
+        print(f"存储已就绪 / store up to date: {mask_url(str(p.store.url))}", file=out)
         return 0
     finally:
         p.close()
@@ -296,6 +317,8 @@ def register(sub) -> None:
     r.set_defaults(func=cmd_run)
 
     w = sub.add_parser("worker", help="consume items from the bus into the store (several may run)")
+    w.add_argument("--stage", choices=["all", "analyse", "decide", "record"],
+                   help="one stage of the pipeline for several workers (default WORKER_STAGE: all)")
     _common(w)
     w.set_defaults(func=cmd_worker)
 
@@ -342,6 +365,12 @@ def register(sub) -> None:
         x.add_argument("--actor", required=True, help="操作人")
         _common(x)
         x.set_defaults(func=cmd_dead_letter)
+
+    st = sub.add_parser("store", help="the store's schema: create it or apply its migrations")
+    st_sub = st.add_subparsers(dest="store_cmd", required=True)
+    su = st_sub.add_parser("upgrade", help="create the store or apply pending migrations, then exit")
+    _common(su)
+    su.set_defaults(func=cmd_store)
 
     t = sub.add_parser("train", help="retrain a model on the district's own labelled items")
     tsub = t.add_subparsers(dest="what", required=True)

@@ -103,3 +103,16 @@ def read_any(path: str, *, encoding: str | None = None, progress: bool = False,
         from tqdm import tqdm
         rows = tqdm(rows, desc="读取 / reading", unit="条", file=err or sys.stderr, leave=False)
     yield from rows
+
+
+def summary(command: str, read: int, done: int, done_label: str, rejected: "dict[str, int]") -> str:
+    """The closing line of a long import: items read, how many were handled, rejected by reason."""
+    n = sum(rejected.values())
+    why = "；".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"{command}: 读取 {read} 条 / read {read}, {done_label} {done}, 拒绝 {n} 条 / rejected {n}"
+            + (f"（{why}）" if why else ""))
+
+
+def reason_of(problem: str) -> str:
+    """The kind of a problem line (`invalid JSON: …` → `invalid JSON`), for the summary's counts."""
+    return problem.split(":", 1)[0].split(" '")[0].strip() or "error"

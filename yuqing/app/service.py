@@ -48,6 +48,26 @@ def build_worker(p: Parts, *, group: str = "pipeline"):
                   retry_seconds=s["WORKER_RETRY_SECONDS"], search=p.search, config=p.config)
 
 
+def build_stage(p: Parts, stage: str):
+    """One stage of the pipeline for several workers (pipeline/scaled.py); "all" is the one-process worker."""
+    if stage == "all":
+        return build_worker(p)
+    from pipeline.scaled import Analyser, Decider, Recorder
+    s = p.settings
+    common = dict(clock=p.clock, dead_topic=s["BUS_TOPIC_DEAD"], retries=s["WORKER_RETRIES"],
+                  retry_seconds=s["WORKER_RETRY_SECONDS"], config=p.config)
+    if stage == "analyse":
+        return Analyser(p.engine, p.store, p.bus, s["BUS_TOPIC_ITEMS"], group="analyse",
+                        out_topic=s["BUS_TOPIC_ANALYSED"], **common)
+    if stage == "decide":
+        return Decider(p.engine, p.store, p.bus, s["BUS_TOPIC_ANALYSED"], group="decide",
+                       out_topic=s["BUS_TOPIC_DECISIONS"], raw_topic=s["BUS_TOPIC_ITEMS"], **common)
+    if stage == "record":
+        return Recorder(None, p.store, p.bus, s["BUS_TOPIC_DECISIONS"], group="record",
+                        case_topic=s["BUS_TOPIC_CASE_EVENTS"], search=p.search, **common)
+    raise ValueError(f"WORKER_STAGE: unknown stage {stage!r} (all | analyse | decide | record)")
+
+
 def worker_loop(p: Parts, stop: Stop, *, worker=None, poll_seconds: float = 0.5) -> None:
     worker = worker or build_worker(p)
     restored = worker.restore()

@@ -11,13 +11,15 @@ not inprocess's crc32, so any other Kafka producer puts a key on the same partit
 
 Each consumer is one KafkaConsumer in its group: enable_auto_commit=False, `commit` commits
 exactly the offsets of the messages handed in, a new group starts from the earliest offset
-(it sees everything). Values are JSON in UTF-8 (ensure_ascii=False).
+(it sees everything). Values are JSON in UTF-8 (ensure_ascii=False); a record that is not comes as
+{UNDECODABLE: its text, "error": why}, for the consumer to dead-letter.
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 from typing import Any, Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -29,6 +31,7 @@ from yuqing.bus.errors import BusUnavailable
 from yuqing.seams import Message
 
 log = logging.getLogger("yuqing.bus.kafka")
+UNDECODABLE = "__undecodable__"      # key of the value a record that is not JSON is handed on as
 
 # what kafka-python raises when no broker answers (bootstrap, metadata, acknowledgement)
 _UNREACHABLE = (kerrors.KafkaTimeoutError, kerrors.KafkaConnectionError)
@@ -153,6 +156,48 @@ class KafkaBus:
             total += end[tp].offset - at
         return total
 
+    def topic_partitions(self, topic: str) -> int:
+        """How many partitions the topic has (it may predate the BUS_PARTITIONS in force)."""
+        self.ensure_topic(topic)
+        with self._lock:
+            try:
+                (desc,) = self._admin.describe_topics([topic])
+            except _UNREACHABLE as exc:
+                raise self.unavailable(f"cannot describe topic {topic}", exc) from exc
+        return len(desc["partitions"])
+
+    def caught_up(self, topic: str, group: str, probe_seconds: float = 2.0) -> bool:
+        """True when the group has committed every record of the topic: lag() first, then reading
+        from its committed offsets (tansu's end offsets are short after batches: lag() alone can
+        say 0 too early). The probe is long enough for a new consumer's first fetch on a busy machine."""
+        if self.lag(topic, group) > 0:
+            return False
+        self.ensure_topic(topic)
+        with self._lock:
+            try:
+                (desc,) = self._admin.describe_topics([topic])
+                tps = [TopicPartition(topic, p["partition_index"]) for p in desc["partitions"]]
+                done = self._admin.list_group_offsets({group: tps}).get(group, {})
+            except _UNREACHABLE as exc:
+                raise self.unavailable(f"cannot read the offsets of {group} on {topic}", exc) from exc
+        c = KafkaConsumer(bootstrap_servers=self.servers, client_id=self.client_id, enable_auto_commit=False,
+                          bootstrap_timeout_ms=self.connect_timeout_ms)
+        try:
+            c.assign(tps)
+            for tp in tps:
+                at = done.get(tp)
+                if at is not None and at.offset >= 0:
+                    c.seek(tp, at.offset)
+                else:
+                    c.seek_to_beginning(tp)
+            deadline = time.monotonic() + probe_seconds
+            while time.monotonic() < deadline:
+                if any(c.poll(timeout_ms=100, max_records=1).values()):
+                    return False
+            return True
+        finally:
+            c.close(autocommit=False)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -185,7 +230,10 @@ class KafkaBusConsumer:
                 try:
                     value = json.loads(r.value.decode("utf-8"))
                 except (ValueError, AttributeError) as exc:
-                    raise ValueError(f"Kafka bus: {r.topic}[{r.partition}]@{r.offset} is not JSON in UTF-8: {exc}") from exc
+                    # another producer's bytes: handed on marked, so the worker dead-letters it and the
+                    # partition moves on (raising here would stall the partition for good)
+                    value = {UNDECODABLE: (r.value or b"")[:4000].decode("utf-8", "replace"),
+                             "error": f"{r.topic}[{r.partition}]@{r.offset} is not JSON in UTF-8: {exc}"}
                 out.append(Message(r.topic, r.key.decode("utf-8") if r.key is not None else "", value,
                                    r.partition, r.offset))
         return out
