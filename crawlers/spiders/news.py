@@ -288,15 +288,21 @@ class NewsSpider(scrapy.Spider):
                 yield req
         self.crawler.stats.inc_value("sources/feed_links", n)
 
-    def parse_listing(self, response, src: Source):
+    def _listing_text(self, response, src: Source) -> str | None:
+        """A listing page's decoded text, or None (not modified since the last crawl, or empty)."""
         if self._not_modified(response, src):
-            return
+            return None
         self._record(src, response, source_page=True)
         body = response.body or b""
         if not body.strip():
             self._drop("source", response.url, "listing_empty", "empty body")
+            return None
+        return decode_html(body, _http_charset(response))[0]
+
+    def parse_listing(self, response, src: Source):
+        text = self._listing_text(response, src)
+        if text is None:
             return
-        text, _enc, _why = decode_html(body, _http_charset(response))
         import lxml.html
         try:
             tree = lxml.html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
@@ -342,14 +348,9 @@ class NewsSpider(scrapy.Spider):
 
     def parse_selector_list(self, response, src: Source, page: int = 1):
         from parsel import Selector
-        if self._not_modified(response, src):
+        text = self._listing_text(response, src)
+        if text is None:
             return
-        self._record(src, response, source_page=True)
-        body = response.body or b""
-        if not body.strip():
-            self._drop("source", response.url, "listing_empty", "empty body")
-            return
-        text, _enc, _why = decode_html(body, _http_charset(response))
         sel = Selector(text=re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
         links = 0
         for node in self._select(sel, src.selectors.link):
