@@ -589,7 +589,7 @@ def system_status(store: SqlStore, now: datetime, *, viewer: Principal, limit: i
         pairs = r.deliveries.failed_since(now - timedelta(days=7), limit=limit)
         dead = r.dead_letters.list("open", limit=limit)
         dead_total = r.dead_letters.count("open")
-        sources = r.sources.states()
+        sources = r.sources.stats()
     return {
         "heartbeats": [dict(b, name_label=vocab.label(ACTOR_LABELS, b["name"], "其他进程")) for b in beats],
         "failed_deliveries": [{"id": d.id, "channel_label": CHANNEL_LABELS.get(d.channel, "其他渠道"),
@@ -599,10 +599,11 @@ def system_status(store: SqlStore, now: datetime, *, viewer: Principal, limit: i
         "dead_letters": [{"id": d.id, "item": str((d.payload or {}).get("id") or "—"), "error": d.error,
                           "attempts": d.attempts, "failed_at": _local(d.last_failed_at)} for d in dead],
         "dead_total": dead_total,
-        "sources": [{"source": s.source, "last_run_at": _local(s.last_run_at),
-                     "last_success_at": _local(s.last_success_at), "failures": s.consecutive_failures,
-                     "pages": s.pages, "items": s.items, "errors": s.errors, "last_error": s.last_error or ""}
-                    for s in sources],
+        # named as config names them, never by their internal key
+        "sources": [{"source": s["name"], "kind": s["kind"], "status_label": s["status_label"],
+                     "last_run_at": _local(s["last_run_at"]), "last_success_at": _local(s["last_success_at"]),
+                     "failures": s["consecutive_failures"], "pages": s["pages"], "items": s["items"],
+                     "errors": s["errors"], "last_error": s["last_error"]} for s in sources],
     }
 
 

@@ -639,7 +639,8 @@ def system() -> None:
         st.caption("无。")
     st.markdown("**采集源**")
     if s["sources"]:
-        table(pd.DataFrame([{"采集源": x["source"], "最近运行": fmt(x["last_run_at"]), "最近成功": fmt(x["last_success_at"]),
+        table(pd.DataFrame([{"采集源": x["source"], "状态": x["status_label"], "最近运行": fmt(x["last_run_at"]),
+                             "最近成功": fmt(x["last_success_at"]),
                              "连续失败": x["failures"], "页面": x["pages"], "信息": x["items"], "错误": x["errors"],
                              "最近错误": x["last_error"][:120] or "—"} for x in s["sources"]]))
     else:
