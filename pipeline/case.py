@@ -82,7 +82,12 @@ class EventState:
             self._refuted = True
         for k in FACT_KINDS:
             v = getattr(a.facts, k)
-            if v and v > self._facts[k]:
+            if a.official and k in a.facts.stated and 0 < v < self._facts[k]:
+                # the authority's count replaces what was claimed before it (网传死了五个人 →
+                # 通报 1人死亡); a later report may raise it again
+                self._withdrawn[k] = max(self._withdrawn.get(k, 0), self._facts[k])
+                self._facts[k] = v
+            elif v and v > self._facts[k]:
                 self._facts[k] = v
         for e in a.facts.evidence:
             if e not in self._evidence and len(self._evidence) < MAX_EVIDENCE:

@@ -347,14 +347,7 @@ class EventGrouper:
         if continuing:
             score += W.continuation * (1 - gap_h / W.continuation_hours)
             why.append("接续前帖（同一家/我也是）")
-        if not continuing and not (updates and own_thread and not place_conflict) and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
-                not (shared_names or shared_concepts or shared_policy or same_title) and \
-                not (incident and main_categories & self._widespread):
-            # (a storm's wall that falls is the storm's, though the post never says rain)
-            # Only the place in common, on another subject: a gym's refunds and a market's stalls at
-            # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
-            score += W.no_topic
-            why.append("除地点外无共同内容")
+        dated = False
         named = _DATE_NAME.search(text[:600])
         if named is None and official:
             # a statement dates what it answers (2月24日晚，网民反映……)
@@ -363,8 +356,17 @@ class EventGrouper:
             m, d = int(named.group(1)), int(named.group(2))
             first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
             if any((x.month, x.day) == (m, d) for x in (first, last)):
+                dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
+        if not continuing and not (updates and own_thread and not place_conflict) and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
+                not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
+                not (incident and main_categories & self._widespread):
+            # (a storm's wall that falls is the storm's, though the post never says rain)
+            # Only the place in common, on another subject: a gym's refunds and a market's stalls at
+            # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
+            score += W.no_topic
+            why.append("除地点外无共同内容")
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.

@@ -619,10 +619,11 @@ class FactReader:
                 if c.kind == "hospital" and kinds == ["ill"]:
                     # the ill taken to hospital are hospitalised too (§3: three or more injured or
                     # hospitalised): a family of three poisoned and admitted. Their number is the
-                    # illness count of the same sentence.
-                    ss, se = t.sentence(c.start)
-                    n = max([x.value for x in cues if x.kind == "ill" and x.status == "asserted"
-                             and ss <= x.start < se] or [0])
+                    # hospital's own (其中2人到医院) or else the largest illness count told before it in
+                    # the sentence (not others unwell after it).
+                    ss, _ = t.sentence(c.start)
+                    before = [x for x in cues if x.kind == "ill" and x.status == "asserted" and ss <= x.start < c.start]
+                    n = c.value if c.snippet else max((x.value for x in before), default=0)
                     if n > best_val.get("injured", 0):
                         best["injured"], best_val["injured"] = c, n
                 continue
@@ -642,6 +643,8 @@ class FactReader:
             if k in best and best_val[k] > 0:
                 setattr(facts, k, best_val[k])
                 c = best[k]
+                if c.snippet:
+                    facts.stated.append(k)
                 ev.append(f"{LABELS[k]} {best_val[k]}（{c.snippet or self._snip(t, c.start, c.end)}）")
         for k in ("trapped", "evacuated", "explosion", "collapse"):
             if k in flags:

@@ -155,7 +155,8 @@ def test_colloquial_death_words_are_not_deaths(reader: FactReader):
 
 def test_hospital_is_ill_when_the_item_reports_illness(reader: FactReader):
     f = read(reader, "某幼儿园多名孩子午饭后出现呕吐症状。截至晚上，已有9名幼儿被送往医院。").facts
-    assert f.ill == 9 and f.injured == 0
+    # ill, and hospitalised too (受伤或住院: §3 counts three or more hospitalised)
+    assert f.ill == 9 and f.injured == 9
 
 
 def test_hospital_is_injured_in_an_accident(reader: FactReader):
@@ -471,3 +472,6 @@ def test_the_ill_taken_to_hospital_are_hospitalised_but_not_others_unwell_later(
     assert (f.ill, f.injured) == (3, 3)
     f = read(reader, "两名学生呕吐，已送医。另有三名同学说有点不舒服。").facts
     assert f.injured == 2
+    # its own number when it has one: eight ill, two of them at hospital
+    f = read(reader, "同桌8人先后出现腹泻、呕吐症状，其中2人到医院就诊。").facts
+    assert (f.ill, f.injured) == (8, 2) and "ill" in f.stated

@@ -41,7 +41,7 @@ def figures_of(engine, path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def figures(shared_engine):
-    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3", "written4", "written5", "written6")}
+    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3", "written4", "written5", "written6", "written7")}
 
 
 FLOORS = {
@@ -58,6 +58,8 @@ FLOORS = {
                  "grouping_f1": 0.92, "negative_f1": 0.92},
     "written6": {"unit": 0.93, "severity": 0.93, "emergency_recall": 1.0, "emergency_precision": 0.95,
                  "grouping_f1": 0.9, "negative_f1": 0.9},
+    "written7": {"unit": 0.9, "severity": 0.85, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                 "grouping_f1": 0.87, "negative_f1": 0.93},
 }
 
 

@@ -190,6 +190,7 @@ class Facts(BaseModel):
     collapse: bool = False
     refuted: bool = False           # the item refutes claims (经核实不实、系谣言 …)
     evidence: list[str] = Field(default_factory=list)
+    stated: list[str] = Field(default_factory=list)   # counted kinds given by a number (3人死亡), not bare
 
     def merge_max(self, other: "Facts") -> "Facts":
         return Facts(
