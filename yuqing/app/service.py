@@ -205,6 +205,7 @@ class Service:
                          tz=self.p.config.district.tz)
 
     def start(self) -> "Service":
+        self.p.store      # open (and on first use create) the store once, before threads race to do it
         if self.work:
             self._threads.append(threading.Thread(target=worker_loop, args=(self.p, self.stop_flag),
                                                   name="pipeline-worker", daemon=True))
