@@ -55,13 +55,7 @@ def main(argv=None) -> int:
             # the storyline, then two more intervals for the last stories to be crawled and routed
             time.sleep(args.minutes * 60 + 2 * args.interval + 5)
         finally:
-            svc.stop_flag.set()
-            try:
-                svc.scheduler.shutdown(wait=True)
-            except Exception:
-                pass
-            for t in svc._threads:
-                t.join(timeout=10)
+            svc.stop(wait=True, close=False)
             site.stop()
         store = parts.store
         with store.reader() as r:

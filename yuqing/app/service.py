@@ -219,15 +219,18 @@ class Service:
         self.scheduler.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = False, close: bool = True) -> None:
+        """Stop crawling and the threads; `wait` lets a running crawl finish, `close=False` keeps
+        the parts open (a benchmark reads the store afterwards)."""
         self.stop_flag.set()
         try:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=wait)
         except Exception:
             pass
         for t in self._threads:
             t.join(timeout=10)
-        self.p.close()
+        if close:
+            self.p.close()
 
 
 def wait_forever(stop: Stop) -> None:
