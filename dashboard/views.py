@@ -83,9 +83,10 @@ def _overview_body() -> None:
     with left:
         st.markdown("**最近截止的时限**（已超时标红）")
         if o["nearest"]:
-            # four columns: fits beside the units table at 1,366 px
-            df = pd.DataFrame([{"级别": k["severity"], "案件": k["case_title"],
-                                "倒计时": f"{k['label']} {k['countdown']}", "责任单位": k["unit"]}
+            # four columns beside the units table at 1,366 px: the urgent facts first, the title last
+            # (it is the one that may be cut)
+            df = pd.DataFrame([{"级别": k["severity"], "倒计时": f"{k['label']} {k['countdown']}",
+                                "责任单位": k["unit"], "案件": k["case_title"]}
                                for k in o["nearest"]])
             table(df.style.map(level_css, subset=["级别"]).map(countdown_css, subset=["倒计时"]),
                   column_config={"案件": st.column_config.TextColumn(width="medium")})
