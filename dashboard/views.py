@@ -152,16 +152,17 @@ def cases_frame(rows: list[dict]) -> pd.DataFrame:
     for r in rows:
         nearest = r["clocks"][0] if r["clocks"] else None
         out.append({
+            # the urgent facts first, so they fit at 1,366 px: level, clock, unit, acknowledged
             "编号": r["number"] or "—",
             "级别": r["severity"],
             "突发": "是" if r["emergency"] else "",
-            "舆情标题": r["title"],
             "时钟倒计时": f"{nearest['label']} {nearest['countdown']}" if nearest else "—",
-            "其他时限": "；".join(f"{k['label']} {k['countdown']}" for k in r["clocks"][1:]) or "—",
             "第一责任单位": r["first_responsible"] or "—",
+            "签收": "已签收" if r.get("acknowledged") else "未签收",
+            "舆情标题": r["title"],
+            "其他时限": "；".join(f"{k['label']} {k['countdown']}" for k in r["clocks"][1:]) or "—",
             "配合单位": join(r["co_responsible"]),
             "类别": r["category"] or "—",
-            "签收": "已签收" if r.get("acknowledged") else "未签收",
             "热度": r["heat"],
             "状态": r["status_label"],
         })
