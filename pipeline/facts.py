@@ -565,6 +565,12 @@ class FactReader:
                     if (k.end <= ce and k.start - c.end <= gap_a and not k.used
                             and "、" not in text[c.end:k.start] and not cue_between(c.end, k.start, c)):
                         chosen = k
+            if chosen is None and cs > 0:
+                # a clause that is only a count just before the cue's (工友，三十多个，一早就拉着横幅)
+                ps, pe = t.clause(cs - 1)
+                inside = [k for k in counts if ps <= k.start and k.end <= pe and not k.used]
+                if len(inside) == 1 and len(text[ps:pe].strip("，,、 ")) - (inside[0].end - inside[0].start) <= 2:
+                    chosen = inside[0]
             if chosen is not None:
                 chosen.used = True
                 c.value = chosen.value

@@ -475,3 +475,10 @@ def test_the_ill_taken_to_hospital_are_hospitalised_but_not_others_unwell_later(
     # its own number when it has one: eight ill, two of them at hospital
     f = read(reader, "同桌8人先后出现腹泻、呕吐症状，其中2人到医院就诊。").facts
     assert (f.ill, f.injured) == (8, 2) and "ill" in f.stated
+
+
+def test_a_clause_that_is_only_a_count_counts_for_the_cue_after_it(reader: FactReader):
+    f = read(reader, "项目的工友，三十多个，一早就拉着横幅在项目部门口讨工钱。").facts
+    assert f.gathering == 30
+    # a count of days in the clause before is no count of people
+    assert read(reader, "来了很多人，3天了，一直聚集在门口。").facts.gathering == 0
