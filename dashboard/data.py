@@ -546,20 +546,36 @@ def on_time_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------- 舆情检索
+SEARCH_SCOPE_SCAN = 500     # a unit's search checks at most this many hits against the cases it may read
+
+
 def search(index, viewer: Principal, *, text: str = "", since: datetime | None = None,
            until: datetime | None = None, platforms: list[str] | None = None, levels: list[str] | None = None,
-           negative: bool | None = None, unit: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """Full-text search through the SearchIndex seam; a unit account searches its own unit's items.
+           negative: bool | None = None, unit: str | None = None, limit: int = 50, offset: int = 0,
+           store: SqlStore | None = None) -> dict[str, Any]:
+    """Full-text search through the SearchIndex seam; a unit account finds only items of cases it
+    may read. With `store` that is checked against each hit's case as it is now (first- or
+    co-responsible, or referred; reassigned since indexing), not against the unit the index
+    recorded; without it, by the indexed unit.
 
     Hits carry their snippet split into (text, highlighted) pieces: the page escapes each piece."""
     from yuqing.seams import SearchQuery
     _scope_unit(viewer, unit)
-    units_ = [unit] if unit else viewer.scope
+    scoped = store is not None and not viewer.sees_all
+    units_ = [unit] if unit else (None if scoped else viewer.scope)
     q = SearchQuery(text=text.strip(), since=since, until=until, platforms=platforms or None, units=units_,
-                    levels=levels or None, negative=negative, limit=limit, offset=offset)
+                    levels=levels or None, negative=negative,
+                    limit=SEARCH_SCOPE_SCAN if scoped else limit, offset=0 if scoped else offset)
     res = index.search(q)
+    found, total = list(res.hits), res.total
+    if scoped:
+        with store.reader() as r:
+            cases = {eid: r.cases.get(eid) for eid in {h.event_id for h in found if h.event_id}}
+        found = [h for h in found if h.event_id and cases.get(h.event_id) is not None
+                 and viewer.sees_case(cases[h.event_id])]
+        total, found = len(found), found[offset:offset + limit]
     hits = []
-    for h in res.hits:
+    for h in found:
         pieces, pos = [], 0
         for a, b in sorted(h.highlights):
             a, b = max(a, pos), min(b, len(h.snippet))
@@ -574,7 +590,7 @@ def search(index, viewer: Principal, *, text: str = "", since: datetime | None =
         hits.append({"id": h.id, "title": h.title, "pieces": pieces, "published_at": _local(h.published_at),
                      "platform_label": vocab.label(PLATFORM_LABELS, h.platform, "其他"), "source": h.source,
                      "event_id": h.event_id, "unit": h.unit, "level": h.level})
-    return {"total": res.total, "hits": hits}
+    return {"total": total, "hits": hits}
 
 
 # ---------------------------------------------------------------------------------------- 系统状态

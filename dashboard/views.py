@@ -601,7 +601,7 @@ def search_page() -> None:
             until = datetime.combine(span[1] + timedelta(days=1), time(), SHANGHAI)
     res = data.search(index, u, text=text or "", since=since, until=until,
                       platforms=[plat_labels[p] for p in plats], levels=levels, unit=unit,
-                      negative={ALL: None, "负面": True, "非负面": False}[neg])
+                      negative={ALL: None, "负面": True, "非负面": False}[neg], store=store())
     st.markdown(f"**共 {res['total']} 条**" + ("（显示前 50 条）" if res["total"] > 50 else ""))
     for h in res["hits"]:
         with st.container(border=True):

@@ -203,3 +203,30 @@ def test_reasons_name_other_events_by_number_or_headline_never_by_id(tmp_path):
     d = case_detail(store, "ev-b2", NOW, viewer=V)
     assert d["reasons"] == ["并入事件 “20261120-001”：文本相似 0.8", "新事件：最相近的事件 另一事件 未达并入标准"]
     store.close()
+
+
+def test_a_units_search_follows_the_cases_it_may_read_now_not_the_unit_indexed(tmp_path):
+    """Co-responsible cases are found; a case reassigned since indexing is not, whatever the index says."""
+    from responders.accounts import Principal
+    from tests.dashboard_fixtures import case, make_store
+    from yuqing.search.fts5 import Fts5Index
+    from yuqing.seams import SearchDoc
+
+    st = make_store(tmp_path, "scope.db")
+    try:
+        with st.transaction() as tx:
+            tx.add(case("ev-a", severity="一般", first="南星街道", title="复兴路垃圾"))
+            tx.add(case("ev-b", severity="一般", first="望江街道", co=["南星街道"], title="两街道垃圾"))
+            tx.add(case("ev-c", severity="一般", first="湖滨街道", title="已改派的垃圾"))
+        idx = Fts5Index(str(tmp_path / "scope-search.db"))
+        idx.index([SearchDoc(id=i, title="", content=f"小区垃圾没人清运 {i}", published_at=NOW, event_id=e, unit=u)
+                   for i, e, u in [("a1", "ev-a", "南星街道"), ("b1", "ev-b", "望江街道"), ("c1", "ev-c", "南星街道")]])
+        nanxing = Principal("nx", "南星街道值班员", "unit", "南星街道")
+        got = data.search(idx, nanxing, text="垃圾", store=st)
+        assert {h["id"] for h in got["hits"]} == {"a1", "b1"} and got["total"] == 2
+        # by the indexed unit only (no store): the reassigned case's item leaks, the co-responsible one hides
+        assert {h["id"] for h in data.search(idx, nanxing, text="垃圾")["hits"]} == {"a1", "c1"}
+        office = Principal("xcb", "宣传部值班员", "office", "区委宣传部")
+        assert data.search(idx, office, text="垃圾", store=st)["total"] == 3
+    finally:
+        st.close()
