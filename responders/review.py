@@ -22,7 +22,7 @@ from typing import Iterable
 import ahocorasick
 from pydantic import Field, field_validator
 
-from yuqing.config.base import Strict
+from yuqing.config.base import Strict, regexes
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "release.yaml"
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff·•・_\-—]+")
@@ -30,15 +30,6 @@ _STOP = "\\s,;，。；、！？）)】\\]\"'<>《》「」"
 # a scheme, www., or a bare domain (ASCII labels and a letter TLD: bit.ly, t.cn, evil.top/x)
 _LINK = re.compile(rf"(?:https?://|www\.)[^{_STOP}]+"
                    rf"|(?<![a-z0-9.@-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{{2,12}}\b(?:/[^{_STOP}]*)?", re.I)
-
-
-def _regexes(v: list[str]) -> list[str]:
-    for p in v:
-        try:
-            re.compile(p)
-        except re.error as exc:
-            raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
-    return v
 
 
 class Review(Strict):
@@ -69,14 +60,12 @@ class Releases(Strict):
     @field_validator("district_accounts")
     @classmethod
     def _district(cls, v: list[str]) -> list[str]:
-        return _regexes(v)
+        return regexes(v)
 
     @field_validator("unit_accounts")
     @classmethod
     def _units(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for ps in v.values():
-            _regexes(ps)
-        return v
+        return regexes(v)
 
 
 class ReleaseConfig(Strict):

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from yuqing.config.base import Strict
+from yuqing.config.base import Strict, regexes
 
 
 
@@ -162,6 +162,11 @@ class Grouping(Strict):
     # A person's news of their own matter (更新：… 第三天了 修好啦): their follow-up, whatever its words.
     update_cues: list[str] = Field(default_factory=list)
 
+    @field_validator("continuation_cues", "update_cues")
+    @classmethod
+    def _cue_regexes(cls, v: list[str]) -> list[str]:
+        return regexes(v)
+
 
 class Rules(Strict):
     version: int = 1
@@ -210,14 +215,7 @@ class Rules(Strict):
                      "reply_cues", "contrast_cues")
     @classmethod
     def _regexes_compile(cls, v):
-        import re
-        pats = [p for ps in v.values() for p in ps] if isinstance(v, dict) else v
-        for p in pats:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {p!r}: {exc}") from exc
-        return v
+        return regexes(v)
 
     @field_validator("severity")
     @classmethod
