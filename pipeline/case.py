@@ -47,8 +47,8 @@ class EventState:
     _home: bool = False          # an item names the district, its city or its province
     _votes: Counter = field(default_factory=Counter)
     _first_seen: dict[str, int] = field(default_factory=dict)
-    _involved: list[str] = field(default_factory=list)
-    _involved_n: Counter = field(default_factory=Counter)   # how many problem reports involve each
+    # category → how many problem reports (and official statements on them) involve it, first seen first
+    _involved_n: Counter = field(default_factory=Counter)
     _facts: dict[str, int | bool] = field(default_factory=lambda: {k: 0 for k in FACT_KINDS})
     _withdrawn: dict[str, int | bool] = field(default_factory=dict)   # kind -> highest claim withdrawn
     _refuted: bool = False
@@ -95,8 +95,8 @@ class EventState:
         if a.negative or (a.official and self.negative):
             # what the problem touches; an official statement on it says so with authority
             # (区民政局会同区市场监管局…: the food side of a nursing-home case)
-            self._involved += [c for c in a.categories if c not in self._involved]
-            self._involved_n.update(set(a.categories))
+            for c in dict.fromkeys(a.categories):      # in the item's order: the first seen stays first
+                self._involved_n[c] += 1
         if a.negative:
             self.negative = True
             self.question |= r.question
@@ -146,7 +146,7 @@ class EventState:
 
     def involved_categories(self, harm_categories: tuple[str, ...] = ()) -> list[str]:
         main = self.main_category(harm_categories)
-        return ([main] if main else []) + [c for c in self._involved if c != main]
+        return ([main] if main else []) + [c for c in self._involved_n if c != main]
 
     def facts(self) -> tuple[Facts, list[str]]:
         """Current facts, and a note for every claim a refutation withdrew."""

@@ -342,6 +342,8 @@ class EventGrouper:
             score += W.refutes_rumour
             why.append("辟谣所涉传言")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
+        # 更新：…/第三天了/修好啦 from the same account: the person's own news of their matter
+        own_news = updates and own_thread and not place_conflict
         # "同一家！我们家也是" says nothing of its own: it continues a complaint just read
         continuing = continues and not places and e.negative and gap_h < W.continuation_hours
         if continuing:
@@ -359,7 +361,8 @@ class EventGrouper:
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
-        if not continuing and not (updates and own_thread and not place_conflict) and topic < W.topic_min and (other_matter or category and category not in main_categories) and \
+        if not (continuing or own_news) and topic < W.topic_min and \
+                (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
                 not (incident and main_categories & self._widespread):
             # (a storm's wall that falls is the storm's, though the post never says rain)
@@ -370,8 +373,7 @@ class EventGrouper:
         if gap_h < 24 * 7:
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
-                followup = (not places and not category and len(words) <= 5 and negative and e.negative) or \
-                    (updates and not place_conflict)   # 更新：…/第三天了/修好啦: the person's own news of it
+                followup = own_news or (not places and not category and len(words) <= 5 and negative and e.negative)
                 bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")
@@ -386,7 +388,6 @@ class EventGrouper:
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.
-            own_news = updates and own_thread and not place_conflict
             weight = self.cfg.gap_weight / 2 if official or own_news else self.cfg.gap_weight
             need = self.cfg.join_threshold + weight * math.log2(1 + gap_h / 24)
         if veto:
