@@ -58,13 +58,14 @@ class SentimentStage:
 class PlacesStage:
     name = "places"
 
-    def __init__(self, gazetteer):
+    def __init__(self, gazetteer, citizen_channels=("gov_board", "hotline")):
         self.gazetteer = gazetteer
+        self.citizen_channels = set(citizen_channels)    # there `source` names the channel, not a voice
 
     @classmethod
     def from_config(cls, config, settings: Any) -> "PlacesStage":
         from pipeline.places import Gazetteer
-        return cls(Gazetteer(config.district, section(config, "places")))
+        return cls(Gazetteer(config.district, section(config, "places")), config.rules.citizen_channels)
 
     def process(self, ctx) -> None:
         p = self.gazetteer.find(ctx.norm.text)
@@ -72,7 +73,7 @@ class PlacesStage:
         a.places, a.foreign_places, a.foreign_admin = p.places, list(p.foreign), list(p.foreign_admin)
         a.home_named, a.home_context = p.home_named, p.home_context
         ctx.reasons += p.reasons
-        hit = self.gazetteer.account_place(ctx.item.source) if ctx.item.platform not in ("hotline", "gov_board") else None
+        hit = None if ctx.item.platform in self.citizen_channels else self.gazetteer.account_place(ctx.item.source)
         if hit is not None:
             ctx.place_account = hit.name
             if not a.places and not a.foreign_places:
