@@ -143,8 +143,9 @@ class Gazetteer:
         self.cfg = cfg
         self._index = district.place_index()   # zones written last: a zone wins a shared name
         # a unit by its short name (南星 for 南星街道), for accounts named like 上城南星
-        self._unit_short = {u.removesuffix(e): (u, kind) for u, (_, kind) in self._index.items() if u == _
-                            for e in ("街道", "管委会") if u.endswith(e) and len(u) - len(e) >= 2}
+        self._unit_short = {name.removesuffix(end): (unit, kind) for name, (unit, kind) in self._index.items()
+                            if name == unit for end in ("街道", "管委会")
+                            if name.endswith(end) and len(name) - len(end) >= 2}
         self._breaks = set(cfg.gap_breaks)
         self._home_prefixes = sorted(cfg.home_prefixes, key=len, reverse=True)
         self._surnames = set(cfg.person.surnames)
