@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,17 @@ def _has_chinese_font() -> bool:
     return bool(out.strip())
 
 
+@contextmanager
+def browser_page(p, width: int, height: int):
+    """A page of headless Chromium in Chinese and Shanghai time; the browser closes after."""
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
+                               timezone_id="Asia/Shanghai")
+    finally:
+        browser.close()
+
+
 def sign_in(page, url: str, username: str) -> None:
     page.goto(url, wait_until="domcontentloaded", timeout=60_000)
     page.get_by_label("用户名").fill(username)
@@ -150,10 +162,7 @@ def test_each_role_signs_in_and_opens_overview_a_case_and_search(sync_playwright
     url, store_url = server
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                    timezone_id="Asia/Shanghai")
+        with browser_page(p, 1366, 900) as page:
             sign_in(page, url, username)
             page.get_by_text("调度器状态").first.wait_for(timeout=30_000)
             page.get_by_text("属地热力").first.wait_for(timeout=30_000)
@@ -173,8 +182,6 @@ def test_each_role_signs_in_and_opens_overview_a_case_and_search(sync_playwright
             page.wait_for_timeout(500)
             found = page.inner_text("body")
             page.screenshot(path=str(SHOTS / f"search-{username}.png"), full_page=True)
-        finally:
-            browser.close()
     assert "在办舆情" in overview and "南星街道" in overview
     assert "复兴街餐馆燃气爆炸" in found and "共 1 条" in found
     if username == "leader":
@@ -191,10 +198,7 @@ def test_each_role_signs_in_and_opens_overview_a_case_and_search(sync_playwright
 def test_a_unit_acknowledges_in_the_browser(sync_playwright, server):
     url, store_url = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 1200}, locale="zh-CN",
-                                    timezone_id="Asia/Shanghai")
+        with browser_page(p, 1366, 1200) as page:
             sign_in(page, url, "nanxing")
             go(page, "单位待办")
             page.get_by_text("【时限预警】发布权威信息").first.wait_for(timeout=30_000)
@@ -203,8 +207,6 @@ def test_a_unit_acknowledges_in_the_browser(sync_playwright, server):
             page.get_by_text("签收成功").first.wait_for(timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "todo-nanxing.png"), full_page=True)
-        finally:
-            browser.close()
     store = SqlStore(store_url, create=False)
     try:
         acks = [a for a in actions_of(store) if a.action == "case.acknowledged" and a.actor == "nanxing"]
@@ -238,10 +240,7 @@ def hostile_server(tmp_path):
 def test_crawled_html_creates_no_element_in_the_browser(sync_playwright, hostile_server):
     url, _ = hostile_server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1900}, locale="zh-CN",
-                                    timezone_id="Asia/Shanghai")
+        with browser_page(p, 1600, 1900) as page:
             dialogs = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             sign_in(page, url, "xcb")
@@ -256,5 +255,3 @@ def test_crawled_html_creates_no_element_in_the_browser(sync_playwright, hostile
             assert dialogs == []
             body = page.inner_text("body")
             assert "**粗体**" in body and ":red[红字]" in body       # Markdown shown as typed
-        finally:
-            browser.close()
