@@ -85,6 +85,10 @@ class CategorySettings(Strict):
     demand_decides: bool = True
     demand_clause_end: list[str] = Field(default_factory=lambda: ["；", "。", ";", "，并", "并请", "同时", "另外"])
     department_weight: float = Field(2.0, ge=0)   # a named department adds this to its category
+    # 【转办单位】区税务局, 承办单位：…: the department named there is the one the matter went to
+    handler_markers: list[str] = Field(default_factory=list)
+    handler_span: int = Field(16, ge=1)           # how far after a marker the department is looked for
+    handler_factor: float = Field(2.0, ge=0)      # its mention counts this much, as a first demand
     weak_below: float = Field(3.0, ge=0)   # cues lighter than this only support others…
     weak_cap: float = Field(4.0, ge=0)     # …and together add at most this much to a category
     demand_min_ratio: float = Field(0.5, ge=0, le=1)   # the first demand's category needs this share of the top score
@@ -149,6 +153,14 @@ class CategoriesConfig(Strict):
         return cls.model_validate(data, context=ctx)
 
 
+def _own_names(unit: str) -> list[str]:
+    """How texts name a department by its own name: 区税务局, and 税务局 without the 区."""
+    names = [unit]
+    if unit.startswith("区") and len(unit) >= 4:
+        names.append(unit[1:])
+    return names
+
+
 class UnknownCategoryError(ValueError):
     """categories.yaml names a category that district.yaml does not have."""
 
@@ -183,9 +195,14 @@ class Categoriser:
             for cue, w in cc.negatives().items():
                 table.setdefault(cue, []).append((cat, -w))
         self._owned = {d.name: [c for c in d.categories] for d in district.departments}
+        aliases_of = {d.name: _own_names(d.name) for d in district.departments if d.categories}
         for unit, aliases in cfg.departments.items():
-            for al in aliases:
+            aliases_of.setdefault(unit, []).extend(aliases)
+        self._dept_alias: dict[str, str] = {}
+        for unit, aliases in aliases_of.items():
+            for al in dict.fromkeys(aliases):
                 table.setdefault(al, []).append(("@" + unit, cfg.settings.department_weight))
+                self._dept_alias[al] = unit
         auto = ahocorasick.Automaton()
         for cue, hits in table.items():
             auto.add_word(cue, (len(cue), cue, tuple(hits)))
@@ -193,6 +210,27 @@ class Categoriser:
         self._auto = auto
         self._secondary = [m for m in self.s.secondary_markers if m]
         self._demand = [m for m in self.s.demand_markers if m]
+        self._handler = [m for m in self.s.handler_markers if m]
+
+    def department_of(self, name: str | None) -> str | None:
+        """The district department a signature or an account names (区发改经信局, 上城区税务局)."""
+        if not name:
+            return None
+        name = name.strip()
+        if name in self._dept_alias:
+            return self._dept_alias[name]
+        hits = [al for al in self._dept_alias if len(al) >= 3 and name.endswith(al)]
+        return self._dept_alias[max(hits, key=len)] if hits else None
+
+    def _handled_at(self, text: str) -> list[tuple[int, int]]:
+        """Spans right after a handler marker (【转办单位】…): who the matter went to."""
+        spans = []
+        for m in self._handler:
+            i = text.find(m)
+            while i >= 0:
+                spans.append((i + len(m), i + len(m) + self.s.handler_span))
+                i = text.find(m, i + 1)
+        return spans
 
     @classmethod
     def default(cls, district: "District") -> "Categoriser":
@@ -220,7 +258,9 @@ class Categoriser:
         pos = [i for i in (text.find(m) for m in markers) if i >= 0]
         return min(pos) if pos else -1
 
-    def classify(self, title: str | None, content: str | None) -> CategoryResult:
+    def classify(self, title: str | None, content: str | None,
+                 signed_by: str | None = None) -> CategoryResult:
+        """signed_by: the department that signs the item (its author or account), if any."""
         s = self.s
         title = title if isinstance(title, str) else ""
         content = content if isinstance(content, str) else ""
@@ -234,6 +274,7 @@ class Categoriser:
         weak: dict[str, float] = {}                 # category -> what its weak cues added
         strong: set[str] = set()                    # categories with at least one strong cue
 
+        handled = self._handled_at(content) if self._handler else []
         sec_at = self._first(content, self._secondary)
         dem_at = self._first(content, self._demand)
         clause_end = -1
@@ -256,8 +297,10 @@ class Categoriser:
                 for cat, w in hits:
                     if cat.startswith("@"):
                         unit = cat[1:]
-                        dept_score[unit] = dept_score.get(unit, 0.0) + w * (factor if in_clause else 0.5)
-                        if in_clause and unit not in clause_units:
+                        handler = not is_title and any(a <= start < b for a, b in handled)
+                        weight = w * (s.handler_factor if handler else factor if in_clause else 0.5)
+                        dept_score[unit] = dept_score.get(unit, 0.0) + weight
+                        if (in_clause or handler) and unit not in clause_units:
                             clause_units.append(unit)
                         continue
                     key = (cat, cue)
@@ -280,6 +323,12 @@ class Categoriser:
                         if in_clause and w >= s.weak_below:
                             clause[cat] = clause.get(cat, 0.0) + w
 
+        signer = self.department_of(signed_by)
+        if signer:
+            # a department answering in its own name answers about its own field
+            dept_score[signer] = dept_score.get(signer, 0.0) + s.department_weight * s.handler_factor
+            if signer not in clause_units:
+                clause_units.append(signer)
         # a named department supports the category it owns that the text is most about
         for unit, w in dept_score.items():
             owned = self._owned.get(unit, [])

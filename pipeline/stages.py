@@ -98,7 +98,9 @@ class CategoryStage:
         for p in ctx.analysis.places:      # place names are masked: 大学 in 大学路 is no education cue
             mask = "□" * len(p.matched or p.name)
             title, content = title.replace(p.matched or p.name, mask), content.replace(p.matched or p.name, mask)
-        c = self.categoriser.classify(title, content)
+        # a department signing on a citizen channel (区发改经信局's answer) speaks of its own field
+        signer = ctx.item.author if ctx.item.platform in ("gov_board", "hotline") else None
+        c = self.categoriser.classify(title, content, signed_by=signer)
         ctx.analysis.category, ctx.analysis.categories = c.main, list(c.involved)
         ctx.reasons += c.reasons
 

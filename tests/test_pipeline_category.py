@@ -97,3 +97,18 @@ def test_config_is_strict():
 def test_shipped_config_matches_district(district):
     cfg = CategoriesConfig.load(district=district)
     assert cfg.check_against(district) == []
+
+
+def test_the_department_a_hotline_sent_a_matter_to_decides_its_field(cat):
+    # no cue of the field in the text, only the unit it was sent to
+    text = "来电人反映申请材料提交后长时间未审核，影响经营，请求尽快处理。【转办单位】区科技局"
+    assert cat.classify("申请长时间未审核", text).main == "科技"
+    # the same words without the handler say nothing of the field
+    assert cat.classify("申请长时间未审核", text.split("【")[0]).main != "科技"
+
+
+def test_a_department_signing_its_answer_speaks_of_its_own_field(cat):
+    text = "您好！经核查，相关资金已完成审核，已于10月27日拨付，请注意查收。"
+    assert cat.classify("答复：资金何时到位", text, signed_by="区发改经信局").main == "经济发展与营商环境"
+    assert cat.department_of("上城区税务局") == "区税务局"
+    assert cat.department_of("热心市民") is None
