@@ -85,13 +85,14 @@ class PlacesStage:
 class CategoryStage:
     name = "category"
 
-    def __init__(self, categoriser):
+    def __init__(self, categoriser, citizen_channels=("gov_board", "hotline")):
         self.categoriser = categoriser
+        self.citizen_channels = set(citizen_channels)    # there a department signs as the author
 
     @classmethod
     def from_config(cls, config, settings: Any) -> "CategoryStage":
         from pipeline.category import Categoriser
-        return cls(Categoriser(config.district, section(config, "categories")))
+        return cls(Categoriser(config.district, section(config, "categories")), config.rules.citizen_channels)
 
     def process(self, ctx) -> None:
         title, content = ctx.norm.title, ctx.norm.content
@@ -99,7 +100,7 @@ class CategoryStage:
             mask = "□" * len(p.matched or p.name)
             title, content = title.replace(p.matched or p.name, mask), content.replace(p.matched or p.name, mask)
         # a department signing on a citizen channel (区发改经信局's answer) speaks of its own field
-        signer = ctx.item.author if ctx.item.platform in ("gov_board", "hotline") else None
+        signer = ctx.item.author if ctx.item.platform in self.citizen_channels else None
         c = self.categoriser.classify(title, content, signed_by=signer)
         ctx.analysis.category, ctx.analysis.categories = c.main, list(c.involved)
         ctx.reasons += c.reasons
