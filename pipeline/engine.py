@@ -81,6 +81,7 @@ class ItemContext:
     complaint: bool = False
     praise: bool = False
     notice: bool = False
+    inquiry: bool = False        # a plain question asking for information (咨询 how, where, what)
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
     place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
@@ -213,7 +214,8 @@ class Engine:
         # negative = the item reports or expresses a problem (item-format.md); who speaks matters.
         if a.official:
             a.negative, why = False, "官方发布/回复，不计为负面"
-        elif a.refutes:
+        elif a.refutes and not (ctx.complaint and item.platform in self.rules.citizen_channels):
+            # (a hotline record's handling may say 经核实: the caller's complaint is still a case)
             a.negative, why = False, "辟谣、核实信息，不计为负面"
         elif a.rumour:
             a.negative, why = True, "传播未经证实的消息，计为负面"
@@ -221,6 +223,8 @@ class Engine:
             a.negative, why = True, "报道事故或伤亡等事实，计为负面"
         elif ctx.complaint:
             a.negative, why = True, "投诉、求助或反映问题，计为负面"
+        elif ctx.inquiry and not ctx.sentiment_negative:
+            a.negative, why = False, "咨询办事信息，未反映问题，不计为负面"
         elif ctx.praise or ctx.notice:
             a.negative, why = False, ("肯定、感谢，未反映问题，不计为负面" if ctx.praise
                                       else "发布新服务、新举措等信息，未反映问题，不计为负面")

@@ -148,5 +148,6 @@ class VoiceStage:
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply
+        ctx.inquiry = v.inquiry
         ctx.instruments = v.instruments
         ctx.reasons += v.reasons

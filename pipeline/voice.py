@@ -27,6 +27,7 @@ class VoiceReading:
     instruments: set[str] = field(default_factory=set)   # policy instruments named (方案, 学区, 通告 …)
     question: bool = False
     suggestion: bool = False
+    inquiry: bool = False        # a plain question asking for information, no problem stated
     reasons: list[str] = field(default_factory=list)
 
 
@@ -49,6 +50,9 @@ class VoiceReader:
         self._notice = _any(rules.notice_cues)
         self._reply = _any(rules.reply_cues)
         self._contrast = _any(rules.contrast_cues)
+        self._inquiry = _any(rules.inquiry_cues)
+        self._result = _any(rules.handling_result_markers)
+        self._personal = set(rules.personal_sources)
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -56,6 +60,11 @@ class VoiceReader:
     def read(self, source: str | None, title: str, content: str, platform: str | None = None,
              author: str | None = None) -> VoiceReading:
         r = VoiceReading()
+        if platform in self._citizen_channels and self._result and (m := self._result.search(content)) \
+                and m.start() > 0:
+            # the unit's handling (【办理结果】经核实……) is not the caller speaking
+            content = content[:m.start()]
+            r.reasons.append(f"工单“{m.group(0)}”以后为承办单位的办理情况，口径按来电人诉求部分判断")
         head = content[:300]
         by_source = platform not in self._citizen_channels
         if by_source and source and self._official_source and self._official_source.search(source):
@@ -105,6 +114,13 @@ class VoiceReader:
               and (m := self._channel_complaint.search(text))):
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
+        ask = (self._inquiry.search(title) or self._inquiry.search(content[:200])) if self._inquiry else None
+        if not r.complaint and not problem and (m := ask):
+            r.inquiry = True
+            r.reasons.append(f"咨询办事信息：“{m.group(0)}”，未反映问题")
+        # an announcement comes from an organisation's account, not from a person posting on a platform
+        personal = bool(author) and (not source or source.strip() in self._personal) \
+            and author.strip() != (source or "").strip()
         if not r.complaint and not problem and by_source:
             m = self._praise.search(text) if self._praise else None
             if m and self._contrast and (c := self._contrast.search(text, m.end())):
@@ -114,7 +130,7 @@ class VoiceReader:
             if m:
                 r.praise = True
                 r.reasons.append(f"肯定、感谢：“{m.group(0)}”")
-            elif self._notice and (m := self._notice.search(text)):
+            elif self._notice and not personal and (m := self._notice.search(text)):
                 r.notice = True
                 r.reasons.append(f"发布新服务、新举措等信息：“{m.group(0)}”")
         if self._question and (m := self._question.search(text)):

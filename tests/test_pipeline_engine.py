@@ -133,3 +133,33 @@ def test_an_event_set_in_another_city_is_not_ours_though_its_road_has_our_name(e
 def test_an_item_naming_the_district_stays_ours_though_it_names_a_country(engine):
     d, = feed(engine, item("a", "在上城一家美容工作室打了针，宣传说是韩国医生亲诊，结果脸肿了一周，这家店根本没有执业许可证"))
     assert d.case.severity != "无" and d.case.first_responsible is not None
+
+
+def test_a_plain_consultation_is_no_case_but_one_with_a_problem_is(engine):
+    ask, stuck = feed(engine,
+                      item("q", "您好，想咨询一下灵活就业人员的社保缴费基数怎么申报？线上能办吗？谢谢。",
+                           platform="gov_board", source="区政府网站留言板", title="咨询社保缴费基数申报"),
+                      item("p", "您好，今年4月提交了优待证申请材料，至今两个多月没有任何消息，请问办到哪一步了？",
+                           platform="gov_board", source="区政府网站留言板", title="关于优待证办理进度的咨询",
+                           when="2026-11-22T10:00:00+08:00"))
+    assert not ask.analysis.negative and ask.case.severity == "无"
+    assert any("咨询" in r for r in ask.analysis.reasons)
+    assert stuck.analysis.negative
+
+
+def test_a_hotline_records_handling_part_does_not_make_the_caller_official(engine):
+    (d,) = feed(engine, item("h", "【诉求类型】投诉【诉求内容】来电人反映：区政务服务中心窗口排队时间过长，要求改进。"
+                                  "【承办单位】区审管办【办理结果】经核实，年底业务量增长，已增开窗口。",
+                             platform="hotline", source="杭州12345", title="窗口排队时间过长"))
+    assert d.analysis.negative and d.case.severity != "无"
+    assert any("办理结果" in r for r in d.analysis.reasons)
+
+
+def test_a_persons_post_naming_a_subsidy_is_no_announcement(engine):
+    person, office = feed(engine,
+                          item("p", "区里发的过年补贴细则只给规上企业员工每人500元，我们个体档口打工的就不算务工人员了？",
+                               source="微博", author="卖衣服的小妹"),
+                          item("o", "2027年春节留区过年务工人员补贴开始申领，每人500元。", source="上城发布",
+                               author="上城发布", when="2026-11-25T10:00:00+08:00"))
+    assert not any("发布新服务" in r for r in person.analysis.reasons)
+    assert any("发布新服务" in r for r in office.analysis.reasons) and not office.analysis.negative

@@ -159,3 +159,10 @@ def test_an_account_named_after_a_place_speaks_for_it(gaz):
     # a person's handle that starts with a place is no account of that place, nor is the district's own
     assert gaz.account_place("九堡夜猫子") is None and gaz.account_place(None) is None
     assert gaz.account_place("上城发布") is None
+
+
+def test_a_caller_named_in_a_hotline_record_is_a_person(gaz):
+    # 12345 records name the caller: 来电人李景芳（女）, 来电人陈采荷反映
+    assert gaz.find("来电人李景芳（女）反映：早市占道").places == []
+    assert gaz.find("来电人陈采荷反映：小区垃圾堆积").places == []
+    assert names(gaz.find("市民反映景芳三区垃圾堆积")) == ["景芳"]
