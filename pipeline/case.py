@@ -58,6 +58,7 @@ class EventState:
     _rumour: bool = False
     _policy_first: bool = False
     _policy_count: int = 0
+    _opened_by_notice: bool = False
 
     def add(self, r: ItemRecord) -> None:
         a = r.analysis
@@ -107,6 +108,7 @@ class EventState:
         self._rumour |= a.rumour or a.refutes
         if self.size == 1:
             self._policy_first = a.about_policy
+            self._opened_by_notice = a.official and not a.negative
         self._policy_count += a.about_policy
 
     # ---- views used by the decision ----
@@ -168,5 +170,7 @@ class EventState:
         return self._rumour
 
     def about_policy(self) -> bool:
-        """R1 when the event opens with a policy item or most of its items are about the policy."""
-        return self._policy_first or self._policy_count * 2 > self.size
+        """R1 when the event opens with a policy item, most of its items are about the policy, or it
+        opens with the government's notice of a measure that its items then take up as a policy."""
+        return self._policy_first or self._policy_count * 2 > self.size or \
+            (self._opened_by_notice and self._policy_count > 0)

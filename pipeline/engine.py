@@ -403,7 +403,8 @@ class Engine:
                                      reply=a.official and (item.platform in self.rules.citizen_channels or ctx.reply),
                                      official=a.official, event_id=event_id, incident=ctx.incident,
                                      refutes=a.refutes, rumour=a.rumour,
-                                     involved=set(a.categories))
+                                     involved=set(a.categories),
+                                     record=item.platform in self.rules.citizen_channels)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

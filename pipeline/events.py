@@ -120,6 +120,12 @@ class Sketch:
     policy: set[str] = field(default_factory=set)       # instruments of its policy items (方案, 通告 …)
     names: set[str] = field(default_factory=set)        # quoted names in its items
     negative: bool = False
+    announced: bool = False     # an official item that is no reply (a notice, a scheme) is in it
+    policy_items: int = 0       # items about a district policy itself
+
+    @property
+    def about_policy(self) -> bool:
+        return self.policy_items * 2 > self.size
 
     @property
     def category(self) -> str | None:
@@ -206,7 +212,8 @@ class EventGrouper:
                reply: bool = False, official: bool = False, incident: bool = False,
                refutes: bool = False, concepts: set[str] = frozenset(),
                entities: set[str] = frozenset(), continues: bool = False,
-               involved: set[str] = frozenset(), updates: bool = False) -> tuple[float, float, list[str]]:
+               involved: set[str] = frozenset(), updates: bool = False,
+               policy: bool = False, record: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -237,9 +244,23 @@ class EventGrouper:
             why.append("同名 " + "、".join(sorted(shared_names)))
         main_categories = e.dominant(e.categories)
         shared_policy = instruments & e.policy
-        if shared_policy and category and category in main_categories:
+        # The policy itself and its carrying out at one place are two matters (district-rules §7): a
+        # payment not made in one compound does not join the debate on the scheme, nor the reverse.
+        # (A letter or call names the spot it is about; a post may name the street a scheme names.)
+        spot = any(places.values()) and (record or not set(places) & set(e.places))
+        apart = not official and not shared_names and sim < W.policy_apart_text and (
+            (e.about_policy and not policy and spot) or (policy and e.policy_items == 0 and e.places
+                                                                 and any(e.places.values()) and not e.announced))
+        if apart:
+            score += W.policy_apart
+            why.append("政策本身与某处执行问题为两事")
+        elif shared_policy and category and category in main_categories:
             score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
+        elif policy and e.announced and category and category in main_categories and sim >= W.policy_react_text:
+            # criticism of a scheme joins the notice that announced it (寒假托管方案 ~ 托管服务开始报名)
+            score += W.policy
+            why.append("议及通知所发布的措施")
         place_conflict = False
         own_thread = bool(account and account in e.accounts and self._account_counts(account)
                           and (when - e.last).total_seconds() < 24 * 7 * 3600)
@@ -453,7 +474,8 @@ class EventGrouper:
                category: str | None, account: str | None, negative: bool = False, title: str = "",
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
                official: bool = False, event_id: str | None = None, incident: bool = False,
-               refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset()) -> Assignment:
+               refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
+               record: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -477,7 +499,8 @@ class EventGrouper:
                 e = self.events[eid]
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
-                                               concepts, entities, continues, involved, updates)
+                                               concepts, entities, continues, involved, updates, policy,
+                                               record)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):
@@ -510,6 +533,9 @@ class EventGrouper:
         e.entities.update(entities)
         if policy:
             e.policy |= instruments
+            e.policy_items += 1
+        if official and not reply and not negative:
+            e.announced = True
         if core:
             e.titles.add(core)
             self._by_word[core].add(eid)      # a later reply finds its letter through the title

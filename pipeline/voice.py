@@ -41,6 +41,7 @@ class VoiceReader:
         self._actor = _any(pc.get("actors", []))
         self._instrument = _any(pc.get("instruments", []))
         self._act = _any(pc.get("acts", []))
+        self._document = _any(pc.get("documents", []))
         self._complaint = _any(rules.complaint_cues)
         self._channel_complaint = _any(rules.channel_complaint_cues)
         self._problem = _any(rules.problem_cues)
@@ -93,6 +94,10 @@ class VoiceReader:
             if a and i and t:
                 r.about_policy = True
                 r.reasons.append(f"涉及区政策/决策：{a.group(0)}·{i.group(0)}·{t.group(0)}")
+        if not r.about_policy and self._document and (d := self._document.search(lead)):
+            r.about_policy = True
+            r.instruments.add(d.group(1))
+            r.reasons.append(f"涉及政策文件{d.group(0)}")
         text = f"{title}\n{content[:2000]}"
         problem = self._problem.search(text) if self._problem else None
         r.problem = problem is not None

@@ -163,3 +163,33 @@ def test_a_persons_post_naming_a_subsidy_is_no_announcement(engine):
                                author="上城发布", when="2026-11-25T10:00:00+08:00"))
     assert not any("发布新服务" in r for r in person.analysis.reasons)
     assert any("发布新服务" in r for r in office.analysis.reasons) and not office.analysis.negative
+
+
+def test_criticism_of_a_named_document_is_about_the_policy(engine):
+    (d,) = feed(engine, item("p", "《2027年春季学生午托服务实施细则》把午托对象限定为三年级以下，高年级家长怎么办？",
+                             platform="gov_board", source="区政府网站留言板", title="对午托细则的意见"))
+    assert d.analysis.about_policy and d.case.rule == "R1"
+
+
+def test_a_complaint_at_one_spot_stays_apart_from_the_debate_on_the_scheme(engine):
+    scheme, debate, spot = feed(
+        engine,
+        item("s", "区城管局新发的《餐厨垃圾收运收费办法》把小店收费翻了一倍，这是逼小店关门吗？", source="微博",
+             author="小店老板"),
+        item("d", "区里出的餐厨垃圾收费新办法，翻倍收费太离谱了，出台前问过商户吗？", source="微博", author="面馆阿姨",
+             when="2026-11-20T15:00:00+08:00"),
+        item("x", "【诉求类型】投诉【诉求内容】来电人反映：景芳某小区垃圾集置点三天没有清运，垃圾桶满溢，希望尽快处理。",
+             platform="hotline", source="杭州12345", title="景芳某小区垃圾清运不及时", when="2026-11-21T09:00:00+08:00"))
+    assert debate.case.event_id == scheme.case.event_id
+    assert spot.case.event_id != scheme.case.event_id
+    assert scheme.case.rule == "R1" and spot.case.rule == "R3"
+
+
+def test_criticism_of_a_scheme_joins_the_notice_that_announced_it(engine):
+    notice, crit = feed(
+        engine,
+        item("n", "区教育局牵头开展2027年暑期爱心托管服务，面向全区小学一至四年级学生，7月10日至8月5日开放，即日起报名。",
+             platform="wechat", source="上城发布", author="上城发布", title="上城区2027年暑期爱心托管服务开始报名"),
+        item("c", "区里出的暑期托管方案只托到8月5日，剩下半个月娃扔给谁？五六年级就不管了？#上城区暑期托管#",
+             source="微博", author="双职工妈妈", when="2026-11-21T12:00:00+08:00"))
+    assert crit.case.event_id == notice.case.event_id and crit.case.rule == "R1"

@@ -102,6 +102,9 @@ class GroupingWeights(Strict):
     name_per_char: float = 0.10     # a quoted name shared (a firm, a shop): per character, up to name_max
     name_max: float = 0.50
     policy: float = 0.25            # talks about the scheme the event's notice announced
+    policy_react_text: float = 0.20  # … criticism of a scheme joins its notice with this much text in common
+    policy_apart: float = -0.35     # the policy itself and its carrying out at one place: two matters
+    policy_apart_text: float = 0.30  # … unless the texts are this alike
     core_place: float = 0.30        # a place the event is about (named by a good share of its items)
     other_place: float = 0.12       # a place the event mentioned in passing
     foreign_place: float = 0.10     # a shared place outside the district (often a whole city)
