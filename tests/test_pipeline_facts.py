@@ -482,3 +482,19 @@ def test_a_clause_that_is_only_a_count_counts_for_the_cue_after_it(reader: FactR
     assert f.gathering == 30
     # a count of days in the clause before is no count of people
     assert read(reader, "来了很多人，3天了，一直聚集在门口。").facts.gathering == 0
+
+
+@pytest.mark.parametrize("text,kind,at_least", [
+    ("三十多个工人在项目部门口等着要工资", "gathering", 30),
+    ("四五十个兄弟在项目部门口等了一早上了", "gathering", 40),
+    ("部分员工出现腹泻、呕吐等症状，累计就诊23人", "ill", 23),
+    ("吃完午饭后腹泻不止，十几个人去医院挂水了", "ill", 10),
+])
+def test_people_waiting_at_a_gate_and_patients_seen_are_counted(reader, text, kind, at_least):
+    assert getattr(read(reader, text).facts, kind) >= at_least
+
+
+@pytest.mark.parametrize("text", ["我在医院门口等了一个小时", "今天在门诊就诊的病人很多", "排队等了两个小时才办好"])
+def test_one_person_waiting_or_a_busy_clinic_is_no_count(reader, text):
+    f = read(reader, text).facts
+    assert f.gathering == 0 and f.ill == 0
