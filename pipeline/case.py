@@ -130,7 +130,8 @@ class EventState:
     def foreign_places(self) -> list[str]:
         return list(self._foreign)
 
-    def main_category(self, harm_categories: tuple[str, ...] = ()) -> str | None:
+    def main_category(self, harm_categories: tuple[str, ...] = (), default: str | None = None,
+                      unless: tuple[str, ...] = ()) -> str | None:
         """The category the event is about: most votes, ties to the one named first. When people
         were hurt, killed or trapped, or something exploded or collapsed, the event is about that
         incident: the best-voted of `harm_categories` its items named leads (a lift that drops
@@ -144,10 +145,15 @@ class EventState:
             if harmed:
                 return max(harmed, key=lambda c: (votes.get(c, 0), self._involved_n[c],
                                                   -self._first_seen.get(c, 10 ** 9)))
+            grave = f.get("deaths") or (f.get("injured") or 0) >= 3 or any(
+                f.get(k) for k in ("trapped", "explosion", "collapse"))
+            if default and grave and not any(c in votes or self._involved_n[c] for c in unless):
+                return default
         return max(votes, key=lambda c: (votes[c], -self._first_seen[c]))
 
-    def involved_categories(self, harm_categories: tuple[str, ...] = ()) -> list[str]:
-        main = self.main_category(harm_categories)
+    def involved_categories(self, harm_categories: tuple[str, ...] = (), default: str | None = None,
+                            unless: tuple[str, ...] = ()) -> list[str]:
+        main = self.main_category(harm_categories, default, unless)
         return ([main] if main else []) + [c for c in self._involved_n if c != main]
 
     def facts(self) -> tuple[Facts, list[str]]:

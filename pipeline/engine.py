@@ -250,11 +250,12 @@ class Engine:
         ours = bool(places) or not foreign or (ev.home_named() and not elsewhere)
         negative = ev.negative
         harm = tuple(r.harm_categories)
-        involved = ev.involved_categories(harm)
+        dflt, unless = r.harm_default_category, tuple(r.harm_default_unless)
+        involved = ev.involved_categories(harm, dflt, unless)
         for inv in r.involve:
             if fact_meets(facts, inv.fact, inv.at_least) and inv.category not in involved:
                 involved.append(inv.category)
-        main = ev.main_category(harm)
+        main = ev.main_category(harm, dflt, unless)
         special = [GROUP_CN.get(g, g) for g in ev.special_groups()]
         if main in r.special_group_categories and main not in special:
             special.append(main)          # a case about food, medical care, schools or old-age care

@@ -193,3 +193,13 @@ def test_criticism_of_a_scheme_joins_the_notice_that_announced_it(engine):
         item("c", "区里出的暑期托管方案只托到8月5日，剩下半个月娃扔给谁？五六年级就不管了？#上城区暑期托管#",
              source="微博", author="双职工妈妈", when="2026-11-21T12:00:00+08:00"))
     assert crit.case.event_id == notice.case.event_id and crit.case.rule == "R1"
+
+
+def test_an_emergencys_harm_is_an_accident_when_no_incident_category_is_named(engine):
+    (d,) = feed(engine, item("g", "皋亭山景区登山台阶结冰，三名游客下山时滑倒受伤，已送医救治，景区未封闭步道。",
+                             source="微博", author="爬山的人"))
+    assert d.case.emergency and d.case.category == "安全生产与事故"
+    assert "区应急管理局" in [d.case.first_responsible, *d.case.co_responsible]
+    (p,) = feed(engine, item("f", "公司团餐吃完后二十多名员工腹泻呕吐，已送医救治。", source="微博", author="打工人",
+                             when="2026-11-23T10:00:00+08:00"))
+    assert p.case.category == "食品药品安全"

@@ -180,6 +180,11 @@ class Rules(Strict):
     # When people are hurt, killed or trapped, or something explodes or collapses, the event is
     # about the incident: the best-voted of these categories among its items' leads.
     harm_categories: list[str] = Field(default_factory=list)
+    # … and when none of them is named, an emergency's harm (a death, three hurt, people trapped, an
+    # explosion, a collapse) is an accident of this category, unless the harm is of one of
+    # `harm_default_unless` (a food poisoning is 食品药品安全's).
+    harm_default_category: str | None = None
+    harm_default_unless: list[str] = Field(default_factory=list)
     special_group_categories: list[str] = Field(default_factory=list)   # a negative case in these is 较大
     handling: list[HandlingRule] = Field(default_factory=list)
     policy_cues: dict[str, list[str]] = Field(default_factory=dict)   # actors, instruments, acts (regexes)
