@@ -322,8 +322,14 @@ class Gazetteer:
                         and not any(c in self._breaks or c in "，,、" for c in text[prev_end:start]):
                     elsewhere = admin_here + "…"      # 西安市莲湖区一小学，位于劳动路: the city scopes the road
                 person = None if elsewhere else self._person(text, start, end, name)
+                # 小营巷弄口: a name glued to a place of another unit is that place's part (the lane's
+                # mouth), not a second place; two of one unit (采荷路芙蓉社区) are an address.
+                glued = prev is not None and prev[1] == start and prev[3] in self._index \
+                    and self._index[prev[3]][0] != unit and prev[3] in seen
                 if elsewhere is not None:
                     why = f"{elsewhere}{text[start:end]}（外地同名地点）"
+                elif glued:
+                    why = f"{prev[3]}{text[start:end]}（{prev[3]}的一部分，非另一地点）"
                 elif person is not None:
                     why = f"{person}（人名，非地点）"
                 else:

@@ -166,3 +166,9 @@ def test_a_caller_named_in_a_hotline_record_is_a_person(gaz):
     assert gaz.find("来电人李景芳（女）反映：早市占道").places == []
     assert gaz.find("来电人陈采荷反映：小区垃圾堆积").places == []
     assert names(gaz.find("市民反映景芳三区垃圾堆积")) == ["景芳"]
+
+
+def test_a_name_glued_to_a_place_of_another_street_is_that_places_part(gaz):
+    # 弄口 is a place of 笕桥街道, but 小营巷弄口 is the mouth of the lane 小营巷
+    assert names(gaz.find("就是小营巷弄口那栋老房子")) == ["小营巷"]
+    assert names(gaz.find("弄口那边的老房子")) == ["弄口"]
