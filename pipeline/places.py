@@ -68,6 +68,7 @@ class PlacesConfig(Strict):
     account_endings: list[str] = Field(default_factory=lambda: ["发布", "街道", "管委会", "社区", "派出所", "融媒", "政务"])
     # Directly before another city's name, these make it a journey, not the scene (从萧山回来).
     travel_words: list[str] = Field(default_factory=lambda: ["从", "去", "到", "回", "来自", "赴", "前往", "离开", "返回"])
+    belief_words: list[str] = Field(default_factory=list)   # 还以为是…: only believed to be the scene
 
     @field_validator("home_names", "home_prefixes", "gap_breaks")
     @classmethod
@@ -277,11 +278,18 @@ class Gazetteer:
         context_here = False                    # 杭州/浙江 named in this sentence, no other city since
         context_scopes = False                  # … and a district place followed it
         last_end = 0
-        for m in self._matches(text):
+        matches = list(self._matches(text))
+        # 还以为是我们杭州的凯旋路，一看是上海的: what someone only believed is not the scene, when the
+        # item names another city it turned out to be
+        other_city = any(k == _ADMIN for _, _, k, _ in matches)
+        for m in matches:
             start, end, kind, name = m
             if any(c in _SENTENCE for c in text[last_end:start]):
                 admin_here = None
                 context_here = False
+            clause = text[max(0, start - 24):start]
+            clause = re.split(r"[，,。！？!?；;]", clause)[-1]
+            believed = other_city and any(w in clause for w in self.cfg.belief_words)
             prev_end, last_end = last_end, end
             if kind == _ADMIN:
                 kind = _FOREIGN
@@ -293,7 +301,9 @@ class Gazetteer:
                     context_here = False
                     if name not in res.foreign_admin:
                         res.foreign_admin.append(name)
-            if kind in (_HOME, _CONTEXT):
+            if kind in (_HOME, _CONTEXT) and believed:
+                pass
+            elif kind in (_HOME, _CONTEXT):
                 admin_here = None
                 if kind == _HOME:
                     res.home_named = True
@@ -328,6 +338,8 @@ class Gazetteer:
                     and self._index[prev[3]][0] != unit and prev[3] in seen
                 if elsewhere is not None:
                     why = f"{elsewhere}{text[start:end]}（外地同名地点）"
+                elif believed:
+                    why = f"{text[start:end]}（误以为是本地，实为外地）"
                 elif glued:
                     why = f"{prev[3]}{text[start:end]}（{prev[3]}的一部分，非另一地点）"
                 elif person is not None:

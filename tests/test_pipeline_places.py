@@ -172,3 +172,10 @@ def test_a_name_glued_to_a_place_of_another_street_is_that_places_part(gaz):
     # 弄口 is a place of 笕桥街道, but 小营巷弄口 is the mouth of the lane 小营巷
     assert names(gaz.find("就是小营巷弄口那栋老房子")) == ["小营巷"]
     assert names(gaz.find("弄口那边的老房子")) == ["弄口"]
+
+
+def test_a_place_only_believed_to_be_the_scene_is_not_ours(gaz):
+    r = gaz.find("吓我一跳，还以为是我们杭州的凯旋路，仔细一看是上海的 //@某号:上海凯旋路一居民楼发生燃气爆炸")
+    assert r.places == [] and not r.home_context
+    # without another city the belief says nothing about elsewhere
+    assert names(gaz.find("还以为凯旋路的店关了，原来是装修")) == ["凯旋路"]
