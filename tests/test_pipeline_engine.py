@@ -203,3 +203,10 @@ def test_an_emergencys_harm_is_an_accident_when_no_incident_category_is_named(en
     (p,) = feed(engine, item("f", "公司团餐吃完后二十多名员工腹泻呕吐，已送医救治。", source="微博", author="打工人",
                              when="2026-11-23T10:00:00+08:00"))
     assert p.case.category == "食品药品安全"
+
+
+def test_a_report_of_a_controversy_is_negative_coverage(engine):
+    (d,) = feed(engine, item("m", "区里新发的停车补贴办法把补贴标准下调一半，引发居民热议，不少人吐槽“缩水”太多。",
+                             platform="news", source="钱江晚报", author="记者 王某",
+                             title="停车补贴“缩水”？新办法引发热议"))
+    assert d.analysis.negative and d.case.severity in ("重大", "特别重大")
