@@ -165,6 +165,7 @@ class EventGrouper:
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
         self._update = re.compile("|".join(f"(?:{c})" for c in cfg.update_cues)) if cfg.update_cues else None
+        self._sameness = re.compile("|".join(f"(?:{c})" for c in cfg.sameness_cues)) if cfg.sameness_cues else None
         self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
             if cfg.continuation_cues else None
         self.events: dict[str, Sketch] = {}
@@ -213,7 +214,7 @@ class EventGrouper:
                refutes: bool = False, concepts: set[str] = frozenset(),
                entities: set[str] = frozenset(), continues: bool = False,
                involved: set[str] = frozenset(), updates: bool = False,
-               policy: bool = False, record: bool = False) -> tuple[float, float, list[str]]:
+               policy: bool = False, record: bool = False, said_same: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -300,6 +301,9 @@ class EventGrouper:
             elif own_thread and concepts & set(e.concepts):
                 # one person's own matter moves with them (a lost grandfather found at another gate)
                 why.append("同一账号所述同一事由，地点不同")
+            elif said_same and concepts & e.dominant(e.concepts):
+                # 彭埠这边我们厂也是同一家配餐公司: the writer says it is the same one, elsewhere
+                why.append("明确说是同一单位/工程，地点不同")
             else:
                 score += W.place_mismatch
                 place_conflict = True
@@ -488,6 +492,7 @@ class EventGrouper:
         entities = self.entities_of(text)
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))
         updates = bool(self._update and self._update.search(text[:60]))
+        said_same = bool(self._sameness and self._sameness.search(text[:300]))
         best: tuple[float, str, list[str]] | None = None
         closest: tuple[float, str, list[str]] | None = None   # the nearest miss, told to the reader
         if event_id is None:
@@ -500,7 +505,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record)
+                                               record, said_same)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

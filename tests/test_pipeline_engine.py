@@ -210,3 +210,12 @@ def test_a_report_of_a_controversy_is_negative_coverage(engine):
                              platform="news", source="钱江晚报", author="记者 王某",
                              title="停车补贴“缩水”？新办法引发热议"))
     assert d.analysis.negative and d.case.severity in ("重大", "特别重大")
+
+
+def test_saying_it_is_the_same_supplier_joins_an_incident_across_streets(engine):
+    a, b = feed(engine,
+                item("a", "钱江新城我们公司中午的团餐有问题吧？吃完一个小时，办公室好几个人腹泻呕吐", source="微博",
+                     author="白领甲"),
+                item("b", "彭埠这边我们厂也是同一家配餐公司送的饭，现在一堆人腹泻呕吐", source="微博", author="工人乙",
+                     when="2026-11-20T12:30:00+08:00"))
+    assert b.case.event_id == a.case.event_id and b.case.rule == "R4"

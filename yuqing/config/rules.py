@@ -164,8 +164,10 @@ class Grouping(Strict):
     continuation_cues: list[str] = Field(default_factory=list)
     # A person's news of their own matter (更新：… 第三天了 修好啦): their follow-up, whatever its words.
     update_cues: list[str] = Field(default_factory=list)
+    # Saying it is the same one (也是同一家配餐公司, 同一个地铁工程): one matter across two streets.
+    sameness_cues: list[str] = Field(default_factory=list)
 
-    @field_validator("continuation_cues", "update_cues")
+    @field_validator("continuation_cues", "update_cues", "sameness_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
