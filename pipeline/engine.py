@@ -10,6 +10,7 @@ Which analysis stages run, and in what order, is data (`STAGES_BASE`, merged wit
 """
 from __future__ import annotations
 
+import re
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -197,6 +198,8 @@ class Engine:
         self._event_items: dict[str, list[str]] = {}
         self.dirty = False
         self.stream_time: datetime | None = None
+        cues = self.rules.announcement_titles
+        self._announcement_rx = re.compile("|".join(f"(?:{c})" for c in cues)) if cues else None
 
     def analyse(self, item: Item) -> ItemContext:
         ctx = ItemContext(item, normalise(item.title, item.content))
@@ -238,6 +241,11 @@ class Engine:
         # for grouping: an incident report (facts, or an accident or disaster told as a problem)
         ctx.incident = incident or (a.negative and a.category in INCIDENT_CATEGORIES and not ctx.complaint)
         return ctx
+
+    def _announces(self, title: str) -> bool:
+        """A board's own notice (…公开征求意见的公告) answers no letter."""
+        rx = self._announcement_rx
+        return bool(title and rx is not None and rx.search(title))
 
     # ------------------------------------------------------------------ event decision
     def _decide(self, ev: EventState) -> tuple[CaseState, list[str]]:
@@ -401,7 +409,8 @@ class Engine:
                                      a.category, (item.author or item.source) if personal else None,
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
                                      policy=a.about_policy,
-                                     reply=a.official and (item.platform in self.rules.citizen_channels or ctx.reply),
+                                     reply=a.official and (ctx.reply or (item.platform in self.rules.citizen_channels
+                                                                         and not self._announces(ctx.norm.title))),
                                      official=a.official, event_id=event_id, incident=ctx.incident,
                                      refutes=a.refutes, rumour=a.rumour,
                                      involved=set(a.categories),

@@ -165,6 +165,8 @@ class EventGrouper:
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
         self._update = re.compile("|".join(f"(?:{c})" for c in cfg.update_cues)) if cfg.update_cues else None
+        self._refers = re.compile("|".join(f"(?:{c})" for c in cfg.incident_reference_cues)) \
+            if cfg.incident_reference_cues else None
         self._sameness = re.compile("|".join(f"(?:{c})" for c in cfg.sameness_cues)) if cfg.sameness_cues else None
         self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
             if cfg.continuation_cues else None
@@ -245,13 +247,17 @@ class EventGrouper:
             why.append("同名 " + "、".join(sorted(shared_names)))
         main_categories = e.dominant(e.categories)
         shared_policy = instruments & e.policy
+        refers = bool(self._refers and self._refers.search(text[:300]))
         # The policy itself and its carrying out at one place are two matters (district-rules §7): a
         # payment not made in one compound does not join the debate on the scheme, nor the reverse.
         # (A letter or call names the spot it is about; a post may name the street a scheme names.)
         spot = any(places.values()) and (record or not set(places) & set(e.places))
-        apart = not official and not shared_names and sim < W.policy_apart_text and (
-            (e.about_policy and not policy and spot) or (policy and e.policy_items == 0 and e.places
-                                                                 and any(e.places.values()) and not e.announced))
+        apart = not shared_names and sim < W.policy_apart_text and (
+            (not official and e.about_policy and not policy and spot)
+            or (not official and policy and e.policy_items == 0 and e.places and any(e.places.values())
+                and not e.announced)
+            # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题)
+            or (policy and e.incident and e.policy_items == 0 and not refers))
         if apart:
             score += W.policy_apart
             why.append("政策本身与某处执行问题为两事")

@@ -219,3 +219,23 @@ def test_saying_it_is_the_same_supplier_joins_an_incident_across_streets(engine)
                 item("b", "彭埠这边我们厂也是同一家配餐公司送的饭，现在一堆人腹泻呕吐", source="微博", author="工人乙",
                      when="2026-11-20T12:30:00+08:00"))
     assert b.case.event_id == a.case.event_id and b.case.rule == "R4"
+
+
+def test_a_boards_notice_of_a_scheme_does_not_join_an_accident_on_its_subject(engine):
+    acc, notice = feed(
+        engine,
+        item("a", "采荷路一小区电梯突然下坠，三名居民被困轿厢受伤，已送医。", source="微博", author="居民丙"),
+        item("n", "我局起草了《既有住宅加装电梯补助办法（征求意见稿）》，现向社会公开征求意见，欢迎提出意见建议。",
+             platform="gov_board", source="区政府网站", author="区住房和城市建设局",
+             title="关于《既有住宅加装电梯补助办法（征求意见稿）》公开征求意见的公告", when="2026-11-22T09:00:00+08:00"))
+    assert notice.case.event_id != acc.case.event_id
+
+
+def test_a_persons_thanks_days_later_closes_their_own_thread(engine):
+    first, thanks = feed(
+        engine,
+        item("w", "东站边上那个项目三十多个工友拉着横幅在项目部门口讨工钱，干了大半年就拿过两次生活费", source="微博",
+             author="钢筋工老何"),
+        item("t", "到账了，拿了八成，剩下的说元旦前结清。谢谢帮忙转发的网友。", source="微博", author="钢筋工老何",
+             when="2026-11-23T12:00:00+08:00"))
+    assert thanks.case.event_id == first.case.event_id and thanks.case.emergency

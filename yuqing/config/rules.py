@@ -166,8 +166,10 @@ class Grouping(Strict):
     update_cues: list[str] = Field(default_factory=list)
     # Saying it is the same one (也是同一家配餐公司, 同一个地铁工程): one matter across two streets.
     sameness_cues: list[str] = Field(default_factory=list)
+    # A measure that says it answers an incident (针对…暴露出的问题, 事故发生后) belongs to it.
+    incident_reference_cues: list[str] = Field(default_factory=list)
 
-    @field_validator("continuation_cues", "update_cues", "sameness_cues")
+    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
@@ -204,6 +206,7 @@ class Rules(Strict):
     praise_cues: list[str] = Field(default_factory=list)
     notice_cues: list[str] = Field(default_factory=list)
     reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
+    announcement_titles: list[str] = Field(default_factory=list)   # a board's own notice, no reply
     inquiry_cues: list[str] = Field(default_factory=list)          # a plain question asking for information
     handling_result_markers: list[str] = Field(default_factory=list)   # a hotline record's handling part
     personal_sources: list[str] = Field(default_factory=list)      # platforms people post on as themselves
@@ -225,7 +228,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues", "contrast_cues", "inquiry_cues", "handling_result_markers")
+                     "reply_cues", "contrast_cues", "inquiry_cues", "announcement_titles", "handling_result_markers")
     @classmethod
     def _regexes_compile(cls, v):
         return regexes(v)
