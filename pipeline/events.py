@@ -409,7 +409,13 @@ class EventGrouper:
                 score += bonus
                 why.append(f"同一账号 {account}")
             mentioned = [a for a in e.accounts if a and f"@{a}" in text]
-            if mentioned:
+            reposted = [a for a in mentioned if f"//@{a}" in text or text.startswith(f"@{a}:")
+                        or text.startswith(f"@{a}：")]
+            if reposted:
+                # 转发 //@X: the repost carries X's post along: one thread, whatever it adds
+                score += W.repost
+                why.append(f"转发 @{reposted[0]} 的帖子")
+            elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
         if reply:

@@ -239,3 +239,13 @@ def test_a_persons_thanks_days_later_closes_their_own_thread(engine):
         item("t", "到账了，拿了八成，剩下的说元旦前结清。谢谢帮忙转发的网友。", source="微博", author="钢筋工老何",
              when="2026-11-23T12:00:00+08:00"))
     assert thanks.case.event_id == first.case.event_id and thanks.case.emergency
+
+
+def test_a_repost_chain_joins_the_post_it_carries(engine):
+    orig, rep = feed(
+        engine,
+        item("o", "望江路这家健身房突然关门了，老板电话打不通，我们一百多个会员的卡都没退", source="微博", author="撸铁小王"),
+        item("r", "转发微博 太坑了 //@撸铁小王:望江路这家健身房突然关门了", source="微博", author="路人甲",
+             when="2026-11-24T10:00:00+08:00"))
+    assert rep.case.event_id == orig.case.event_id
+    assert any("转发" in r for r in rep.grouping_reasons)

@@ -119,6 +119,7 @@ class GroupingWeights(Strict):
     account: float = 0.20
     followup: float = 0.50          # a short follow-up by the same person
     mention: float = 0.30           # an @reply to someone in the event
+    repost: float = 0.50            # a repost chain (//@X:) carrying the post of someone in the event
     refutes_rumour: float = 0.30    # an official refutation of what a rumour event claims
     reply_category: float = 0.15    # an official reply on the event's subject (with some words in common)
     entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
