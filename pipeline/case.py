@@ -44,6 +44,7 @@ class EventState:
     _places: dict[str, PlaceHit] = field(default_factory=dict)
     _foreign: list[str] = field(default_factory=list)
     _foreign_admin: list[str] = field(default_factory=list)
+    _elsewhere: set[str] = field(default_factory=set)   # our names an item read as another city's
     _home: bool = False          # an item names the district, its city or its province
     _votes: Counter = field(default_factory=Counter)
     _first_seen: dict[str, int] = field(default_factory=dict)
@@ -65,6 +66,8 @@ class EventState:
         self.size += 1
         self.first_published = r.published_at if self.first_published is None else min(self.first_published, r.published_at)
         self.heat += r.heat
+        # a name read as another city's before any item placed it here keeps that reading
+        self._elsewhere.update(n for n in a.elsewhere_places if n not in self._places)
         for p in a.places:
             self._places.setdefault(p.name, p)
         self._foreign += [f for f in a.foreign_places if f not in self._foreign]
@@ -120,9 +123,14 @@ class EventState:
         return []
 
     def places(self) -> list[PlaceHit]:
+        """The event's district places. A name one of its items read as another city's (成都望江路)
+        keeps that reading in the event: 望江路那家我还吃过 is about the same restaurant."""
         if self.elsewhere():
             return []
-        return list(self._places.values())
+        return [p for p in self._places.values() if p.name not in self._elsewhere]
+
+    def read_elsewhere(self) -> list[str]:
+        return sorted(n for n in self._places if n in self._elsewhere)
 
     def home_named(self) -> bool:
         return self._home

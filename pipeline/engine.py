@@ -270,6 +270,8 @@ class Engine:
         g = grade(ours=ours, negative=negative, facts=facts, heat=ev.heat, media=ev.negative_media(),
                   special=special, rules=r, peak_level=ev.peak_level)
         reasons = fact_notes + g.reasons
+        if ev.read_elsewhere():
+            reasons.insert(0, "、".join(ev.read_elsewhere()) + "：本事件中已读作外地同名地点，不计为本区地点")
         case = CaseState(event_id=ev.id, severity=g.level, emergency=g.emergency, heat=ev.heat,
                          category=main, places=[p.name for p in places])
         if places:

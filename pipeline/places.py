@@ -119,6 +119,7 @@ class PlaceResult:
     home_named: bool = False                               # 上城区 / 我区 named (not a place)
     home_context: bool = False                             # 杭州 / 浙江 named: the district's city or province
     foreign_admin: list[str] = field(default_factory=list) # other provinces, cities, counties named
+    elsewhere_names: list[str] = field(default_factory=list)  # our place names read as another city's (成都望江路)
 
     @property
     def not_ours(self) -> bool:
@@ -338,6 +339,8 @@ class Gazetteer:
                     and self._index[prev[3]][0] != unit and prev[3] in seen
                 if elsewhere is not None:
                     why = f"{elsewhere}{text[start:end]}（外地同名地点）"
+                    if name not in res.elsewhere_names:
+                        res.elsewhere_names.append(name)
                 elif believed:
                     why = f"{text[start:end]}（误以为是本地，实为外地）"
                 elif glued:

@@ -71,6 +71,7 @@ class PlacesStage:
         p = self.gazetteer.find(ctx.norm.text)
         a = ctx.analysis
         a.places, a.foreign_places, a.foreign_admin = p.places, list(p.foreign), list(p.foreign_admin)
+        a.elsewhere_places = list(p.elsewhere_names)
         a.home_named, a.home_context = p.home_named, p.home_context
         ctx.reasons += p.reasons
         hit = None if ctx.item.platform in self.citizen_channels else self.gazetteer.account_place(ctx.item.source)

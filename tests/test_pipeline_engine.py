@@ -249,3 +249,15 @@ def test_a_repost_chain_joins_the_post_it_carries(engine):
              when="2026-11-24T10:00:00+08:00"))
     assert rep.case.event_id == orig.case.event_id
     assert any("转发" in r for r in rep.grouping_reasons)
+
+
+def test_a_name_the_event_read_as_another_citys_keeps_that_reading(engine):
+    news, rep = feed(
+        engine,
+        item("n", "上海市长宁区凯旋路一居民楼今天傍晚发生燃气爆炸，已致1人死亡、3人受伤。", source="杭州那些事",
+             author="杭州那些事"),
+        item("r", "转发微博：凯旋路这个太吓人了，祈福🙏 //@杭州那些事:上海市长宁区凯旋路一居民楼发生燃气爆炸",
+             source="微博", author="路人丁", when="2026-11-20T10:30:00+08:00"))
+    assert rep.case.event_id == news.case.event_id
+    assert rep.case.first_responsible is None and rep.case.severity == "无" and not rep.case.emergency
+    assert any("外地同名地点" in r for r in rep.case.reasons)

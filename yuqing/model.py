@@ -213,6 +213,7 @@ class Analysis(BaseModel):
     places: list[PlaceHit] = Field(default_factory=list)  # district places
     foreign_places: list[str] = Field(default_factory=list)  # places of other districts/cities
     foreign_admin: list[str] = Field(default_factory=list)   # other provinces, cities, counties named
+    elsewhere_places: list[str] = Field(default_factory=list)  # our place names read as another city's
     home_named: bool = False               # the district itself is named (上城区, 我区)
     home_context: bool = False             # its city or province is named (杭州, 浙江)
     facts: Facts = Field(default_factory=Facts)
