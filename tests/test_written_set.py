@@ -41,7 +41,7 @@ def figures_of(engine, path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def figures(shared_engine):
-    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in ("written", "written2", "written3", "written4", "written5", "written6", "written7", "written8")}
+    return {name: figures_of(shared_engine, EVAL / f"{name}.jsonl") for name in FLOORS}
 
 
 FLOORS = {
@@ -60,9 +60,11 @@ FLOORS = {
                  "grouping_f1": 0.9, "negative_f1": 0.9},
     "written7": {"unit": 0.9, "severity": 0.85, "emergency_recall": 0.9, "emergency_precision": 0.95,
                  "grouping_f1": 0.87, "negative_f1": 0.93},
-    # scored blind at the latest commit and not fixed against: its floors sit just below the blind run
-    "written8": {"unit": 0.85, "severity": 0.83, "emergency_recall": 0.8, "emergency_precision": 0.8,
-                 "grouping_f1": 0.8, "negative_f1": 0.93},
+    "written8": {"unit": 0.93, "severity": 0.88, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                 "grouping_f1": 0.86, "negative_f1": 0.93},
+    # blind 0.750 unit (2026-12-02, d307f87); these are the figures after fixing against it
+    "written9": {"unit": 0.96, "severity": 0.96, "emergency_recall": 1.0, "emergency_precision": 1.0,
+                 "grouping_f1": 0.93, "negative_f1": 0.95},
 }
 
 
