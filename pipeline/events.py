@@ -35,6 +35,8 @@ _MAX_W = 12.0
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
+# What a refutation quotes as the rumour: 网传“…”, 有网民发布“…”的信息
+_CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|称)[^“「\"]{0,6}[“「\"]([^”」\"]{4,60})[”」\"]")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
 _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")
@@ -208,19 +210,9 @@ class EventGrouper:
         """A generic account name ('微博用户') shared by many threads says nothing."""
         return bool(account) and len(self._by_account.get(account, ())) <= self.cfg.max_account_events
 
-    def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
-               account: str | None, text: str, when: datetime, negative: bool = False,
-               pairs: dict[str, list[str]] | None = None, core: str = "",
-               names: set[str] = frozenset(), instruments: set[str] = frozenset(),
-               reply: bool = False, official: bool = False, incident: bool = False,
-               refutes: bool = False, concepts: set[str] = frozenset(),
-               entities: set[str] = frozenset(), continues: bool = False,
-               involved: set[str] = frozenset(), updates: bool = False,
-               policy: bool = False, record: bool = False, said_same: bool = False) -> tuple[float, float, list[str]]:
-        W = self.cfg.weights
-        veto = False
-        pairs = self._pairs(words) if pairs is None else pairs
-        total = sum(words.values()) or 1.0
+    def _likeness(self, e: Sketch, words: dict[str, float], pairs: dict[str, list[str]],
+                  total: float) -> tuple[float, float]:
+        """The share of the words' weight the event also has; and that share without place names."""
         hit = 0.0
         # A word counts by how much of the event uses it: one said by a single item of a large event
         # is no likeness to the event (its growth must not lower the bar for the next item).
@@ -235,8 +227,23 @@ class EventGrouper:
             hit += got
             if w not in self._placewords:
                 topic += got
-        sim = hit / total
-        topic /= total
+        return hit / total, topic / total
+
+    def _score(self, e: Sketch, words: dict[str, float], places: dict[str, str | None], category: str | None,
+               account: str | None, text: str, when: datetime, negative: bool = False,
+               pairs: dict[str, list[str]] | None = None, core: str = "",
+               names: set[str] = frozenset(), instruments: set[str] = frozenset(),
+               reply: bool = False, official: bool = False, incident: bool = False,
+               refutes: bool = False, concepts: set[str] = frozenset(),
+               entities: set[str] = frozenset(), continues: bool = False,
+               involved: set[str] = frozenset(), updates: bool = False,
+               policy: bool = False, record: bool = False, said_same: bool = False,
+               claim: dict[str, float] | None = None) -> tuple[float, float, list[str]]:
+        W = self.cfg.weights
+        veto = False
+        pairs = self._pairs(words) if pairs is None else pairs
+        total = sum(words.values()) or 1.0
+        sim, topic = self._likeness(e, words, pairs, total)
         score, why = sim, [f"文本相似 {sim:.2f}"]
         same_title = bool(core) and any(core in t or t in core for t in e.titles)
         title_at = len(why)
@@ -369,7 +376,14 @@ class EventGrouper:
         if official and reply and category and category in main_categories and e.negative and sim >= 0.1:
             score += W.reply_category          # a department answers what was raised on its subject
             why.append("主管部门回应")
-        if refutes and e.rumour and (sim >= 0.15 or shared_names):
+        claim_sim = None
+        if refutes and e.rumour and claim:
+            # 网传“上城区有面包车抢小孩”系谣言: the quoted claim says which rumour is refuted
+            claim_sim = self._likeness(e, claim, self._pairs(claim), sum(claim.values()) or 1.0)[0]
+        if refutes and e.rumour and claim_sim is not None and claim_sim < W.claim_min and not shared_names:
+            score += W.refutes_other
+            why.append(f"所辟传言与本事件不同（传言相似 {claim_sim:.2f}）")
+        elif refutes and e.rumour and (sim >= 0.15 or shared_names):
             score += W.refutes_rumour
             why.append("辟谣所涉传言")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
@@ -505,6 +519,10 @@ class EventGrouper:
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))
         updates = bool(self._update and self._update.search(text[:60]))
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
+        claim = None
+        if refutes:
+            quoted = "".join(_CLAIM.findall(text[:600]))
+            claim = self.keywords(quoted) if len(quoted) >= 6 else None
         best: tuple[float, str, list[str]] | None = None
         closest: tuple[float, str, list[str]] | None = None   # the nearest miss, told to the reader
         if event_id is None:
@@ -517,7 +535,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same)
+                                               record, said_same, claim)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

@@ -261,3 +261,17 @@ def test_a_name_the_event_read_as_another_citys_keeps_that_reading(engine):
     assert rep.case.event_id == news.case.event_id
     assert rep.case.first_responsible is None and rep.case.severity == "无" and not rep.case.emergency
     assert any("外地同名地点" in r for r in rep.case.reasons)
+
+
+def test_a_refutation_joins_the_rumour_it_quotes_not_the_last_one_refuted(engine):
+    r1, off1, r2, off2 = feed(
+        engine,
+        item("a", "内部消息！！笕桥那边一个化工厂爆炸了，听说死了好几个，新闻压着不报，转发扩散", source="微博", author="吃瓜甲"),
+        item("b", "今日，有网民发布“笕桥化工厂爆炸死人”的信息。经核实，系企业消防演练，无人员伤亡，该信息不实。",
+             source="上城公安", author="上城公安", title="警情通报", when="2026-11-20T13:00:00+08:00"),
+        item("c", "转发扩散！！最近有辆白色面包车专门在小学门口抢小孩，已经丢了两个了，警察都不让说！！", source="微博",
+             author="宝妈乙", when="2026-11-20T19:00:00+08:00"),
+        item("d", "今日，有网民发布“白色面包车在小学门口抢小孩”的信息。经核实，近期未接到相关警情，该信息不实。",
+             source="上城公安", author="上城公安", title="警情通报", when="2026-11-21T10:00:00+08:00"))
+    assert off1.case.event_id == r1.case.event_id
+    assert off2.case.event_id == r2.case.event_id != r1.case.event_id

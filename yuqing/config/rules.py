@@ -121,6 +121,8 @@ class GroupingWeights(Strict):
     mention: float = 0.30           # an @reply to someone in the event
     repost: float = 0.50            # a repost chain (//@X:) carrying the post of someone in the event
     refutes_rumour: float = 0.30    # an official refutation of what a rumour event claims
+    refutes_other: float = -0.40    # a refutation whose quoted claim is another rumour's
+    claim_min: float = 0.15         # … its claim sharing less than this with the event
     reply_category: float = 0.15    # an official reply on the event's subject (with some words in common)
     entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
     concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
