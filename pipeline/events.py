@@ -286,6 +286,7 @@ class EventGrouper:
                       if min(len(p), len(q)) >= 2 and (p in q or q in p) and places[p] == e.places[q]}
             common, theirs_common = {p for p, _ in fuller}, {q for _, q in fuller}
         same_street = bool(set(places.values()) & set(e.places.values()) - {None})
+        area_only = False
         if common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker. A
             # place the event only mentioned in passing says less than one it is about.
@@ -308,6 +309,10 @@ class EventGrouper:
                 # street on one day are usually two cases, and a street's own name (九堡街道) often
                 # names the agency that responds, not where it happened.
                 why.append("同属 " + "、".join(sorted(same)))
+                # 闸弄口一健身房 and 天城路那家健身房: one side names only the area the street is named
+                # after, which holds the other's spot: no second spot is named
+                area_only = all(u and u.startswith(p) for p, u in places.items()) or \
+                    all(u and u.startswith(p) for p, u in e.places.items())
             elif category in self._widespread and category in e.categories and None not in mine \
                     and None not in theirs:
                 why.append(f"{category}常波及多个街道")     # a storm floods two underpasses of ours
@@ -359,7 +364,7 @@ class EventGrouper:
         # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
         # (an incident in the same street counts too: one fire told from two spots of it)
         if shared_concepts and (not places or not e.places or common or own_thread
-                                or (same_street and incident and e.incident)):
+                                or (same_street and incident and e.incident) or area_only):
             bonus = min(W.concept_max, W.concept * len(shared_concepts))
             if incident and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
                 bonus += W.incident_concept     # two reports of a fire within the hour: the same fire

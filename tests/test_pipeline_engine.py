@@ -275,3 +275,12 @@ def test_a_refutation_joins_the_rumour_it_quotes_not_the_last_one_refuted(engine
              source="上城公安", author="上城公安", title="警情通报", when="2026-11-21T10:00:00+08:00"))
     assert off1.case.event_id == r1.case.event_id
     assert off2.case.event_id == r2.case.event_id != r1.case.event_id
+
+
+def test_the_area_a_street_is_named_after_holds_the_spot_named_by_another_post(engine):
+    a, b = feed(engine,
+                item("a", "天城路那家健身房今天门上直接贴了“停业整顿”，我卡里还有两万的课没上，老板电话打不通", source="微博",
+                     author="会员甲"),
+                item("b", "闸弄口一健身房突然闭店，会员聚集门口讨说法，有人刚续了三年卡", platform="video", source="抖音",
+                     author="本地视频号", when="2026-11-20T12:00:00+08:00"))
+    assert b.case.event_id == a.case.event_id
