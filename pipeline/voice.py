@@ -52,8 +52,10 @@ class VoiceReader:
         self._reply = _any(rules.reply_cues)
         self._contrast = _any(rules.contrast_cues)
         self._inquiry = _any(rules.inquiry_cues)
+        self._irony = _any(rules.irony_cues)
         self._result = _any(rules.handling_result_markers)
         self._personal = set(rules.personal_sources)
+        self._account_platforms = set(rules.grouping.account_platforms)   # where people post as themselves
         hc = rules.handling_cues
         self._question = _any(hc.get("question", []))
         self._suggestion = _any(hc.get("suggestion", []))
@@ -98,6 +100,9 @@ class VoiceReader:
             r.about_policy = True
             r.instruments.add(d.group(1))
             r.reasons.append(f"涉及政策文件{d.group(0)}")
+        # an announcement comes from an organisation's account, not from a person posting on a platform
+        personal = bool(author) and (not source or source.strip() in self._personal) \
+            and author.strip() != (source or "").strip()
         text = f"{title}\n{content[:2000]}"
         problem = self._problem.search(text) if self._problem else None
         r.problem = problem is not None
@@ -115,6 +120,11 @@ class VoiceReader:
             # a letter to the board or a call to the hotline about a problem is a request in itself
             r.complaint = True
             r.reasons.append(f"来信来电反映问题：“{problem.group(0)}”")
+        elif not r.official and problem and (personal or platform in self._account_platforms) \
+                and self._irony and self._irony.search(text):
+            # 给城管点个大大的赞👍 …垃圾已经陪伴我们第四天了: praise beside a problem is sarcasm
+            r.complaint = True
+            r.reasons.append(f"反映问题（“{problem.group(0)}”）时的肯定用语按反讽理解")
         elif (not r.official and not by_source and self._channel_complaint
               and (m := self._channel_complaint.search(text))):
             r.complaint = True
@@ -123,9 +133,6 @@ class VoiceReader:
         if not r.complaint and not problem and (m := ask):
             r.inquiry = True
             r.reasons.append(f"咨询办事信息：“{m.group(0)}”，未反映问题")
-        # an announcement comes from an organisation's account, not from a person posting on a platform
-        personal = bool(author) and (not source or source.strip() in self._personal) \
-            and author.strip() != (source or "").strip()
         if not r.complaint and not problem and by_source:
             m = self._praise.search(text) if self._praise else None
             if m and self._contrast and (c := self._contrast.search(text, m.end())):

@@ -284,3 +284,14 @@ def test_the_area_a_street_is_named_after_holds_the_spot_named_by_another_post(e
                 item("b", "闸弄口一健身房突然闭店，会员聚集门口讨说法，有人刚续了三年卡", platform="video", source="抖音",
                      author="本地视频号", when="2026-11-20T12:00:00+08:00"))
     assert b.case.event_id == a.case.event_id
+
+
+def test_praise_beside_a_stated_problem_in_a_persons_post_is_sarcasm(engine):
+    sarcasm, thanks = feed(
+        engine,
+        item("s", "给城管点个大大的赞👍 我家楼下那堆装修垃圾已经陪伴我们第四天了，还招来一群苍蝇朋友😊", source="微博",
+             author="住户小郑"),
+        item("t", "感谢大家！外公昨晚在江边被民警找到了，人没事，就是冻坏了，已经接回家了🙏 谢谢所有转发的朋友！",
+             source="微博", author="寻人的小陈", when="2026-11-22T10:00:00+08:00"))
+    assert sarcasm.analysis.negative and any("反讽" in r for r in sarcasm.analysis.reasons)
+    assert not thanks.analysis.negative
