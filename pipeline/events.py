@@ -169,6 +169,7 @@ class EventGrouper:
         self._update = re.compile("|".join(f"(?:{c})" for c in cfg.update_cues)) if cfg.update_cues else None
         self._refers = re.compile("|".join(f"(?:{c})" for c in cfg.incident_reference_cues)) \
             if cfg.incident_reference_cues else None
+        self._fresh = re.compile("|".join(f"(?:{c})" for c in cfg.fresh_cues)) if cfg.fresh_cues else None
         self._sameness = re.compile("|".join(f"(?:{c})" for c in cfg.sameness_cues)) if cfg.sameness_cues else None
         self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
             if cfg.continuation_cues else None
@@ -238,7 +239,7 @@ class EventGrouper:
                entities: set[str] = frozenset(), continues: bool = False,
                involved: set[str] = frozenset(), updates: bool = False,
                policy: bool = False, record: bool = False, said_same: bool = False,
-               claim: dict[str, float] | None = None) -> tuple[float, float, list[str]]:
+               claim: dict[str, float] | None = None, fresh: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -446,6 +447,11 @@ class EventGrouper:
             # So does a person's own news of their matter (更新：… 修好啦), told days later.
             weight = self.cfg.gap_weight / 2 if official or own_news else self.cfg.gap_weight
             need = self.cfg.join_threshold + weight * math.log2(1 + gap_h / 24)
+        onset_h = (when - e.first).total_seconds() / 3600
+        if fresh and e.incident and onset_h > self.cfg.fresh_hours:
+            # 刚刚一声巨响 thirteen days after the event's first report: another incident
+            veto = True
+            why.append(f"新发生的事故（距本事件首报已 {onset_h:.0f} 小时）")
         if veto:
             need = math.inf
         return score, need, why
@@ -524,6 +530,7 @@ class EventGrouper:
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))
         updates = bool(self._update and self._update.search(text[:60]))
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
+        fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
         claim = None
         if refutes:
             quoted = "".join(_CLAIM.findall(text[:600]))
@@ -540,7 +547,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same, claim)
+                                               record, said_same, claim, fresh)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

@@ -295,3 +295,13 @@ def test_praise_beside_a_stated_problem_in_a_persons_post_is_sarcasm(engine):
              source="微博", author="寻人的小陈", when="2026-11-22T10:00:00+08:00"))
     assert sarcasm.analysis.negative and any("反讽" in r for r in sarcasm.analysis.reasons)
     assert not thanks.analysis.negative
+
+
+def test_a_report_of_what_is_happening_now_days_after_an_incident_is_another_incident(engine):
+    first, later = feed(
+        engine,
+        item("a", "刚刚景芳这边砰的一声巨响，整栋楼都在抖，楼下一家面馆的玻璃全碎了😱 #爆炸#", source="微博", author="居民甲"),
+        item("b", "景芳这边刚刚又一声巨响！小饭馆的门窗玻璃碎了一地，应该是煤气罐炸了😱", source="微博", author="居民乙",
+             when="2026-11-25T21:00:00+08:00"))
+    assert later.case.event_id != first.case.event_id
+    assert any("新发生的事故" in r for r in later.grouping_reasons)

@@ -169,10 +169,14 @@ class Grouping(Strict):
     update_cues: list[str] = Field(default_factory=list)
     # Saying it is the same one (也是同一家配餐公司, 同一个地铁工程): one matter across two streets.
     sameness_cues: list[str] = Field(default_factory=list)
+    # A report of what is happening now (刚刚一声巨响, 正在冒烟) is a new incident when the event's first
+    # report is more than `fresh_hours` old: an event fed every day must not take next week's fire.
+    fresh_cues: list[str] = Field(default_factory=list)
+    fresh_hours: float = 12.0
     # A measure that says it answers an incident (针对…暴露出的问题, 事故发生后) belongs to it.
     incident_reference_cues: list[str] = Field(default_factory=list)
 
-    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues")
+    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
