@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from yuqing.config.rules import Rules
 
 
+_FIELD_LABEL = re.compile(r"【[^】]{1,8}】")
+
+
 def _any(patterns: list[str]) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
@@ -53,6 +56,7 @@ class VoiceReader:
         self._contrast = _any(rules.contrast_cues)
         self._inquiry = _any(rules.inquiry_cues)
         self._irony = _any(rules.irony_cues)
+        self._inquiry_blockers = _any(rules.inquiry_blockers)
         self._result = _any(rules.handling_result_markers)
         self._personal = set(rules.personal_sources)
         self._account_platforms = set(rules.grouping.account_platforms)   # where people post as themselves
@@ -68,6 +72,9 @@ class VoiceReader:
             # the unit's handling (【办理结果】经核实……) is not the caller speaking
             content = content[:m.start()]
             r.reasons.append(f"工单“{m.group(0)}”以后为承办单位的办理情况，口径按来电人诉求部分判断")
+        if platform in self._citizen_channels:
+            # a record's field labels (【诉求类型】【诉求内容】) are the form, not the caller's words
+            content = _FIELD_LABEL.sub(" ", content)
         head = content[:300]
         by_source = platform not in self._citizen_channels
         if by_source and source and self._official_source and self._official_source.search(source):
@@ -130,7 +137,14 @@ class VoiceReader:
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
         ask = (self._inquiry.search(title) or self._inquiry.search(content[:200])) if self._inquiry else None
-        if not r.complaint and not problem and (m := ask):
+        # a consultation that mentions a circumstance (房产证还没办下来) still asks; one that says it has
+        # waited or been refused (至今没有任何消息) complains
+        framed = bool(ask) and bool(self._inquiry.search(title)) and not (
+            self._inquiry_blockers and self._inquiry_blockers.search(text))
+        if r.complaint and framed and not (self._complaint and self._complaint.search(text)):
+            r.complaint = False
+            r.reasons.append("标题为咨询，所述情况为背景，不按投诉理解")
+        if not r.complaint and (not problem or framed) and (m := ask):
             r.inquiry = True
             r.reasons.append(f"咨询办事信息：“{m.group(0)}”，未反映问题")
         if not r.complaint and not problem and by_source:

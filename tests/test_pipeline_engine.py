@@ -305,3 +305,13 @@ def test_a_report_of_what_is_happening_now_days_after_an_incident_is_another_inc
              when="2026-11-25T21:00:00+08:00"))
     assert later.case.event_id != first.case.event_id
     assert any("新发生的事故" in r for r in later.grouping_reasons)
+
+
+def test_a_consultation_stays_one_whatever_circumstance_it_mentions_and_the_form_is_no_complaint(engine):
+    ask, call = feed(
+        engine,
+        item("k", "您好，孩子今年9月上一年级，想咨询一下：房产证还没办下来，用购房合同报名可以吗？谢谢！",
+             platform="gov_board", source="区政府网站留言板", title="咨询：一年级新生报名需要准备哪些材料？"),
+        item("h", "【工单编号】X-0390【诉求类型】咨询【诉求内容】来电人咨询：高温天气户外施工是否有停工时段规定？高温津贴怎么发放？",
+             platform="hotline", source="杭州12345", title="咨询高温期间户外作业规定", when="2026-11-22T10:00:00+08:00"))
+    assert not ask.analysis.negative and not call.analysis.negative

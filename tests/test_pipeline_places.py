@@ -179,3 +179,7 @@ def test_a_place_only_believed_to_be_the_scene_is_not_ours(gaz):
     assert r.places == [] and not r.home_context
     # without another city the belief says nothing about elsewhere
     assert names(gaz.find("还以为凯旋路的店关了，原来是装修")) == ["凯旋路"]
+
+
+def test_a_flatmate_with_a_pseudonym_is_a_person(gaz):
+    assert gaz.find("同屋的吴山（男生，化名）也被扣了押金").places == []

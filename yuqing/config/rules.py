@@ -215,6 +215,7 @@ class Rules(Strict):
     reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
     announcement_titles: list[str] = Field(default_factory=list)   # a board's own notice, no reply
     inquiry_cues: list[str] = Field(default_factory=list)          # a plain question asking for information
+    inquiry_blockers: list[str] = Field(default_factory=list)      # a consultation that says it waited or was refused
     irony_cues: list[str] = Field(default_factory=list)            # praise that, beside a problem, is sarcasm
     handling_result_markers: list[str] = Field(default_factory=list)   # a hotline record's handling part
     personal_sources: list[str] = Field(default_factory=list)      # platforms people post on as themselves
@@ -236,7 +237,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues", "contrast_cues", "inquiry_cues", "irony_cues", "announcement_titles", "handling_result_markers")
+                     "reply_cues", "contrast_cues", "inquiry_cues", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
     @classmethod
     def _regexes_compile(cls, v):
         return regexes(v)
