@@ -82,7 +82,7 @@ class ItemContext:
     complaint: bool = False
     praise: bool = False
     notice: bool = False
-    inquiry: bool = False        # a plain question asking for information (咨询 how, where, what)
+    inquiry: bool | None = False   # a consultation: True when its title says so, None when only its text does
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
     place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
@@ -226,7 +226,8 @@ class Engine:
             a.negative, why = True, "报道事故或伤亡等事实，计为负面"
         elif ctx.complaint:
             a.negative, why = True, "投诉、求助或反映问题，计为负面"
-        elif ctx.inquiry and not ctx.sentiment_negative:
+        elif ctx.inquiry is True or (ctx.inquiry is None and not ctx.sentiment_negative):
+            # a consultation in its title asks whatever its tone; a question elsewhere, if calm
             a.negative, why = False, "咨询办事信息，未反映问题，不计为负面"
         elif ctx.praise or ctx.notice:
             a.negative, why = False, ("肯定、感谢，未反映问题，不计为负面" if ctx.praise

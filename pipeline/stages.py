@@ -149,6 +149,6 @@ class VoiceStage:
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply
-        ctx.inquiry = v.inquiry
+        ctx.inquiry = v.inquiry and (v.framed_inquiry or None)   # None: plain, sentiment may still say no
         ctx.instruments = v.instruments
         ctx.reasons += v.reasons

@@ -31,6 +31,7 @@ class VoiceReading:
     question: bool = False
     suggestion: bool = False
     inquiry: bool = False        # a plain question asking for information, no problem stated
+    framed_inquiry: bool = False  # … and its title says it is a consultation
     reasons: list[str] = field(default_factory=list)
 
 
@@ -145,7 +146,7 @@ class VoiceReader:
             r.complaint = False
             r.reasons.append("标题为咨询，所述情况为背景，不按投诉理解")
         if not r.complaint and (not problem or framed) and (m := ask):
-            r.inquiry = True
+            r.inquiry, r.framed_inquiry = True, framed
             r.reasons.append(f"咨询办事信息：“{m.group(0)}”，未反映问题")
         if not r.complaint and not problem and by_source:
             m = self._praise.search(text) if self._praise else None
