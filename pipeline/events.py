@@ -261,7 +261,8 @@ class EventGrouper:
         # (A letter or call names the spot it is about; a post may name the street a scheme names.)
         spot = any(places.values()) and (record or not set(places) & set(e.places))
         apart = not shared_names and sim < W.policy_apart_text and (
-            (not official and e.about_policy and not policy and spot)
+            # (a post that names the scheme's own instruments is about the scheme wherever it lives)
+            (not official and e.about_policy and not policy and spot and (record or not shared_policy))
             or (not official and policy and e.policy_items == 0 and e.places and any(e.places.values())
                 and not e.announced)
             # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题)
@@ -272,7 +273,8 @@ class EventGrouper:
         elif shared_policy and category and category in main_categories:
             score += W.policy
             why.append("议及同一政策 " + "、".join(sorted(shared_policy)))
-        elif policy and e.announced and category and category in main_categories and sim >= W.policy_react_text:
+        elif policy and not official and e.announced and category and category in main_categories \
+                and sim >= W.policy_react_text:
             # criticism of a scheme joins the notice that announced it (寒假托管方案 ~ 托管服务开始报名)
             score += W.policy
             why.append("议及通知所发布的措施")
@@ -320,6 +322,9 @@ class EventGrouper:
             elif own_thread and concepts & set(e.concepts):
                 # one person's own matter moves with them (a lost grandfather found at another gate)
                 why.append("同一账号所述同一事由，地点不同")
+            elif shared_policy and (e.policy_items or policy):
+                # a scheme touches many places: 景芳 and 采荷 re-zoned by one school-district plan
+                why.append("同一政策涉及不同地点")
             elif said_same and concepts & e.dominant(e.concepts):
                 # 彭埠这边我们厂也是同一家配餐公司: the writer says it is the same one, elsewhere
                 why.append("明确说是同一单位/工程，地点不同")
@@ -525,6 +530,8 @@ class EventGrouper:
         pairs = self._pairs(words)
         core = title_core(title)
         names = (quoted_names(text) | self._known_names(text)) - self.not_names
+        # a common word in quotes (“食品安全” #停业整顿#) names no firm or scheme
+        names = {n for n in names if self.tok.idf.get(n, math.inf) >= self.tok.median}
         concepts = self.concepts_of(text)
         entities = self.entities_of(text)
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))

@@ -315,3 +315,21 @@ def test_a_consultation_stays_one_whatever_circumstance_it_mentions_and_the_form
         item("h", "【工单编号】X-0390【诉求类型】咨询【诉求内容】来电人咨询：高温天气户外施工是否有停工时段规定？高温津贴怎么发放？",
              platform="hotline", source="杭州12345", title="咨询高温期间户外作业规定", when="2026-11-22T10:00:00+08:00"))
     assert not ask.analysis.negative and not call.analysis.negative
+
+
+def test_a_common_word_in_quotes_names_nothing_and_a_scheme_spans_the_places_it_rezones(engine):
+    school, other = feed(
+        engine,
+        item("s", "采荷这边暑托班十几个孩子腹泻呕吐，#食品安全# 到底谁来管", source="微博", author="家长甲"),
+        item("o", "今天点的凉面吃到一半发现一条虫子🤮 商家电话永远占线，这种天气食品安全到底有没有人管", source="微博",
+             author="加班狗", when="2026-11-21T12:40:00+08:00"))
+    assert other.case.event_id != school.case.event_id
+    plan, a, b = feed(
+        engine,
+        item("p", "区教育局发布《2027年学区划分方案（征求意见稿）》，现公开征求意见。", source="上城发布", author="上城发布",
+             when="2026-11-25T09:00:00+08:00"),
+        item("a", "看了学区划分征求意见稿，景芳这边几个小区被划出原来的对口小学了？？孩子上学怎么办😤", source="微博",
+             author="家长乙", when="2026-11-25T20:00:00+08:00"),
+        item("b", "学区划分征求意见稿出来了，采荷片区三个小区的对口学校也变了，二胎家庭怎么办？", platform="forum",
+             source="19楼", author="家长丙", when="2026-11-26T12:00:00+08:00"))
+    assert a.case.event_id == plan.case.event_id == b.case.event_id
