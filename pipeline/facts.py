@@ -565,6 +565,24 @@ class FactReader:
                     if (k.end <= ce and k.start - c.end <= gap_a and not k.used
                             and "、" not in text[c.end:k.start] and not cue_between(c.end, k.start, c)):
                         chosen = k
+            if chosen is None:
+                # the clause's subject: 30余名农民工在钱江新城某在建项目工地门口聚集 (a people count opens
+                # the clause, however long the place named between it and the cue)
+                j = bisect_right(count_ends, c.start) - 1
+                first = None
+                while j >= 0 and counts[j].start >= cs:
+                    first, j = counts[j], j - 1
+                if first is not None and not first.used and c.start - first.end <= lim.count_clause_chars \
+                        and "、" not in text[first.end:c.start] and not cue_between(first.end, c.start, c):
+                    chosen = first
+            if rule.largest_in_sentence:
+                # 好多人拉横幅，看着得有三十多个: a crowd told vaguely, then estimated: the estimate
+                ss, se = t.sentence(c.start)
+                later = [k for k in counts if c.end <= k.start and k.end <= se and not k.used
+                         and k.start - c.end <= lim.count_clause_chars and (chosen is None or k.value > chosen.value)
+                         and not cue_between(c.end, k.start, c)]
+                if later:
+                    chosen = max(later, key=lambda k: k.value)
             if chosen is None and cs > 0:
                 # a clause that is only a count just before the cue's (工友，三十多个，一早就拉着横幅)
                 ps, pe = t.clause(cs - 1)

@@ -44,6 +44,8 @@ class Limits(Strict):
     negation_window: int = Field(8, ge=1, le=40)
     hypothetical_window: int = Field(10, ge=1, le=40)
     evidence_chars: int = Field(24, ge=6, le=200)
+    # a people count opening the cue's clause is its count this far before it (30余名农民工在…门口聚集)
+    count_clause_chars: int = Field(30, ge=0, le=80)
 
 
 class Numbers(Strict):
@@ -86,6 +88,8 @@ class KindRule(Strict):
     weak_require: Regex | None = None
     count_gap_before: int | None = Field(None, ge=0, le=60)
     count_gap_after: int | None = Field(None, ge=0, le=60)
+    # the largest count the sentence gives after the cue replaces a vaguer one (好多人…看着得有三十多个)
+    largest_in_sentence: bool = False
     speaks_for: list[str] | None = None
     assert_: bool = Field(True, alias="assert")
 

@@ -489,6 +489,9 @@ def test_a_clause_that_is_only_a_count_counts_for_the_cue_after_it(reader: FactR
     ("四五十个兄弟在项目部门口等了一早上了", "gathering", 40),
     ("部分员工出现腹泻、呕吐等症状，累计就诊23人", "ill", 23),
     ("吃完午饭后腹泻不止，十几个人去医院挂水了", "ill", 10),
+    ("9月8日，30余名农民工在钱江新城某在建项目工地门口聚集，反映被拖欠工资问题", "gathering", 30),
+    ("工地门口现在三十多个工友坐着，项目部的人一个都不出来", "gathering", 30),
+    ("基金小镇门口好多人拉横幅，看着得有三十多个，喊着还我血汗钱", "gathering", 30),
 ])
 def test_people_waiting_at_a_gate_and_patients_seen_are_counted(reader, text, kind, at_least):
     assert getattr(read(reader, text).facts, kind) >= at_least
