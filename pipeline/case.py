@@ -60,6 +60,7 @@ class EventState:
     _policy_first: bool = False
     _policy_count: int = 0
     _opened_by_notice: bool = False
+    _policy_author: str | None = None
 
     def add(self, r: ItemRecord) -> None:
         a = r.analysis
@@ -113,6 +114,8 @@ class EventState:
             self._policy_first = a.about_policy
             self._opened_by_notice = a.official and not a.negative
         self._policy_count += a.about_policy
+        if a.about_policy and a.policy_author and self._policy_author is None:
+            self._policy_author = a.policy_author
 
     # ---- views used by the decision ----
     def elsewhere(self) -> list[str]:
@@ -182,6 +185,10 @@ class EventState:
     def rumour(self) -> bool:
         """Rumour language in an item, or a later refutation of what was claimed (§7)."""
         return self._rumour
+
+    def policy_author(self) -> str | None:
+        """The department its policy items say drafted or issued the measure."""
+        return self._policy_author
 
     def about_policy(self) -> bool:
         """R1 when the event opens with a policy item, most of its items are about the policy, or it

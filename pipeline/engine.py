@@ -293,7 +293,8 @@ class Engine:
             if (p.unit, p.unit_kind) not in units:
                 units.append((p.unit, p.unit_kind))
         feats = Features(about_policy=ev.about_policy(), place_units=units, main_category=main,
-                         categories=involved, rumour=ev.rumour(), emergency=g.emergency)
+                         categories=involved, rumour=ev.rumour(), emergency=g.emergency,
+                         policy_owner=ev.policy_author())
         rr = self.router.route(feats)
         case.first_responsible, case.co_responsible, case.refer_to = rr.first_responsible, rr.co_responsible, rr.refer_to
         case.rule, case.route_path = rr.rule, rr.path

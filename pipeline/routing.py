@@ -21,6 +21,7 @@ class Features:
     categories: list[str]                     # involved, main first
     rumour: bool
     emergency: bool
+    policy_owner: str | None = None           # who drafted or issued the measure (R1: 谁起草、谁解读)
 
     @property
     def place_scope(self) -> str:
@@ -95,6 +96,10 @@ class Router:
         if ref == "owner_of_main_category":
             o = d.owner_of(f.main_category) if f.main_category else None
             return [o] if o else []
+        if ref == "policy_owner":
+            if f.policy_owner:
+                return [f.policy_owner]
+            return self.resolve("owner_of_main_category", f)
         if ref == "place_unit":
             return [f.place_units[0][0]] if f.place_units else []
         if ref == "place_units":

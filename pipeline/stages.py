@@ -13,6 +13,7 @@ and is left out, logged. A new stage is one module with one class like these:
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -86,14 +87,17 @@ class PlacesStage:
 class CategoryStage:
     name = "category"
 
-    def __init__(self, categoriser, citizen_channels=("gov_board", "hotline")):
+    def __init__(self, categoriser, citizen_channels=("gov_board", "hotline"), drafters=()):
         self.categoriser = categoriser
         self.citizen_channels = set(citizen_channels)    # there a department signs as the author
+        # who drafted or issued a scheme (区应急管理局牵头起草的《…规定》): R1's 谁起草、谁解读
+        self._drafter = re.compile("|".join(f"(?:{p})" for p in drafters)) if drafters else None
 
     @classmethod
     def from_config(cls, config, settings: Any) -> "CategoryStage":
         from pipeline.category import Categoriser
-        return cls(Categoriser(config.district, section(config, "categories")), config.rules.citizen_channels)
+        return cls(Categoriser(config.district, section(config, "categories")), config.rules.citizen_channels,
+                   config.rules.policy_cues.get("drafters", []))
 
     def process(self, ctx) -> None:
         title, content = ctx.norm.title, ctx.norm.content
@@ -105,6 +109,14 @@ class CategoryStage:
         c = self.categoriser.classify(title, content, signed_by=signer)
         ctx.analysis.category, ctx.analysis.categories = c.main, list(c.involved)
         ctx.reasons += c.reasons
+        if self._drafter is not None:
+            text = f"{ctx.norm.title}\n{ctx.norm.content[:600]}"
+            for m in self._drafter.finditer(text):
+                unit = self.categoriser.department_of(m.group("unit"))
+                if unit:
+                    ctx.analysis.policy_author = unit
+                    ctx.reasons.append(f"措施起草/发布部门：{unit}（“{m.group(0)}”）")
+                    break
 
 
 class FactsStage:

@@ -333,3 +333,16 @@ def test_a_common_word_in_quotes_names_nothing_and_a_scheme_spans_the_places_it_
         item("b", "学区划分征求意见稿出来了，采荷片区三个小区的对口学校也变了，二胎家庭怎么办？", platform="forum",
              source="19楼", author="家长丙", when="2026-11-26T12:00:00+08:00"))
     assert a.case.event_id == plan.case.event_id == b.case.event_id
+
+
+def test_a_scheme_is_answered_by_the_department_that_drafted_it(engine):
+    notice, crit = feed(
+        engine,
+        item("n", "为预防电动自行车火灾，区应急管理局牵头起草的《上城区电动自行车停放充电安全管理规定》将于8月15日起施行，"
+                  "禁止电动自行车进入楼道充电，违者罚款。", platform="wechat", source="上城发布", author="上城发布",
+             title="《上城区电动自行车停放充电安全管理规定》8月15日起施行"),
+        item("c", "区里出的电动车停放充电新规，进楼罚款500？小区就10个充电桩，300多辆车，让我们去哪充？", source="微博",
+             author="爬六楼的社畜", when="2026-11-20T21:00:00+08:00"))
+    assert notice.analysis.policy_author == "区应急管理局"
+    assert crit.case.event_id == notice.case.event_id
+    assert crit.case.rule == "R1" and crit.case.first_responsible == "区应急管理局"

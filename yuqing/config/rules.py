@@ -30,6 +30,7 @@ MATCH_KEYS = {
 # Unit resolvers usable in first_responsible / co_responsible / refer_to.
 UNIT_REFS = {
     "owner_of_main_category": "the department that owns the main category",
+    "policy_owner": "the department that drafted or issued the measure, else the main category's owner",
     "place_unit": "the street or zone of the event's places (one_zone / one_street)",
     "place_units": "every street or zone the event's places lie in",
     "owners_of_categories": "the owner of every category involved",
