@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from yuqing.config.base import Strict
@@ -147,8 +146,9 @@ class CategoriesConfig(Strict):
     @classmethod
     def load(cls, path: str | Path = DEFAULT_CATEGORIES_YAML,
              district: "District | None" = None) -> "CategoriesConfig":
+        from yuqing.config.yamlfile import load_unique
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f) or {}
+            data = load_unique(f.read()) or {}
         ctx = {"categories": set(district.categories)} if district is not None else None
         return cls.model_validate(data, context=ctx)
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ahocorasick
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yuqing.config.base import Strict
@@ -106,8 +105,9 @@ class PlacesConfig(Strict):
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PLACES_YAML) -> "PlacesConfig":
+        from yuqing.config.yamlfile import load_unique
         with open(path, encoding="utf-8") as f:
-            return cls.model_validate(yaml.safe_load(f) or {})
+            return cls.model_validate(load_unique(f.read()) or {})
 
 
 @dataclass

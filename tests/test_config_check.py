@@ -93,3 +93,17 @@ def test_unknown_unit_in_rules_and_zone_problem_together(config_dir, capsys):
     assert main(["check-config", str(config_dir)]) == 2
     err = capsys.readouterr().err
     assert "zones[1].parent_street" in err and "unknown unit '区外星办'" in err and "2 config problem(s)" in err
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(config_dir):
+    # YAML keeps the later of two equal keys: a second `4:` list of cue words would drop the first
+    path = config_dir / "categories.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n = next(i for i, l in enumerate(lines) if l.startswith("      4: ["))
+    lines.insert(n, "      4: [重复的一行]")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    from yuqing.app.build import load_config as load_all      # registers the pipeline's files too
+    with pytest.raises(ConfigError) as exc:
+        load_all(config_dir, announce=False)
+    [p] = [str(x) for x in exc.value.problems]
+    assert p.startswith("categories.yaml:") and "duplicate key 4" in p and f"first on line {n + 1}" in p

@@ -10,6 +10,28 @@ import yaml
 from yuqing.config.errors import ConfigError, ConfigProblem
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping: YAML keeps the later silently,
+    so a second `4:` list of cue words would drop the first without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for k, _ in node.value:
+            key = self.construct_object(k, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"duplicate key {key!r} (first on line {seen[key]}): the later would replace the earlier",
+                    k.start_mark)
+            seen[key] = k.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_unique(text: str) -> Any:
+    """yaml.safe_load, refusing duplicate keys."""
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _walk(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -22,7 +44,7 @@ def _walk(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
             _walk(v, path + (i,), out)
 
 
-def read_yaml(path: Path, loader: type = yaml.SafeLoader) -> tuple[Any, dict[tuple, int], list[ConfigProblem]]:
+def read_yaml(path: Path, loader: type = UniqueKeyLoader) -> tuple[Any, dict[tuple, int], list[ConfigProblem]]:
     """Return (data, path->line map, problems). A syntax error is a problem with its line."""
     name = path.name
     try:
