@@ -65,6 +65,9 @@ FLOORS = {
     # blind 0.750 unit (2026-12-02, d307f87); these are the figures after fixing against it
     "written9": {"unit": 0.96, "severity": 0.96, "emergency_recall": 1.0, "emergency_precision": 1.0,
                  "grouping_f1": 0.93, "negative_f1": 0.95},
+    # blind 0.797 unit at d307f87 and 0.848 at 9892465 (unread until then); fixed against after that
+    "written10": {"unit": 0.93, "severity": 0.96, "emergency_recall": 1.0, "emergency_precision": 1.0,
+                  "grouping_f1": 0.93, "negative_f1": 0.95},
 }
 
 
