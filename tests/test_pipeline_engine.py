@@ -346,3 +346,9 @@ def test_a_scheme_is_answered_by_the_department_that_drafted_it(engine):
     assert notice.analysis.policy_author == "区应急管理局"
     assert crit.case.event_id == notice.case.event_id
     assert crit.case.rule == "R1" and crit.case.first_responsible == "区应急管理局"
+
+
+def test_the_drafter_is_read_with_an_adverb_between_it_and_its_act(engine):
+    (d,) = feed(engine, item("l", "区长您好，区住建局近期发布的公租房申请新办法，把社保缴纳年限从1年提高到5年，建议调整。",
+                             platform="gov_board", source="区长信箱", title="对公租房申请新规社保年限要求的意见"))
+    assert d.analysis.policy_author == "区住房和城市建设局" and d.case.first_responsible == "区住房和城市建设局"
