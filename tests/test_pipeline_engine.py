@@ -352,3 +352,9 @@ def test_the_drafter_is_read_with_an_adverb_between_it_and_its_act(engine):
     (d,) = feed(engine, item("l", "区长您好，区住建局近期发布的公租房申请新办法，把社保缴纳年限从1年提高到5年，建议调整。",
                              platform="gov_board", source="区长信箱", title="对公租房申请新规社保年限要求的意见"))
     assert d.analysis.policy_author == "区住房和城市建设局" and d.case.first_responsible == "区住房和城市建设局"
+
+
+def test_colloquial_outrage_at_a_scheme_is_a_complaint(engine):
+    (d,) = feed(engine, item("o", "#学区划分# 意见稿这么大调整，只给10天征求意见？测算依据一个字都没有，家长们都炸了",
+                             source="微博", author="二宝爸"))
+    assert d.analysis.negative
