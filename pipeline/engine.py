@@ -10,7 +10,6 @@ Which analysis stages run, and in what order, is data (`STAGES_BASE`, merged wit
 """
 from __future__ import annotations
 
-import re
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -82,7 +81,9 @@ class ItemContext:
     complaint: bool = False
     praise: bool = False
     notice: bool = False
-    inquiry: bool | None = False   # a consultation: True when its title says so, None when only its text does
+    inquiry: bool = False        # a plain question asking for information (咨询 how, where, what)
+    framed_inquiry: bool = False  # … that its title declares a consultation
+    announcement: bool = False   # its title is a notice's (…公开征求意见的公告): it answers no letter
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
     place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
@@ -198,8 +199,6 @@ class Engine:
         self._event_items: dict[str, list[str]] = {}
         self.dirty = False
         self.stream_time: datetime | None = None
-        cues = self.rules.announcement_titles
-        self._announcement_rx = re.compile("|".join(f"(?:{c})" for c in cues)) if cues else None
 
     def analyse(self, item: Item) -> ItemContext:
         ctx = ItemContext(item, normalise(item.title, item.content))
@@ -226,7 +225,7 @@ class Engine:
             a.negative, why = True, "报道事故或伤亡等事实，计为负面"
         elif ctx.complaint:
             a.negative, why = True, "投诉、求助或反映问题，计为负面"
-        elif ctx.inquiry is True or (ctx.inquiry is None and not ctx.sentiment_negative):
+        elif ctx.inquiry and (ctx.framed_inquiry or not ctx.sentiment_negative):
             # a consultation in its title asks whatever its tone; a question elsewhere, if calm
             a.negative, why = False, "咨询办事信息，未反映问题，不计为负面"
         elif ctx.praise or ctx.notice:
@@ -242,11 +241,6 @@ class Engine:
         # for grouping: an incident report (facts, or an accident or disaster told as a problem)
         ctx.incident = incident or (a.negative and a.category in INCIDENT_CATEGORIES and not ctx.complaint)
         return ctx
-
-    def _announces(self, title: str) -> bool:
-        """A board's own notice (…公开征求意见的公告) answers no letter."""
-        rx = self._announcement_rx
-        return bool(title and rx is not None and rx.search(title))
 
     # ------------------------------------------------------------------ event decision
     def _decide(self, ev: EventState) -> tuple[CaseState, list[str]]:
@@ -414,7 +408,7 @@ class Engine:
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
                                      policy=a.about_policy,
                                      reply=a.official and (ctx.reply or (item.platform in self.rules.citizen_channels
-                                                                         and not self._announces(ctx.norm.title))),
+                                                                         and not ctx.announcement)),
                                      official=a.official, event_id=event_id, incident=ctx.incident,
                                      refutes=a.refutes, rumour=a.rumour,
                                      involved=set(a.categories),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import jieba
 
+from yuqing.config.base import any_of
 from yuqing.config.rules import Grouping
 from yuqing.timeutil import SHANGHAI
 
@@ -166,13 +167,11 @@ class EventGrouper:
         self._concepts = [(c, tuple(ws)) for c, ws in cfg.concepts.items()]
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
-        self._update = re.compile("|".join(f"(?:{c})" for c in cfg.update_cues)) if cfg.update_cues else None
-        self._refers = re.compile("|".join(f"(?:{c})" for c in cfg.incident_reference_cues)) \
-            if cfg.incident_reference_cues else None
-        self._fresh = re.compile("|".join(f"(?:{c})" for c in cfg.fresh_cues)) if cfg.fresh_cues else None
-        self._sameness = re.compile("|".join(f"(?:{c})" for c in cfg.sameness_cues)) if cfg.sameness_cues else None
-        self._continuation = re.compile("|".join(f"(?:{c})" for c in cfg.continuation_cues)) \
-            if cfg.continuation_cues else None
+        self._update = any_of(cfg.update_cues)
+        self._refers = any_of(cfg.incident_reference_cues)
+        self._fresh = any_of(cfg.fresh_cues)
+        self._sameness = any_of(cfg.sameness_cues)
+        self._continuation = any_of(cfg.continuation_cues)
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
@@ -239,7 +238,8 @@ class EventGrouper:
                entities: set[str] = frozenset(), continues: bool = False,
                involved: set[str] = frozenset(), updates: bool = False,
                policy: bool = False, record: bool = False, said_same: bool = False,
-               claim: dict[str, float] | None = None, fresh: bool = False) -> tuple[float, float, list[str]]:
+               claim: dict[str, float] | None = None, fresh: bool = False,
+               refers: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -255,7 +255,6 @@ class EventGrouper:
             why.append("同名 " + "、".join(sorted(shared_names)))
         main_categories = e.dominant(e.categories)
         shared_policy = instruments & e.policy
-        refers = bool(self._refers and self._refers.search(text[:300]))
         # The policy itself and its carrying out at one place are two matters (district-rules §7): a
         # payment not made in one compound does not join the debate on the scheme, nor the reverse.
         # (A letter or call names the spot it is about; a post may name the street a scheme names.)
@@ -538,6 +537,7 @@ class EventGrouper:
         updates = bool(self._update and self._update.search(text[:60]))
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
         fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
+        refers = bool(self._refers and self._refers.search(text[:300]))
         claim = None
         if refutes:
             quoted = "".join(_CLAIM.findall(text[:600]))
@@ -554,7 +554,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same, claim, fresh)
+                                               record, said_same, claim, fresh, refers)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

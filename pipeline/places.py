@@ -268,6 +268,11 @@ class Gazetteer:
                 return text[start - 1] + name
         return None
 
+    def _believed(self, text: str, start: int) -> bool:
+        """A belief word (还以为是) earlier in the clause that ends at `start`."""
+        clause = re.split(r"[，,。！？!?；;]", text[max(0, start - 24):start])[-1]
+        return any(w in clause for w in self.cfg.belief_words)
+
     def find(self, text: str | None) -> PlaceResult:
         res = PlaceResult()
         if not text:
@@ -288,9 +293,7 @@ class Gazetteer:
             if any(c in _SENTENCE for c in text[last_end:start]):
                 admin_here = None
                 context_here = False
-            clause = text[max(0, start - 24):start]
-            clause = re.split(r"[，,。！？!?；;]", clause)[-1]
-            believed = other_city and any(w in clause for w in self.cfg.belief_words)
+            believed = other_city and self._believed(text, start)
             prev_end, last_end = last_end, end
             if kind == _ADMIN:
                 kind = _FOREIGN
@@ -302,14 +305,13 @@ class Gazetteer:
                     context_here = False
                     if name not in res.foreign_admin:
                         res.foreign_admin.append(name)
-            if kind in (_HOME, _CONTEXT) and believed:
-                pass
-            elif kind in (_HOME, _CONTEXT):
-                admin_here = None
-                if kind == _HOME:
-                    res.home_named = True
-                else:
-                    res.home_context = context_here = True
+            if kind in (_HOME, _CONTEXT):
+                if not believed:          # (还以为是我们杭州的…: a belief sets no home)
+                    admin_here = None
+                    if kind == _HOME:
+                        res.home_named = True
+                    else:
+                        res.home_context = context_here = True
             elif kind == _FOREIGN:
                 if name not in res.foreign:
                     res.foreign.append(name)

@@ -13,8 +13,9 @@ and is left out, logged. A new stage is one module with one class like these:
 """
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from yuqing.config.base import any_of
 
 
 def section(config, name: str):
@@ -91,7 +92,7 @@ class CategoryStage:
         self.categoriser = categoriser
         self.citizen_channels = set(citizen_channels)    # there a department signs as the author
         # who drafted or issued a scheme (区应急管理局牵头起草的《…规定》): R1's 谁起草、谁解读
-        self._drafter = re.compile("|".join(f"(?:{p})" for p in drafters)) if drafters else None
+        self._drafter = any_of(drafters)
 
     @classmethod
     def from_config(cls, config, settings: Any) -> "CategoryStage":
@@ -161,6 +162,6 @@ class VoiceStage:
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply
-        ctx.inquiry = v.inquiry and (v.framed_inquiry or None)   # None: plain, sentiment may still say no
+        ctx.inquiry, ctx.framed_inquiry, ctx.announcement = v.inquiry, v.framed_inquiry, v.announcement
         ctx.instruments = v.instruments
         ctx.reasons += v.reasons

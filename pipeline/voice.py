@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from yuqing.config.base import any_of
 from yuqing.config.rules import Rules
 
 
 _FIELD_LABEL = re.compile(r"【[^】]{1,8}】")
 
 
-def _any(patterns: list[str]) -> re.Pattern | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 @dataclass
@@ -32,38 +31,40 @@ class VoiceReading:
     suggestion: bool = False
     inquiry: bool = False        # a plain question asking for information, no problem stated
     framed_inquiry: bool = False  # … and its title says it is a consultation
+    announcement: bool = False   # its title is a notice's (…的公告): it answers no letter
     reasons: list[str] = field(default_factory=list)
 
 
 class VoiceReader:
     def __init__(self, rules: Rules):
-        self._official_source = _any(rules.official_sources)
-        self._official_author = _any(rules.official_authors)
+        self._official_source = any_of(rules.official_sources)
+        self._official_author = any_of(rules.official_authors)
         self._citizen_channels = set(rules.citizen_channels)
-        self._official_cue = _any(rules.official_cues)
+        self._official_cue = any_of(rules.official_cues)
         pc = rules.policy_cues
-        self._actor = _any(pc.get("actors", []))
-        self._instrument = _any(pc.get("instruments", []))
-        self._act = _any(pc.get("acts", []))
-        self._document = _any(pc.get("documents", []))
-        self._complaint = _any(rules.complaint_cues)
-        self._channel_complaint = _any(rules.channel_complaint_cues)
-        self._problem = _any(rules.problem_cues)
-        self._request = _any(rules.request_cues)
-        self._help = _any(rules.help_cues)
-        self._praise = _any(rules.praise_cues)
-        self._notice = _any(rules.notice_cues)
-        self._reply = _any(rules.reply_cues)
-        self._contrast = _any(rules.contrast_cues)
-        self._inquiry = _any(rules.inquiry_cues)
-        self._irony = _any(rules.irony_cues)
-        self._inquiry_blockers = _any(rules.inquiry_blockers)
-        self._result = _any(rules.handling_result_markers)
+        self._actor = any_of(pc.get("actors", []))
+        self._instrument = any_of(pc.get("instruments", []))
+        self._act = any_of(pc.get("acts", []))
+        self._document = any_of(pc.get("documents", []))
+        self._complaint = any_of(rules.complaint_cues)
+        self._channel_complaint = any_of(rules.channel_complaint_cues)
+        self._problem = any_of(rules.problem_cues)
+        self._request = any_of(rules.request_cues)
+        self._help = any_of(rules.help_cues)
+        self._praise = any_of(rules.praise_cues)
+        self._notice = any_of(rules.notice_cues)
+        self._reply = any_of(rules.reply_cues)
+        self._announcement = any_of(rules.announcement_titles)
+        self._contrast = any_of(rules.contrast_cues)
+        self._inquiry = any_of(rules.inquiry_cues)
+        self._irony = any_of(rules.irony_cues)
+        self._inquiry_blockers = any_of(rules.inquiry_blockers)
+        self._result = any_of(rules.handling_result_markers)
         self._personal = set(rules.personal_sources)
         self._account_platforms = set(rules.grouping.account_platforms)   # where people post as themselves
         hc = rules.handling_cues
-        self._question = _any(hc.get("question", []))
-        self._suggestion = _any(hc.get("suggestion", []))
+        self._question = any_of(hc.get("question", []))
+        self._suggestion = any_of(hc.get("suggestion", []))
 
     def read(self, source: str | None, title: str, content: str, platform: str | None = None,
              author: str | None = None) -> VoiceReading:
@@ -92,6 +93,7 @@ class VoiceReader:
                     r.official = True
                     r.reasons.append(f"官方口径用语“{m.group(0)}”")
                     break
+        r.announcement = bool(title and self._announcement and self._announcement.search(title))
         if r.official and self._reply and (m := self._reply.search(f"{title}\n{head}")):
             r.reply = True
             r.reasons.append(f"答复网民：“{m.group(0)}”")

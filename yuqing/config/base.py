@@ -11,6 +11,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def any_of(patterns: Iterable[str]) -> re.Pattern | None:
+    """One pattern matching any of the cue patterns of a config list; None for an empty list."""
+    patterns = list(patterns)
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 def regexes(patterns: Iterable[str] | dict[str, Iterable[str]]):
     """The patterns, given as a list or a dict of lists, unchanged if each compiles; a ValueError
     naming the first that does not (for pydantic validators of cue lists)."""
