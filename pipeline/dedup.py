@@ -110,9 +110,10 @@ class NearDuplicates:
         if sig is None:
             return None
         best, best_j = None, self.threshold
-        for cand in self.lsh.query(sig):
+        # the index answers with a set, whose order changes from run to run: ties go to the first id
+        for cand in sorted(self.lsh.query(sig)):
             j = sig.jaccard(self.sigs[cand])
-            if j >= best_j:
+            if j > best_j or (best is None and j >= best_j):
                 best, best_j = cand, j
         return best
 

@@ -494,7 +494,10 @@ class EventGrouper:
             for m in _MENTION.findall(text):
                 for eid in self._by_account.get(m, ()):
                     votes[eid] += 3.0
-        return [eid for eid, _ in votes.most_common(self.cfg.max_candidates) if eid in self.events]
+        # Votes are summed over sets (concepts, units), whose order changes from run to run: rounded,
+        # and ties broken by id, so a replay meets the candidates in the same order and decides alike.
+        ranked = sorted(votes.items(), key=lambda kv: (-round(kv[1], 6), kv[0]))
+        return [eid for eid, _ in ranked[: self.cfg.max_candidates] if eid in self.events]
 
     def _recent(self, when: datetime, hours: float, exclude: set[str], limit: int = 10) -> list[str]:
         """Events whose last item came within `hours` before `when`, newest first."""
