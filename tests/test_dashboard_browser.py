@@ -202,8 +202,12 @@ def test_a_unit_acknowledges_in_the_browser(sync_playwright, server):
             sign_in(page, url, "nanxing")
             go(page, "单位待办")
             page.get_by_text("【时限预警】发布权威信息").first.wait_for(timeout=30_000)
-            assert page.get_by_role("button", name="签收", exact=True).count() == 1
-            page.get_by_role("button", name="签收", exact=True).first.click()
+            # Streamlit paints a page in pieces: the alert's text can arrive before its button, so
+            # the count is awaited (retried until it holds), not read once.
+            from playwright.sync_api import expect
+            ack = page.get_by_role("button", name="签收", exact=True)
+            expect(ack).to_have_count(1, timeout=30_000)
+            ack.first.click()
             page.get_by_text("签收成功").first.wait_for(timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "todo-nanxing.png"), full_page=True)
