@@ -416,7 +416,10 @@ class EventGrouper:
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
-        if not (continuing or own_news) and topic < W.topic_min and \
+        mentioned = [a for a in e.accounts if a and f"@{a}" in text] if gap_h < 24 * 7 else []
+        reposted = [a for a in mentioned if f"//@{a}" in text or text.startswith(f"@{a}:")
+                    or text.startswith(f"@{a}：")]
+        if not (continuing or own_news or reposted) and topic < W.topic_min and \
                 (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
                 not (incident and main_categories & self._widespread):
@@ -432,9 +435,6 @@ class EventGrouper:
                 bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")
-            mentioned = [a for a in e.accounts if a and f"@{a}" in text]
-            reposted = [a for a in mentioned if f"//@{a}" in text or text.startswith(f"@{a}:")
-                        or text.startswith(f"@{a}：")]
             if reposted:
                 # 转发 //@X: the repost carries X's post along: one thread, whatever it adds
                 score += W.repost

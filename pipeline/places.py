@@ -38,6 +38,8 @@ class PersonCues(Strict):
     titles_after: list[str] = Field(default_factory=list)
     surnames: str = ""
     place_suffixes: list[str] = Field(default_factory=list)
+    # A news byline, （潮新闻记者 吴山 通讯员 陈雨）: every name in the parenthesis is a person's.
+    byline_roles: list[str] = Field(default_factory=list)
 
 
 class PlacesConfig(Strict):
@@ -154,6 +156,7 @@ class Gazetteer:
         self._before = sorted(cfg.person.titles_before, key=len, reverse=True)
         self._after = sorted(cfg.person.titles_after, key=len, reverse=True)
         self._suffixes = sorted(cfg.person.place_suffixes, key=len, reverse=True)
+        self._bylines = tuple(cfg.person.byline_roles)
         self._admin_names = {n for g, names in cfg.foreign.items() if g != "landmarks" for n in names}
         auto = ahocorasick.Automaton()
         entries: dict[str, tuple[str, str]] = {}
@@ -250,9 +253,19 @@ class Gazetteer:
         after = text[end:end + 4]
         if any(after.startswith(s) for s in self._suffixes):
             return None
+        lead = text[:start].rstrip(" \u3000")        # 记者 吴山: a title, a space, the name
         for t in self._before:
-            if text.endswith(t, max(0, start - len(t)), start):
+            if lead.endswith(t):
                 return t + name
+        if self._bylines:
+            opened = max(text.rfind("（", max(0, start - 40), start), text.rfind("(", max(0, start - 40), start))
+            if opened >= 0 and not re.search(r"[）)]", text[opened:start]):
+                inside = text[opened + 1:start]
+                role = next((r for r in self._bylines if r in inside), None)
+                # a byline lists names (记者 吴山 通讯员 陈雨), it tells nothing: no clause in it
+                if role is not None and not re.search(r"[，,。；;：:]", inside) and \
+                        (inside.endswith(role) or text[start - 1] in " \u3000、/"):
+                    return f"（{role} {name}）"
         for t in self._after:
             if after.startswith(t):
                 return name + t

@@ -302,3 +302,13 @@ def test_candidates_and_near_duplicates_come_in_one_order_whatever_the_hash_seed
                            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
             for seed in range(1, 7)}
     assert outs == {"['ev-e1', 'ev-e3', 'ev-e5', 'ev-e9'] b\n"}
+
+
+def test_a_repost_joins_the_post_it_carries_though_it_shares_no_words_with_it():
+    # //@挤成饼干: carries that user's post: one thread, though the new words are all its own
+    g = real_grouper()
+    a = g.assign("a", T0, "景芳广场看灯光秀人挤人，前面有人被挤倒了，管控呢？？真怕出事", {"景芳": "凯旋街道"},
+                 "社会治安", "挤成饼干", True)
+    b = g.assign("b", T0 + timedelta(minutes=70), "//@挤成饼干:每年都这样，能不能限流预约啊？真出了事谁负责", {},
+                 "政务服务", "打工人", True)
+    assert b.event_id == a.event_id and any("转发 @挤成饼干" in r for r in b.reasons)

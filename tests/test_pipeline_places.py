@@ -183,3 +183,12 @@ def test_a_place_only_believed_to_be_the_scene_is_not_ours(gaz):
 
 def test_a_flatmate_with_a_pseudonym_is_a_person(gaz):
     assert gaz.find("同屋的吴山（男生，化名）也被扣了押金").places == []
+
+
+def test_names_in_a_news_byline_are_reporters(gaz):
+    # （潮新闻记者 吴山 通讯员 陈雨）: 吴山 is a reporter, not the hill; the place is in the story
+    r = gaz.find("（潮新闻记者 吴山 通讯员 陈雨）上城区小营巷一老旧小区综合改造工程自去年启动")
+    assert names(r) == ["小营巷"]
+    assert names(gaz.find("记者 吴山 报道：复兴路一店铺起火")) == ["复兴路"]
+    # a parenthesis that tells something is no byline: its places count
+    assert names(gaz.find("（记者在现场看到，吴山广场人很多）")) == ["吴山广场"]
