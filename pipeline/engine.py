@@ -191,7 +191,8 @@ class Engine:
         self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
                                     zones={z.name for z in self.district.zones},
                                     units={s.name for s in self.district.streets},
-                                    not_names={self.district.district, *home.home_names, *home.home_prefixes})
+                                    not_names={self.district.district, *home.home_names, *home.home_prefixes,
+                                               *self.rules.grouping.occasions})
         self.grouper.on_expire = self._forget_events
         self.dedup = Deduplicator()
         self.events: dict[str, EventState] = {}

@@ -57,6 +57,7 @@ class VoiceReader:
         self._announcement = any_of(rules.announcement_titles)
         self._contrast = any_of(rules.contrast_cues)
         self._inquiry = any_of(rules.inquiry_cues)
+        self._declared = any_of(rules.inquiry_declarations)
         self._irony = any_of(rules.irony_cues)
         self._inquiry_blockers = any_of(rules.inquiry_blockers)
         self._result = any_of(rules.handling_result_markers)
@@ -142,7 +143,8 @@ class VoiceReader:
         ask = (self._inquiry.search(title) or self._inquiry.search(content[:200])) if self._inquiry else None
         # a consultation that mentions a circumstance (房产证还没办下来) still asks; one that says it has
         # waited or been refused (至今没有任何消息) complains
-        framed = bool(ask) and bool(self._inquiry.search(title)) and not (
+        declared = bool(self._declared and self._declared.search(content[:200]))
+        framed = bool(ask) and (bool(self._inquiry.search(title)) or declared) and not (
             self._inquiry_blockers and self._inquiry_blockers.search(text))
         if r.complaint and framed and not (self._complaint and self._complaint.search(text)):
             r.complaint = False

@@ -358,3 +358,42 @@ def test_colloquial_outrage_at_a_scheme_is_a_complaint(engine):
     (d,) = feed(engine, item("o", "#学区划分# 意见稿这么大调整，只给10天征求意见？测算依据一个字都没有，家长们都炸了",
                              source="微博", author="二宝爸"))
     assert d.analysis.negative
+
+
+def test_a_hotline_record_that_declares_a_consultation_is_no_case_whatever_its_tone(engine):
+    (c,) = feed(engine, item("c", "【工单编号】X-1【诉求类型】咨询【诉求内容】来电人咨询：本人在笕桥租房，孩子明年读初中，"
+                                  "外地户籍入学要交哪些证明，什么时候报名。【承办单位】区教育局【办理结果】已告知。",
+                             platform="hotline", source="杭州12345"))
+    assert not c.analysis.negative and c.case.severity == "无"
+    # … while a consultation that says it was passed around complains
+    (d,) = feed(engine, item("d", "【诉求类型】咨询【诉求内容】来电人咨询补办证件的事，已经跑了好几趟，窗口一直推诿。",
+                             platform="hotline", source="杭州12345", when="2026-11-21T10:00:00+08:00"))
+    assert d.analysis.negative
+
+
+def test_sarcastic_praise_of_a_long_wait_is_a_complaint(engine):
+    (s,) = feed(engine, item("s", "带老人去社区卫生服务中心配药，排了两个多小时，这效率真是感人👍", author="排队的阿明"))
+    assert s.analysis.negative
+
+
+def test_a_policy_changed_without_notice_is_complained_of(engine):
+    (p,) = feed(engine, item("p", "区民政局新出台的《上城区居家养老服务补贴实施细则》把每月补贴砍了一半，"
+                                  "政策说改就改，之前怎么不征求意见？", author="退休老王"))
+    assert p.analysis.negative and p.case.first_responsible == "区民政局"
+
+
+def test_a_departments_account_named_for_the_district_answers_as_the_department(engine):
+    q, r = feed(engine,
+                item("q", "社区卫生服务中心打流感疫苗要排一上午，能不能多开几个接种窗口？", author="带娃的小李"),
+                item("r", "【回复】近期接种需求较多，我区各社区卫生服务中心周末增开接种门诊，请预约后错峰前往。",
+                     source="健康上城", when="2026-11-20T18:00:00+08:00"))
+    assert r.analysis.official and not r.analysis.negative
+    assert r.case.event_id == q.case.event_id
+
+
+def test_an_occasion_two_posts_both_name_does_not_make_them_one_event(engine):
+    a, b = feed(engine,
+                item("a", "#双十一# 快递网点包裹堆上人行道，走路都要绕", author="路人乙"),
+                item("b", "双十一在一家装修公司交了定金，现在老板联系不上了", author="业主丙",
+                     when="2026-11-20T14:00:00+08:00"))
+    assert a.case.event_id != b.case.event_id

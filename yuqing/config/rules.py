@@ -164,6 +164,9 @@ class Grouping(Strict):
     max_shingle_events: int = 60        # words shared by more recent events than this are ignored
     max_account_events: int = 5         # an account in more events than this is generic
     boilerplate: list[str] = Field(default_factory=list)   # never keywords (情况通报, 我局 …)
+    # Occasions (双十一, 国庆, 开学第一天): quoted or tagged by many, they date a post but name no
+    # matter, so two posts that share one are not one event for that.
+    occasions: list[str] = Field(default_factory=list)
     # Openings that refer back to a post just read (同一家！ 我们家也是 +1): regular expressions.
     continuation_cues: list[str] = Field(default_factory=list)
     # A person's news of their own matter (更新：… 第三天了 修好啦): their follow-up, whatever its words.
@@ -216,6 +219,7 @@ class Rules(Strict):
     reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
     announcement_titles: list[str] = Field(default_factory=list)   # a board's own notice, no reply
     inquiry_cues: list[str] = Field(default_factory=list)          # a plain question asking for information
+    inquiry_declarations: list[str] = Field(default_factory=list)  # … that a record's own fields declare
     inquiry_blockers: list[str] = Field(default_factory=list)      # a consultation that says it waited or was refused
     irony_cues: list[str] = Field(default_factory=list)            # praise that, beside a problem, is sarcasm
     handling_result_markers: list[str] = Field(default_factory=list)   # a hotline record's handling part
@@ -238,7 +242,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues", "contrast_cues", "inquiry_cues", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
+                     "reply_cues", "contrast_cues", "inquiry_cues", "inquiry_declarations", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
     @classmethod
     def _regexes_compile(cls, v):
         return regexes(v)
