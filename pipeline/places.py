@@ -275,7 +275,8 @@ class Gazetteer:
             # kinship word before it (外婆李景芳), or an age after it (李景芳今年82岁).
             before2 = text[start - 2] if start >= 2 else ""
             titled = any(text.endswith(t, max(0, start - 1 - len(t)), start - 1) for t in self._before)
-            aged = re.match(r"(今年|已经|已)?[0-9一二三四五六七八九十]{1,3}(岁|周岁)", after) is not None
+            aged = re.match(r"(今年|已经|已)?[0-9一二三四五六七八九十]{1,3}(岁|周岁)", after) is not None \
+                or after.startswith(("老人", "老伯", "老太", "老先生", "老师傅"))   # 对刘丁兰老人的送餐
             if not before2 or before2 in _PUNCT or not _is_cjk(before2) or before2 in "叫是和与及的" \
                     or titled or aged:
                 return text[start - 1] + name

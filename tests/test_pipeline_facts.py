@@ -501,3 +501,13 @@ def test_people_waiting_at_a_gate_and_patients_seen_are_counted(reader, text, ki
 def test_one_person_waiting_or_a_busy_clinic_is_no_count(reader, text):
     f = read(reader, text).facts
     assert f.gathering == 0 and f.ill == 0
+
+
+@pytest.mark.parametrize("text", ["申请条件卡得也太死了吧，真正困难的人反而领不到", "这个规定定得太死了，一点不灵活",
+                                  "窗口办事太死板", "政策一刀切，老人根本用不了"])
+def test_a_rule_drawn_too_tight_kills_nobody(reader: FactReader, text: str):
+    assert read(reader, text).facts.deaths == 0
+
+
+def test_a_death_is_still_read_beside_such_words(reader: FactReader):
+    assert read(reader, "工地塔吊倒下砸死了一名工人，安全管理太死板也没用").facts.deaths >= 1

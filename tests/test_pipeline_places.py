@@ -121,6 +121,7 @@ def test_a_surname_after_a_kinship_word_or_before_an_age_is_a_person(gaz):
     assert gaz.find("我外婆李景芳一个人住").places == []
     assert gaz.find("老人叫李景芳，今年八十二岁").places == []
     assert gaz.find("李景芳82岁，独居").places == []
+    assert gaz.find("街道已恢复对刘丁兰老人的送餐服务").places == []     # … or before 老人
     assert names(gaz.find("景芳三区的电梯坏了")) == ["景芳"]
 
 
