@@ -278,8 +278,8 @@ class EventGrouper:
             score += W.policy
             why.append("议及通知所发布的措施")
         place_conflict = False
-        own_thread = bool(account and account in e.accounts and self._account_counts(account)
-                          and (when - e.last).total_seconds() < 24 * 7 * 3600)
+        own_account = bool(account and account in e.accounts and self._account_counts(account))
+        own_thread = own_account and (when - e.last).total_seconds() < 24 * 7 * 3600
         common = set(places) & set(e.places)
         theirs_common = set(common)           # the same places, as the event names them
         if not common and places and e.places:
@@ -398,7 +398,8 @@ class EventGrouper:
             why.append("辟谣所涉传言")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
         # 更新：…/第三天了/修好啦 from the same account: the person's own news of their matter
-        own_news = updates and own_thread and not place_conflict
+        # (however late: 更新一哈：那个厂子被查了之后…, ten days on)
+        own_news = updates and own_account and not place_conflict
         # "同一家！我们家也是" says nothing of its own: it continues a complaint just read
         continuing = continues and not places and e.negative and gap_h < W.continuation_hours
         if continuing:
@@ -428,7 +429,7 @@ class EventGrouper:
             # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
             score += W.no_topic
             why.append("除地点外无共同内容")
-        if gap_h < 24 * 7:
+        if gap_h < 24 * 7 or own_news:     # a person's own news of their matter, however late
             if account and account in e.accounts and self._account_counts(account):
                 # A short follow-up by the same person ("还是没人理") continues their thread.
                 followup = own_news or (not places and not category and len(words) <= 5 and negative and e.negative)

@@ -312,3 +312,12 @@ def test_a_repost_joins_the_post_it_carries_though_it_shares_no_words_with_it():
     b = g.assign("b", T0 + timedelta(minutes=70), "//@挤成饼干:每年都这样，能不能限流预约啊？真出了事谁负责", {},
                  "政务服务", "打工人", True)
     assert b.event_id == a.event_id and any("转发 @挤成饼干" in r for r in b.reasons)
+
+
+def test_a_persons_own_update_joins_their_thread_even_days_later():
+    g = real_grouper()
+    a = g.assign("a", T0, "景芳这边有个小厂天天晚上偷偷排废气，臭得要死，窗户都不敢开", {"景芳": "凯旋街道"},
+                 "生态环境", "景芳小胖", True)
+    b = g.assign("b", T0 + timedelta(days=10), "更新一下：那个厂子被查了之后晚上终于没味道了，谢谢环保的同志", {},
+                 "生态环境", "景芳小胖", False)
+    assert b.event_id == a.event_id and any("同一账号" in r for r in b.reasons)
