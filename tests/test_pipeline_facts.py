@@ -511,3 +511,24 @@ def test_a_rule_drawn_too_tight_kills_nobody(reader: FactReader, text: str):
 
 def test_a_death_is_still_read_beside_such_words(reader: FactReader):
     assert read(reader, "工地塔吊倒下砸死了一名工人，安全管理太死板也没用").facts.deaths >= 1
+
+
+def test_cases_counted_as_病例_are_the_ill(reader: FactReader):
+    f = read(reader, "截至昨日16时，该校累计报告病例23例，均为轻症，无住院病例。").facts
+    assert f.ill == 23 and f.injured == 0
+    assert read(reader, "目前未发现新型流感病例。").facts.ill == 0
+
+
+def test_classes_and_shops_are_not_people(reader: FactReader):
+    assert read(reader, "三四个班都有孩子呕吐、发烧").facts.ill < 3
+    assert read(reader, "五个网点门口聚集了不少人").facts.gathering == 0
+
+
+def test_a_failing_that_led_to_the_harm_does_not_negate_it(reader: FactReader):
+    assert read(reader, "5名游客在景区未开放区域迷路被困").facts.trapped
+    assert read(reader, "一名工人未戴安全帽被砸伤").facts.injured == 1
+    assert not read(reader, "现场未有人员被困").facts.trapped
+
+
+def test_members_counted_with_号_gather(reader: FactReader):
+    assert read(reader, "健身房门口围了一百来号会员，等老板出来给个说法").facts.gathering == 100
