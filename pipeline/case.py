@@ -44,6 +44,7 @@ class EventState:
     _places: dict[str, PlaceHit] = field(default_factory=dict)
     _foreign: list[str] = field(default_factory=list)
     _foreign_admin: list[str] = field(default_factory=list)
+    _persons: list[str] = field(default_factory=list)
     _elsewhere: set[str] = field(default_factory=set)   # our names an item read as another city's
     _home: bool = False          # an item names the district, its city or its province
     _votes: Counter = field(default_factory=Counter)
@@ -74,6 +75,7 @@ class EventState:
         self._foreign += [f for f in a.foreign_places if f not in self._foreign]
         self._foreign_admin += [f for f in a.foreign_admin if f not in self._foreign_admin]
         self._home |= a.home_named or a.home_context or any(not p.generic for p in a.places)
+        self._persons += [n for n in a.person_names if n not in self._persons]
         if a.category:
             self._votes[a.category] += 2 if a.negative else 1    # problem reports weigh double
             self._first_seen.setdefault(a.category, self.size)
@@ -141,6 +143,10 @@ class EventState:
     def foreign_places(self) -> list[str]:
         return list(self._foreign)
 
+    def person_only(self) -> list[str]:
+        """Names of district places its items read as people's (网红王南星), when nothing else ties
+        the event to the district: no place of it, no name of the district or its city."""
+        return [] if (self._places or self._home) else list(self._persons)
     def main_category(self, harm_categories: tuple[str, ...] = (), default: str | None = None,
                       unless: tuple[str, ...] = ()) -> str | None:
         """The category the event is about: most votes, ties to the one named first. When people

@@ -251,7 +251,8 @@ class Engine:
         foreign = ev.foreign_places()
         elsewhere = ev.elsewhere()
         # not ours when it is wholly about somewhere else; a district named (在上城一家…) keeps it ours
-        ours = bool(places) or not foreign or (ev.home_named() and not elsewhere)
+        # … and so is one whose only district-looking name is a person's (网红王南星直播翻车)
+        ours = bool(places) or not (foreign or ev.person_only()) or (ev.home_named() and not elsewhere)
         negative = ev.negative
         harm = tuple(r.harm_categories)
         dflt, unless = r.harm_default_category, tuple(r.harm_default_unless)

@@ -259,12 +259,13 @@ class EventGrouper:
         # payment not made in one compound does not join the debate on the scheme, nor the reverse.
         # (A letter or call names the spot it is about; a post may name the street a scheme names.)
         spot = any(places.values()) and (record or not set(places) & set(e.places))
-        apart = not shared_names and sim < W.policy_apart_text and (
+        apart = not shared_names and ((sim < W.policy_apart_text and (
             # (a post that names the scheme's own instruments is about the scheme wherever it lives)
             (not official and e.about_policy and not policy and spot and (record or not shared_policy))
             or (not official and policy and e.policy_items == 0 and e.places and any(e.places.values())
-                and not e.announced)
-            # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题)
+                and not e.announced)))
+            # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题), however
+            # many words a school's zoning and its outbreak share
             or (policy and e.incident and e.policy_items == 0 and not refers))
         if apart:
             score += W.policy_apart

@@ -122,6 +122,7 @@ class PlaceResult:
     home_context: bool = False                             # 杭州 / 浙江 named: the district's city or province
     foreign_admin: list[str] = field(default_factory=list) # other provinces, cities, counties named
     elsewhere_names: list[str] = field(default_factory=list)  # our place names read as another city's (成都望江路)
+    persons: list[str] = field(default_factory=list)        # our place names read as a person's (网红王南星)
 
     @property
     def not_ours(self) -> bool:
@@ -363,6 +364,8 @@ class Gazetteer:
                     why = f"{prev[3]}{text[start:end]}（{prev[3]}的一部分，非另一地点）"
                 elif person is not None:
                     why = f"{person}（人名，非地点）"
+                    if name not in res.persons:
+                        res.persons.append(name)
                 else:
                     why = None
                 if why is not None:

@@ -74,6 +74,9 @@ class PlacesStage:
         a = ctx.analysis
         a.places, a.foreign_places, a.foreign_admin = p.places, list(p.foreign), list(p.foreign_admin)
         a.elsewhere_places = list(p.elsewhere_names)
+        if ctx.item.platform not in self.citizen_channels:
+            # (a letter or call reaches the district's own channel: it is the district's whoever it names)
+            a.person_names = list(p.persons)
         a.home_named, a.home_context = p.home_named, p.home_context
         ctx.reasons += p.reasons
         hit = None if ctx.item.platform in self.citizen_channels else self.gazetteer.account_place(ctx.item.source)

@@ -397,3 +397,28 @@ def test_an_occasion_two_posts_both_name_does_not_make_them_one_event(engine):
                 item("b", "双十一在一家装修公司交了定金，现在老板联系不上了", author="业主丙",
                      when="2026-11-20T14:00:00+08:00"))
     assert a.case.event_id != b.case.event_id
+
+
+def test_an_item_whose_only_district_name_is_a_persons_is_not_the_districts(engine):
+    (a,) = feed(engine, item("a", "主播李景芳直播间卖的“进口”燕窝被扒出是贴牌货，评论区已经沦陷了，退款都找不到人",
+                             author="吃瓜群众"))
+    assert a.analysis.negative and a.case.severity == "无" and a.case.first_responsible is None
+    # a letter to the district's own channel is the district's, whoever it names
+    (b,) = feed(engine, item("b", "来电人李景芳反映：小区门口垃圾三天没人清运，臭味很大。", platform="hotline",
+                             source="杭州12345", when="2026-11-21T10:00:00+08:00"))
+    assert b.case.severity != "无"
+
+
+def test_a_school_zoning_scheme_is_no_news_of_an_outbreak_at_a_school_of_that_street(engine):
+    a, b = feed(engine,
+                item("a", "采荷这边一所小学好多孩子呕吐发烧，老师说一个班接走了七八个，家长群都在问怎么回事",
+                     author="采荷家长"),
+                item("b", "区教育局公示的小学施教区划分方案，把我们采荷的小区从原来的小学划出去了，公示就7天，"
+                          "家长们都很有意见", author="另一位家长", when="2026-11-22T10:00:00+08:00"))
+    assert b.case.event_id != a.case.event_id
+
+
+def test_a_service_centres_account_speaks_for_the_government(engine):
+    (a,) = feed(engine, item("a", "您好，经核查，昨日下午因系统升级导致部分材料上传异常，目前已恢复正常。",
+                             source="上城区行政服务中心"))
+    assert a.analysis.official and not a.analysis.negative

@@ -214,6 +214,7 @@ class Analysis(BaseModel):
     foreign_places: list[str] = Field(default_factory=list)  # places of other districts/cities
     foreign_admin: list[str] = Field(default_factory=list)   # other provinces, cities, counties named
     elsewhere_places: list[str] = Field(default_factory=list)  # our place names read as another city's
+    person_names: list[str] = Field(default_factory=list)  # our place names read as a person's (王南星)
     policy_author: str | None = None     # the department that drafted or issued the measure it names
     home_named: bool = False               # the district itself is named (上城区, 我区)
     home_context: bool = False             # its city or province is named (杭州, 浙江)
