@@ -358,7 +358,8 @@ class EventGrouper:
                 # Another subject and another tone (a gas leak on a festival street) is another
                 # event; a statement's tone always differs from the complaints it answers.
                 score += W.tone_mismatch
-            elif incident != e.incident:
+            elif incident != e.incident and not (refers and e.incident):
+                # (昨晚那场火: a complaint that points back at the incident is about it)
                 score += W.kind_mismatch       # an incident report and a complaint about something else
                 why.append("事故与诉求不同")
         # what the event is about: the kinds of place most of its items name (not every passing one)
@@ -376,6 +377,9 @@ class EventGrouper:
                 bonus += W.incident_concept     # two reports of a fire within the hour: the same fire
             score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
+        if refers and e.incident and not incident and (common or same_street):
+            score += W.incident_reference
+            why.append("所指本地事故（那场火）")
         other_matter = False
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
@@ -421,7 +425,7 @@ class EventGrouper:
         mentioned = [a for a in e.accounts if a and f"@{a}" in text] if gap_h < 24 * 7 else []
         reposted = [a for a in mentioned if f"//@{a}" in text or text.startswith(f"@{a}:")
                     or text.startswith(f"@{a}：")]
-        if not (continuing or own_news or reposted) and topic < W.topic_min and \
+        if not (continuing or own_news or reposted or (refers and e.incident)) and topic < W.topic_min and \
                 (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
                 not (incident and main_categories & self._widespread):

@@ -180,6 +180,11 @@ class Gazetteer:
                 if short != name and len(short) >= cfg.short_form_min_len and short not in self._index \
                         and entries.get(short, (None,))[0] in (None, _FOREIGN):
                     entries[short] = (_PLACE, name)
+            # 杭州东站 is 东站 to its city: a landmark named with the city is known without it
+            for prefix in cfg.home_prefixes:
+                short = name.removeprefix(prefix)
+                if short != name and len(short) >= 2 and short not in self._index and short not in entries:
+                    entries[short] = (_PLACE, name)
         district_name = district.district
         for name in (district_name, district_name.removeprefix("杭州市")):
             if name and name not in self._index:

@@ -422,3 +422,13 @@ def test_a_service_centres_account_speaks_for_the_government(engine):
     (a,) = feed(engine, item("a", "您好，经核查，昨日下午因系统升级导致部分材料上传异常，目前已恢复正常。",
                              source="上城区行政服务中心"))
     assert a.analysis.official and not a.analysis.negative
+
+
+def test_a_complaint_that_points_back_at_the_fire_joins_it(engine):
+    a, b = feed(engine,
+                item("a", "笕桥一小区阳台起火了！烟花窜进阳台，火好大，消防车来了好几辆", author="笕桥居民甲"),
+                item("b", "笕桥这一片除夕夜放到凌晨两点，禁放的牌子就在门口，一个管的人都没有。昨晚那场火要不是邻居跑得快"
+                          "后果不堪设想，禁放到底有没有人执法？", platform="forum", source="19楼", author="老笕桥",
+                     when="2026-11-20T20:00:00+08:00"))
+    assert b.case.event_id == a.case.event_id
+    assert "社会治安" in b.analysis.categories

@@ -532,3 +532,10 @@ def test_a_failing_that_led_to_the_harm_does_not_negate_it(reader: FactReader):
 
 def test_members_counted_with_号_gather(reader: FactReader):
     assert read(reader, "健身房门口围了一百来号会员，等老板出来给个说法").facts.gathering == 100
+
+
+def test_taken_into_hospital_in_other_words(reader: FactReader):
+    assert read(reader, "一家三口烧炭中毒进医院了，烧炭一定要开窗").facts.injured == 3
+    f = read(reader, "一户居民烧炭取暖发生一氧化碳中毒，三人经救治已脱离生命危险。").facts
+    assert f.injured == 3
+    assert read(reader, "进医院看病要排三个小时，挂号太难了").facts.injured == 0

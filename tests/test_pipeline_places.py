@@ -193,3 +193,9 @@ def test_names_in_a_news_byline_are_reporters(gaz):
     assert names(gaz.find("记者 吴山 报道：复兴路一店铺起火")) == ["复兴路"]
     # a parenthesis that tells something is no byline: its places count
     assert names(gaz.find("（记者在现场看到，吴山广场人很多）")) == ["吴山广场"]
+
+
+def test_a_landmark_named_with_the_city_is_known_without_it(gaz):
+    # 杭州东站 is 东站 in Hangzhou; 成都东站 stays Chengdu's
+    assert [p.unit for p in gaz.find("东站现在什么情况？我的车也停运了").places] == ["东站枢纽管委会"]
+    assert gaz.find("成都东站今天晚点严重").places == []
