@@ -58,6 +58,7 @@ class VoiceReader:
         self._contrast = any_of(rules.contrast_cues)
         self._inquiry = any_of(rules.inquiry_cues)
         self._declared = any_of(rules.inquiry_declarations)
+        self._petition = any_of(rules.petition_cues)
         self._irony = any_of(rules.irony_cues)
         self._inquiry_blockers = any_of(rules.inquiry_blockers)
         self._result = any_of(rules.handling_result_markers)
@@ -140,6 +141,10 @@ class VoiceReader:
               and (m := self._channel_complaint.search(text))):
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
+        elif not r.official and self._petition and (m := self._petition.search(text)):
+            # 建议区里让社区医院晚上也开儿科: a suggestion put to the government is a case (一般) anywhere
+            r.complaint = True
+            r.reasons.append(f"向政府部门提出建议或诉求：“{m.group(0)}”")
         ask = (self._inquiry.search(title) or self._inquiry.search(content[:200])) if self._inquiry else None
         # a consultation that mentions a circumstance (房产证还没办下来) still asks; one that says it has
         # waited or been refused (至今没有任何消息) complains

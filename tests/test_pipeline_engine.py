@@ -432,3 +432,24 @@ def test_a_complaint_that_points_back_at_the_fire_joins_it(engine):
                      when="2026-11-20T20:00:00+08:00"))
     assert b.case.event_id == a.case.event_id
     assert "社会治安" in b.analysis.categories
+
+
+def test_a_caller_with_no_other_request_only_asks(engine):
+    (c,) = feed(engine, item("c", "来电人咨询：其医保卡遗失，想在春节前补办，询问哪里可以即时制卡、需要带哪些材料。来电人无其他诉求。",
+                             platform="hotline", source="杭州12345", title="咨询医保卡补办事宜"))
+    assert not c.analysis.negative and c.case.severity == "无"
+
+
+def test_a_complaint_about_the_districts_voucher_rules_goes_to_its_owner(engine):
+    (v,) = feed(engine, item("v", "#上城新春消费券# 10点开抢，10点00分05秒就显示已抢完？这规则谁定的，手速比赛吗",
+                             author="抢券失败的人"))
+    assert v.analysis.negative and v.case.rule == "R1" and v.case.first_responsible == "区商务局"
+
+
+def test_a_suggestion_put_to_the_government_is_a_case_on_any_channel(engine):
+    (s,) = feed(engine, item("s", "排了一晚上的路过😮‍💨 建议区里让社区卫生服务中心晚上也开儿科，不然大医院永远挤爆",
+                             author="路过的家长"))
+    assert s.analysis.negative and s.case.severity != "无"
+    (t,) = feed(engine, item("t", "明天降温，建议大家出门多穿点，注意保暖", author="天气小助手",
+                             when="2026-11-21T10:00:00+08:00"))
+    assert not t.analysis.negative
