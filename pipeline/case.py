@@ -35,6 +35,7 @@ class ItemRecord:
 class EventState:
     id: str
     peak_level: int = 0          # the highest level reached on heat/media/topic (never drops on its own)
+    topic_withdrawn: bool = False  # a refutation took back the level the rumour's topic gave
     size: int = 0
     first_published: datetime | None = None
     heat: int = 0
@@ -56,6 +57,8 @@ class EventState:
     _refuted: bool = False
     _evidence: list[str] = field(default_factory=list)
     _groups: list[str] = field(default_factory=list)
+    _firm_negative: int = 0      # negative items that are no rumour (a complaint, a report of fact)
+    _refutes: bool = False       # an item refutes what circulates
     _media: list[tuple[str, str]] = field(default_factory=list)
     _rumour: bool = False
     _policy_first: bool = False
@@ -104,6 +107,9 @@ class EventState:
             # (区民政局会同区市场监管局…: the food side of a nursing-home case)
             for c in dict.fromkeys(a.categories):      # in the item's order: the first seen stays first
                 self._involved_n[c] += 1
+        self._refutes |= a.refutes
+        if a.negative and not a.rumour:
+            self._firm_negative += 1
         if a.negative:
             self.negative = True
             self.question |= r.question
@@ -182,7 +188,13 @@ class EventState:
         return Facts(**self._facts, refuted=self._refuted, evidence=list(self._evidence)), notes
 
     def special_groups(self) -> list[str]:
-        return list(self._groups)
+        return [] if self.refuted_rumour_only() else list(self._groups)
+
+    def refuted_rumour_only(self) -> bool:
+        """Refuted, and every problem it held was the rumour's claim: what the claim was about (the
+        children, the old, food) no longer raises the level (district-rules §3: a refutation
+        withdraws any level that rested only on the refuted claim)."""
+        return self._refutes and self._firm_negative == 0
 
     def negative_media(self) -> list[tuple[str, str]]:
         """(tier, source) of negative coverage by central or provincial media."""

@@ -262,8 +262,14 @@ class Engine:
                 involved.append(inv.category)
         main = ev.main_category(harm, dflt, unless)
         special = [GROUP_CN.get(g, g) for g in ev.special_groups()]
-        if main in r.special_group_categories and main not in special:
+        withdrawn = ev.refuted_rumour_only()
+        if main in r.special_group_categories and main not in special and not withdrawn:
             special.append(main)          # a case about food, medical care, schools or old-age care
+        if withdrawn and not ev.topic_withdrawn:
+            # the level the claim's topic gave is withdrawn with it; heat and media keep theirs
+            ev.topic_withdrawn = True
+            ev.peak_level = LEVELS.index(grade(ours=ours, negative=negative, facts=facts, heat=ev.heat,
+                                               media=ev.negative_media(), special=[], rules=r).level)
         g = grade(ours=ours, negative=negative, facts=facts, heat=ev.heat, media=ev.negative_media(),
                   special=special, rules=r, peak_level=ev.peak_level)
         reasons = fact_notes + g.reasons

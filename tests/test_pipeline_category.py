@@ -112,3 +112,14 @@ def test_a_department_signing_its_answer_speaks_of_its_own_field(cat):
     assert cat.classify("答复：资金何时到位", text, signed_by="区发改经信局").main == "经济发展与营商环境"
     assert cat.department_of("上城区税务局") == "区税务局"
     assert cat.department_of("热心市民") is None
+
+
+def test_utility_supply_has_no_owner_in_the_sample_district():
+    # the district names no department for water or power supply: a 停水 rumour is R7's, not 城管's
+    from pipeline.category import Categoriser
+    from yuqing.app.build import load_config
+    cfg = load_config("config", announce=False)
+    c = Categoriser.default(cfg.district)
+    assert c.classify(None, "据说下周要停水三天，大家赶紧囤水").main is None
+    assert c.classify(None, "#上城新春消费券# 开抢五秒就没了").main == "商贸流通"
+    assert c.classify(None, "九堡客运中心门口的黄牛太猖狂了").main == "社会治安"

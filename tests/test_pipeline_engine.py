@@ -453,3 +453,21 @@ def test_a_suggestion_put_to_the_government_is_a_case_on_any_channel(engine):
     (t,) = feed(engine, item("t", "明天降温，建议大家出门多穿点，注意保暖", author="天气小助手",
                              when="2026-11-21T10:00:00+08:00"))
     assert not t.analysis.negative
+
+
+def test_a_refutation_withdraws_the_level_the_rumours_topic_gave(engine):
+    r, s = feed(engine,
+                item("r", "据说上城区好几所小学要停课一周，出现新型流感了，内部消息，家里有孩子的注意！！转发扩散",
+                     author="某群主"),
+                item("s", "【辟谣】网传“上城区出现新型流感、多所小学停课”系不实信息，各中小学教学秩序正常。",
+                     source="上城发布", when="2026-11-20T18:00:00+08:00"))
+    assert r.case.severity == "较大"                 # students: while it circulates
+    assert s.case.event_id == r.case.event_id and s.case.severity == "一般"
+
+
+def test_a_refutation_leaves_the_level_of_a_real_complaint(engine):
+    a, b = feed(engine,
+                item("a", "望江路那所小学门口接送的车停满两边，孩子过马路太危险了，能不能管管", author="家长甲"),
+                item("b", "【辟谣】网传“望江路小学门口发生车祸”系谣言，现场仅为接送车辆拥堵。", source="上城发布",
+                     when="2026-11-20T18:00:00+08:00"))
+    assert b.case.event_id == a.case.event_id and b.case.severity == "较大"
