@@ -170,7 +170,10 @@ class EventState:
                                                   -self._first_seen.get(c, 10 ** 9)))
             grave = f.get("deaths") or (f.get("injured") or 0) >= 3 or any(
                 f.get(k) for k in ("trapped", "explosion", "collapse"))
-            if default and grave and not any(c in votes or self._involved_n[c] for c in unless):
+            # (the exception is for harm that is an illness: a food poisoning; three carried off in an
+            # ambulance from a crowd are hurt, whatever 救护车 makes of the health side)
+            ill = bool(f.get("ill"))
+            if default and grave and not (ill and any(c in votes or self._involved_n[c] for c in unless)):
                 return default
         return max(votes, key=lambda c: (votes[c], -self._first_seen[c]))
 

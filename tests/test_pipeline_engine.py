@@ -471,3 +471,8 @@ def test_a_refutation_leaves_the_level_of_a_real_complaint(engine):
                 item("b", "【辟谣】网传“望江路小学门口发生车祸”系谣言，现场仅为接送车辆拥堵。", source="上城发布",
                      when="2026-11-20T18:00:00+08:00"))
     assert b.case.event_id == a.case.event_id and b.case.severity == "较大"
+
+
+def test_people_hurt_in_a_crowd_are_an_accident_though_an_ambulance_is_named(engine):
+    (a,) = feed(engine, item("a", "河坊街这边刚才太挤了，至少三个人被抬上救护车，警察在拉人墙分流 #元宵节", author="游客小周"))
+    assert a.case.emergency and a.case.category == "安全生产与事故"

@@ -539,3 +539,7 @@ def test_taken_into_hospital_in_other_words(reader: FactReader):
     f = read(reader, "一户居民烧炭取暖发生一氧化碳中毒，三人经救治已脱离生命危险。").facts
     assert f.injured == 3
     assert read(reader, "进医院看病要排三个小时，挂号太难了").facts.injured == 0
+
+
+def test_carried_to_an_ambulance_from_a_crowd_is_hurt(reader: FactReader):
+    assert read(reader, "河坊街这边刚才太挤了，至少三个人被抬上救护车，警察在拉人墙分流").facts.injured == 3
