@@ -476,3 +476,20 @@ def test_a_refutation_leaves_the_level_of_a_real_complaint(engine):
 def test_people_hurt_in_a_crowd_are_an_accident_though_an_ambulance_is_named(engine):
     (a,) = feed(engine, item("a", "河坊街这边刚才太挤了，至少三个人被抬上救护车，警察在拉人墙分流 #元宵节", author="游客小周"))
     assert a.case.emergency and a.case.category == "安全生产与事故"
+
+
+def test_a_relatives_post_a_week_after_the_accident_joins_it(engine):
+    a, b = feed(engine,
+                item("a", "【情况通报】丁兰街道丁桥区域某在建工地发生脚手架局部坍塌事故，造成1人死亡、2人受伤。",
+                     source="上城发布"),
+                item("b", "我哥在丁桥那个工地出事三天了，施工单位到现在不谈赔偿，劳务公司又说人不是他们的，求求大家帮帮我们",
+                     platform="video", source="快手", author="工人家属", when="2026-11-23T20:00:00+08:00"))
+    assert b.case.event_id == a.case.event_id and b.case.emergency
+
+
+def test_a_drowning_and_a_burning_smell_in_one_place_are_two_matters(engine):
+    a, b = feed(engine,
+                item("a", "七堡江边一个初二男孩下江游泳没上来，找到时已无生命体征", author="江边路人"),
+                item("b", "这几天晚上七堡这边总有一股焦糊的塑料味，家里人嗓子都不舒服，到底哪里在偷偷烧东西？",
+                     author="七堡居民", when="2026-11-21T22:00:00+08:00"))
+    assert b.case.event_id != a.case.event_id

@@ -543,3 +543,17 @@ def test_taken_into_hospital_in_other_words(reader: FactReader):
 
 def test_carried_to_an_ambulance_from_a_crowd_is_hurt(reader: FactReader):
     assert read(reader, "河坊街这边刚才太挤了，至少三个人被抬上救护车，警察在拉人墙分流").facts.injured == 3
+
+
+def test_a_crowd_that_came_to_a_door_gathers(reader: FactReader):
+    assert read(reader, "今天基金小镇门口来了一百来号人，都是买了那家公司理财的").facts.gathering == 100
+    assert read(reader, "快递来了好几个，明天再取").facts.gathering == 0
+
+
+@pytest.mark.parametrize("text", ["经连续搜救，于当晚20时许被找到，已无生命体征。", "刚听说那个男孩找到了，人已经没了……"])
+def test_a_death_told_without_the_word(reader: FactReader, text: str):
+    assert read(reader, text).facts.deaths == 1
+
+
+def test_no_interest_left_is_no_death(reader: FactReader):
+    assert read(reader, "看完这个通知，人没了兴趣").facts.deaths == 0

@@ -129,7 +129,7 @@ class GroupingWeights(Strict):
     concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
     concept_max: float = 0.30
     incident_concept: float = 0.15  # and more when both report an incident of that kind within incident_hours
-    incident_reference: float = 0.15  # 昨晚那场火: an item pointing back at an incident of its place
+    incident_reference: float = 0.30  # 昨晚那场火: an item pointing back at an incident of its place
     incident_hours: float = 6.0
     date_name: float = 0.30         # names the incident by the date the event began (“12·16”事故)
     concept_mismatch: float = -0.15  # both tell what happened, and it is not the same thing
