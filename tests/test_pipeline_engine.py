@@ -152,7 +152,7 @@ def test_a_hotline_records_handling_part_does_not_make_the_caller_official(engin
                                   "【承办单位】区审管办【办理结果】经核实，年底业务量增长，已增开窗口。",
                              platform="hotline", source="杭州12345", title="窗口排队时间过长"))
     assert d.analysis.negative and d.case.severity != "无"
-    assert any("办理结果" in r for r in d.analysis.reasons)
+    assert any("以后为承办单位的办理情况" in r for r in d.analysis.reasons)
 
 
 def test_a_persons_post_naming_a_subsidy_is_no_announcement(engine):
@@ -493,3 +493,16 @@ def test_a_drowning_and_a_burning_smell_in_one_place_are_two_matters(engine):
                 item("b", "这几天晚上七堡这边总有一股焦糊的塑料味，家里人嗓子都不舒服，到底哪里在偷偷烧东西？",
                      author="七堡居民", when="2026-11-21T22:00:00+08:00"))
     assert b.case.event_id != a.case.event_id
+
+
+def test_a_hotline_record_in_colon_fields_is_the_callers_complaint(engine):
+    text = ("工单编号：X-2\n诉求类型：投诉\n来电人反映：九和路某快递驿站将大量包裹堆放在人行道上，影响通行。\n"
+            "承办单位：九堡街道\n办理结果：已责令该驿站当日清理。")
+    (c,) = feed(engine, item("c", text, platform="hotline", source="杭州12345", title="快递驿站包裹占用人行道"))
+    assert not c.analysis.official and c.analysis.negative and c.case.first_responsible == "九堡街道"
+
+
+def test_a_departments_account_named_for_its_work_is_official(engine):
+    (a,) = feed(engine, item("a", "12月19日起，全区开展出租房消防安全隐患排查整治，重点整治电动自行车室内停放充电。",
+                             source="上城应急管理", platform="wechat", title="全区开展出租房消防安全隐患大起底"))
+    assert a.analysis.official and not a.analysis.negative
