@@ -377,7 +377,9 @@ class EventGrouper:
                 bonus += W.incident_concept     # two reports of a fire within the hour: the same fire
             score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
-        if refers and e.incident and not incident and (common or same_street):
+        recent = (when - e.last).total_seconds() < 48 * 3600
+        if refers and e.incident and not incident and (common or same_street or (not places and recent)):
+            # (这次漏气是不是老管子的问题: no place, the day of the leak)
             score += W.incident_reference
             why.append("所指本地事故（那场火）")
         other_matter = False

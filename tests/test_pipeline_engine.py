@@ -506,3 +506,16 @@ def test_a_departments_account_named_for_its_work_is_official(engine):
     (a,) = feed(engine, item("a", "12月19日起，全区开展出租房消防安全隐患排查整治，重点整治电动自行车室内停放充电。",
                              source="上城应急管理", platform="wechat", title="全区开展出租房消防安全隐患大起底"))
     assert a.analysis.official and not a.analysis.negative
+
+
+def test_a_colon_field_consultation_asks_and_a_question_about_this_leak_joins_it(engine):
+    (c,) = feed(engine, item("c", "工单编号：X-3\n诉求类型：咨询\n来电人咨询：低保家庭是否有燃气费减免政策，如何申请。\n"
+                                  "承办单位：区民政局\n办理结果：已告知。", platform="hotline", source="杭州12345",
+                             title="低保家庭燃气费减免政策咨询"))
+    assert not c.analysis.negative and c.case.severity == "无"
+    a, b = feed(engine,
+                item("a", "采荷这边一早燃气管道漏气，味道好重，消防和燃气公司都来了，整栋楼的人都被叫下楼了", author="早餐铺阿芬",
+                     when="2026-11-22T07:15:00+08:00"),
+                item("b", "去年老旧小区改造把外墙刷了，地下的老燃气管子一根没动，这次漏气是不是老管子的问题？",
+                     platform="forum", source="19楼", author="老住户", when="2026-11-22T20:00:00+08:00"))
+    assert a.case.emergency and b.case.event_id == a.case.event_id
