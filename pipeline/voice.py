@@ -59,6 +59,7 @@ class VoiceReader:
         self._inquiry = any_of(rules.inquiry_cues)
         self._declared = any_of(rules.inquiry_declarations)
         self._petition = any_of(rules.petition_cues)
+        self._resolved = any_of(rules.resolved_titles)
         self._irony = any_of(rules.irony_cues)
         self._inquiry_blockers = any_of(rules.inquiry_blockers)
         self._result = any_of(rules.handling_result_markers)
@@ -145,6 +146,11 @@ class VoiceReader:
             # 建议区里让社区医院晚上也开儿科: a suggestion put to the government is a case (一般) anywhere
             r.complaint = True
             r.reasons.append(f"向政府部门提出建议或诉求：“{m.group(0)}”")
+        if by_source and not personal and title and self._resolved and (m := self._resolved.search(title)):
+            # “红色物业联盟”化解停车费纠纷: the outlet reports the dispute settled, not a grievance
+            r.complaint = False
+            r.praise = True
+            r.reasons.append(f"报道问题已化解：“{m.group(0)}”")
         ask = (self._inquiry.search(title) or self._inquiry.search(content[:200])) if self._inquiry else None
         # a consultation that mentions a circumstance (房产证还没办下来) still asks; one that says it has
         # waited or been refused (至今没有任何消息) complains

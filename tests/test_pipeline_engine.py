@@ -519,3 +519,15 @@ def test_a_colon_field_consultation_asks_and_a_question_about_this_leak_joins_it
                 item("b", "去年老旧小区改造把外墙刷了，地下的老燃气管子一根没动，这次漏气是不是老管子的问题？",
                      platform="forum", source="19楼", author="老住户", when="2026-11-22T20:00:00+08:00"))
     assert a.case.emergency and b.case.event_id == a.case.event_id
+
+
+def test_a_report_that_a_dispute_was_settled_is_good_news(engine):
+    (n,) = feed(engine, item("n", "闸弄口街道一小区物业拟上调停车费引发业主不满，街道介入后三方协商，最终物业撤回调价并公开账目。",
+                             platform="news", source="浙江新闻", title="“红色物业联盟”化解停车费纠纷"))
+    assert not n.analysis.negative and n.case.severity == "无"
+
+
+def test_outrage_in_a_parents_group_about_the_zoning_draft_is_a_complaint(engine):
+    (p,) = feed(engine, item("p", "征求意见稿里我们几个小区被调去了新建的那所学校，一个家长群都炸了。新学校连师资都没配齐，凭啥？",
+                             platform="forum", source="19楼", author="东新园家长", title="施教区征求意见稿里我们被划出去了？"))
+    assert p.analysis.negative and p.case.first_responsible == "区教育局"

@@ -222,6 +222,7 @@ class Rules(Strict):
     inquiry_cues: list[str] = Field(default_factory=list)          # a plain question asking for information
     inquiry_declarations: list[str] = Field(default_factory=list)  # … that a record's own fields declare
     petition_cues: list[str] = Field(default_factory=list)         # a suggestion or request put to the government
+    resolved_titles: list[str] = Field(default_factory=list)       # a report's title says the problem was settled
     inquiry_blockers: list[str] = Field(default_factory=list)      # a consultation that says it waited or was refused
     irony_cues: list[str] = Field(default_factory=list)            # praise that, beside a problem, is sarcasm
     handling_result_markers: list[str] = Field(default_factory=list)   # a hotline record's handling part
@@ -244,7 +245,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues", "contrast_cues", "inquiry_cues", "inquiry_declarations", "petition_cues", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
+                     "reply_cues", "contrast_cues", "inquiry_cues", "inquiry_declarations", "petition_cues", "resolved_titles", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
     @classmethod
     def _regexes_compile(cls, v):
         return regexes(v)
