@@ -142,6 +142,11 @@ class VoiceReader:
               and (m := self._channel_complaint.search(text))):
             r.complaint = True
             r.reasons.append(f"来信来电中的建议或诉求：“{m.group(0)}”")
+        elif not r.official and problem and platform in self._account_platforms \
+                and not (self._praise and self._praise.search(text)):
+            # 点了10个链接6个是404😂: a person's post that states a problem reports one, whatever its tone
+            r.complaint = True
+            r.reasons.append(f"网民帖文反映问题：“{problem.group(0)}”")
         elif not r.official and self._petition and (m := self._petition.search(text)):
             # 建议区里让社区医院晚上也开儿科: a suggestion put to the government is a case (一般) anywhere
             r.complaint = True

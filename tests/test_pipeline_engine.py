@@ -531,3 +531,12 @@ def test_outrage_in_a_parents_group_about_the_zoning_draft_is_a_complaint(engine
     (p,) = feed(engine, item("p", "征求意见稿里我们几个小区被调去了新建的那所学校，一个家长群都炸了。新学校连师资都没配齐，凭啥？",
                              platform="forum", source="19楼", author="东新园家长", title="施教区征求意见稿里我们被划出去了？"))
     assert p.analysis.negative and p.case.first_responsible == "区教育局"
+
+
+def test_a_persons_post_stating_a_problem_is_negative_whatever_its_tone(engine):
+    (p,) = feed(engine, item("p", "区政府网站“政策文件”栏目，随手点了10个链接，6个是404😂 公开了个寂寞", author="路过的网友"))
+    assert p.analysis.negative
+    # an outlet's neutral report naming a problem word is not a person's complaint
+    (n,) = feed(engine, item("n", "我区开展垃圾分类宣传周活动，倡导市民文明出行、不乱扔垃圾。", platform="news", source="杭州日报",
+                             when="2026-11-21T10:00:00+08:00"))
+    assert not n.analysis.negative
