@@ -425,8 +425,9 @@ class EventGrouper:
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
         mentioned = [a for a in e.accounts if a and f"@{a}" in text] if gap_h < 24 * 7 else []
-        reposted = [a for a in mentioned if f"//@{a}" in text or text.startswith(f"@{a}:")
-                    or text.startswith(f"@{a}：")]
+        # //@X: carries X's post; 回复@X： answers it directly
+        opening = text.removeprefix("回复")
+        reposted = [a for a in mentioned if f"//@{a}" in text or opening.startswith((f"@{a}:", f"@{a}："))]
         if not (continuing or own_news or reposted or (refers and e.incident)) and topic < W.topic_min and \
                 (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title or dated) and \

@@ -321,3 +321,12 @@ def test_a_persons_own_update_joins_their_thread_even_days_later():
     b = g.assign("b", T0 + timedelta(days=10), "更新一下：那个厂子被查了之后晚上终于没味道了，谢谢环保的同志", {},
                  "生态环境", "景芳小胖", False)
     assert b.event_id == a.event_id and any("同一账号" in r for r in b.reasons)
+
+
+def test_a_direct_reply_to_a_post_joins_it():
+    g = real_grouper()
+    a = g.assign("a", T0, "看了下今年的预算报告，三公经费居然比去年还多了一截？公务用车运行费涨了是几个意思", {},
+                 "财政预算", "钱塘观潮的阿木", True)
+    b = g.assign("b", T0 + timedelta(hours=20), "回复@钱塘观潮的阿木：我也看到了，附表里只写了更新，没写多少辆", {},
+                 "政府网站与数据", "另一位网友", True)
+    assert b.event_id == a.event_id and any("转发 @钱塘观潮的阿木" in r for r in b.reasons)
