@@ -540,3 +540,10 @@ def test_a_persons_post_stating_a_problem_is_negative_whatever_its_tone(engine):
     (n,) = feed(engine, item("n", "我区开展垃圾分类宣传周活动，倡导市民文明出行、不乱扔垃圾。", platform="news", source="杭州日报",
                              when="2026-11-21T10:00:00+08:00"))
     assert not n.analysis.negative
+
+
+def test_a_complaint_about_how_a_scheme_was_drawn_is_r1_though_it_names_a_place(engine):
+    (p,) = feed(engine, item("p", "区住建局刚公布的老旧小区综合改造计划，我们南肖埠这个90年代的老小区又不在里面。"
+                                  "这个名单到底按什么标准定的？能不能把打分公开出来？", platform="forum", source="19楼",
+                             author="南肖埠老住户", title="老旧小区改造名单出来了，南肖埠又没有？"))
+    assert p.case.rule == "R1" and p.case.first_responsible == "区住房和城市建设局"
