@@ -557,3 +557,12 @@ def test_a_death_told_without_the_word(reader: FactReader, text: str):
 
 def test_no_interest_left_is_no_death(reader: FactReader):
     assert read(reader, "看完这个通知，人没了兴趣").facts.deaths == 0
+
+
+@pytest.mark.parametrize("text", ["来电人建议今后大型活动散场时分批疏散，增设引导人员。", "希望下次提前疏散人群"])
+def test_a_suggestion_to_evacuate_next_time_is_no_evacuation(reader: FactReader, text: str):
+    assert not read(reader, text).facts.evacuated
+
+
+def test_an_evacuation_that_happened_still_counts(reader: FactReader):
+    assert read(reader, "消防到场后疏散了整栋楼的居民").facts.evacuated
