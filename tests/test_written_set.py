@@ -68,6 +68,20 @@ FLOORS = {
     # blind 0.797 unit at d307f87 and 0.848 at 9892465 (unread until then); fixed against after that
     "written10": {"unit": 0.93, "severity": 0.96, "emergency_recall": 1.0, "emergency_precision": 1.0,
                   "grouping_f1": 0.93, "negative_f1": 0.95},
+    # written11-16: blind figures recorded in tests/eval/README.md before their errors were read;
+    # these floors sit just below the figures after the fixes made from them
+    "written11": {"unit": 0.95, "severity": 0.95, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.94, "negative_f1": 0.96},
+    "written12": {"unit": 0.93, "severity": 0.93, "emergency_recall": 1.0, "emergency_precision": 1.0,
+                  "grouping_f1": 0.94, "negative_f1": 0.95},
+    "written13": {"unit": 0.92, "severity": 0.93, "emergency_recall": 1.0, "emergency_precision": 0.95,
+                  "grouping_f1": 0.92, "negative_f1": 0.94},
+    "written14": {"unit": 0.91, "severity": 0.89, "emergency_recall": 1.0, "emergency_precision": 0.9,
+                  "grouping_f1": 0.83, "negative_f1": 0.95},
+    "written15": {"unit": 0.92, "severity": 0.92, "emergency_recall": 0.9, "emergency_precision": 0.85,
+                  "grouping_f1": 0.87, "negative_f1": 0.95},
+    "written16": {"unit": 0.88, "severity": 0.88, "emergency_recall": 1.0, "emergency_precision": 0.95,
+                  "grouping_f1": 0.85, "negative_f1": 0.94},
 }
 
 
