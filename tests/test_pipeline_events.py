@@ -330,3 +330,12 @@ def test_a_direct_reply_to_a_post_joins_it():
     b = g.assign("b", T0 + timedelta(hours=20), "回复@钱塘观潮的阿木：我也看到了，附表里只写了更新，没写多少辆", {},
                  "政府网站与数据", "另一位网友", True)
     assert b.event_id == a.event_id and any("转发 @钱塘观潮的阿木" in r for r in b.reasons)
+
+
+def test_a_post_that_says_it_is_the_days_second_fire_is_another_incident():
+    g = real_grouper()
+    a = g.assign("a", T0, "凌晨三点景芳一小区楼道电瓶车烧起来了，整栋楼的人往外跑，消防来了", {"景芳": "凯旋街道"},
+                 "安全生产与事故", "住户甲", True, incident=True)
+    b = g.assign("b", T0 + timedelta(hours=15), "一天两起？？傍晚景芳这边车棚里一辆电瓶车自己冒烟起火，保安用灭火器扑灭了",
+                 {"景芳": "凯旋街道"}, "安全生产与事故", "住户乙", True, incident=True)
+    assert b.event_id != a.event_id
