@@ -169,6 +169,7 @@ class EventGrouper:
         self._widespread = set(cfg.widespread_categories)
         self._update = any_of(cfg.update_cues)
         self._refers = any_of(cfg.incident_reference_cues)
+        self._statement = any_of(cfg.statement_cues)
         self._fresh = any_of(cfg.fresh_cues)
         self._sameness = any_of(cfg.sameness_cues)
         self._continuation = any_of(cfg.continuation_cues)
@@ -390,7 +391,10 @@ class EventGrouper:
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")
             other_matter = True
-        if official and reply and category and category in main_categories and e.negative and sim >= 0.1:
+        explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
+        if official and (reply or explains) and category and category in main_categories and e.negative \
+                and sim >= 0.1:
+            # (关于消费券发放情况的说明: a department explains what was complained of on its subject)
             score += W.reply_category          # a department answers what was raised on its subject
             why.append("主管部门回应")
         claim_sim = None

@@ -547,3 +547,11 @@ def test_a_complaint_about_how_a_scheme_was_drawn_is_r1_though_it_names_a_place(
                                   "这个名单到底按什么标准定的？能不能把打分公开出来？", platform="forum", source="19楼",
                              author="南肖埠老住户", title="老旧小区改造名单出来了，南肖埠又没有？"))
     assert p.case.rule == "R1" and p.case.first_responsible == "区住房和城市建设局"
+
+
+def test_a_departments_explanation_of_what_was_complained_of_joins_the_complaints(engine):
+    a, b = feed(engine,
+                item("a", "#上城消费券# 10点整准时点进去就显示已抢光？2000万的消费券是发给机器人的吧🙃", author="手慢无"),
+                item("b", "关于消费券发放情况的说明：首轮2000万消费券10点开抢后1分钟内抢光，系参与人数远超预期。"
+                          "系统已拦截异常账号1.2万个，第二轮将增加线上核销渠道。", source="上城商务", when="2026-11-21T11:00:00+08:00"))
+    assert b.analysis.official and b.case.event_id == a.case.event_id

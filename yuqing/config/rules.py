@@ -180,8 +180,12 @@ class Grouping(Strict):
     fresh_hours: float = 12.0
     # A measure that says it answers an incident (针对…暴露出的问题, 事故发生后) belongs to it.
     incident_reference_cues: list[str] = Field(default_factory=list)
+    # An official text that opens by saying it explains a matter (关于…情况的说明) answers the
+    # complaints on its subject as a reply does.
+    statement_cues: list[str] = Field(default_factory=list)
 
-    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues")
+    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
+                     "statement_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
