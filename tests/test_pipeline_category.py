@@ -123,3 +123,10 @@ def test_utility_supply_has_no_owner_in_the_sample_district():
     assert c.classify(None, "据说下周要停水三天，大家赶紧囤水").main is None
     assert c.classify(None, "#上城新春消费券# 开抢五秒就没了").main == "商贸流通"
     assert c.classify(None, "九堡客运中心门口的黄牛太猖狂了").main == "社会治安"
+
+
+def test_a_gas_smell_is_a_safety_matter_not_a_pollution_one():
+    from pipeline.category import Categoriser
+    from yuqing.app.build import load_config
+    c = Categoriser.default(load_config("config", announce=False).district)
+    assert c.classify(None, "楼道内有明显燃气异味，担心泄漏，要求物业检查").main == "安全生产与事故"
