@@ -129,4 +129,4 @@ def test_a_gas_smell_is_a_safety_matter_not_a_pollution_one():
     from pipeline.category import Categoriser
     from yuqing.app.build import load_config
     c = Categoriser.default(load_config("config", announce=False).district)
-    assert c.classify(None, "楼道内有明显燃气异味，担心泄漏，要求物业检查").main == "安全生产与事故"
+    assert c.classify(None, "楼道内有明显燃气异味，担心燃气泄漏，已打了抢修电话").main == "安全生产与事故"
