@@ -130,3 +130,11 @@ def test_a_gas_smell_is_a_safety_matter_not_a_pollution_one():
     from yuqing.app.build import load_config
     c = Categoriser.default(load_config("config", announce=False).district)
     assert c.classify(None, "楼道内有明显燃气异味，担心燃气泄漏，已打了抢修电话").main == "安全生产与事故"
+
+
+def test_defaced_carvings_are_heritage_and_a_bars_subwoofer_is_noise():
+    from pipeline.category import Categoriser
+    from yuqing.app.build import load_config
+    c = Categoriser.default(load_config("config", announce=False).district)
+    assert c.classify(None, "山上那块宋代的摩崖题刻被人用红油漆写了到此一游").main == "文化旅游体育"
+    assert c.classify(None, "楼下那家清吧天天放到凌晨一点多，低音炮震得床都在抖").main == "生态环境"
