@@ -566,3 +566,30 @@ def test_a_suggestion_to_evacuate_next_time_is_no_evacuation(reader: FactReader,
 
 def test_an_evacuation_that_happened_still_counts(reader: FactReader):
     assert read(reader, "消防到场后疏散了整栋楼的居民").facts.evacuated
+
+
+def test_people_struck_or_beaten_are_hurt(reader: FactReader):
+    assert read(reader, "雨棚上的花盆被风吹落，砸到两名路人，一人满头是血").facts.injured == 2
+    assert read(reader, "夜宵摊两拨人吵起来，四个人被打伤").facts.injured == 4
+    assert read(reader, "树枝掉下来砸到一辆电动车").facts.injured == 0
+
+
+def test_a_bang_beside_what_an_explosion_leaves_is_one(reader: FactReader):
+    assert read(reader, "楼下小吃店砰的一声，窗户玻璃全碎了，往外冒黑烟").facts.explosion
+    assert read(reader, "隔壁饭店砰的一声，卷帘门都被掀飞了，一股液化气味").facts.explosion
+    assert not read(reader, "邻居关门砰的一声，吓我一跳").facts.explosion
+
+
+def test_a_structure_that_fell_is_a_collapse_a_tree_is_not(reader: FactReader):
+    assert read(reader, "工地的脚手架倒下来了，压住了两辆车").facts.collapse
+    assert not read(reader, "路边那棵大树倒了，挡住半条路").facts.collapse
+
+
+def test_went_down_and_did_not_come_up_is_trapped(reader: FactReader):
+    assert read(reader, "一名工人下到窨井里清淤，半天没上来").facts.trapped
+    assert not read(reader, "爬到六楼就喘得上不来气").facts.trapped
+
+
+def test_lives_counted_as_lives_are_deaths(reader: FactReader):
+    assert read(reader, "两条人命就这么没了，谁来负责").facts.deaths == 2
+    assert read(reader, "守护每一条生命安全").facts.deaths == 0
