@@ -420,7 +420,8 @@ class Engine:
                                      official=a.official, event_id=event_id, incident=ctx.incident,
                                      refutes=a.refutes, rumour=a.rumour,
                                      involved=set(a.categories),
-                                     record=item.platform in self.rules.citizen_channels)
+                                     record=item.platform in self.rules.citizen_channels,
+                                     handle=item.author or item.source)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -178,6 +178,8 @@ class EventGrouper:
         self._by_place: dict[str, set[str]] = defaultdict(set)
         self._by_unit: dict[str, set[str]] = defaultdict(set)
         self._by_account: dict[str, set[str]] = defaultdict(set)
+        # the event each named author (an official account too) last wrote in: 回复@平安上城 answers that post
+        self._last_by_handle: dict[str, str] = {}
         self._by_concept: dict[str, set[str]] = defaultdict(set)
         self._expired_at: datetime | None = None
         self._names: dict[str, set[str]] = defaultdict(set)   # first two characters → quoted names seen
@@ -363,6 +365,11 @@ class EventGrouper:
                 # (昨晚那场火: a complaint that points back at the incident is about it)
                 score += W.kind_mismatch       # an incident report and a complaint about something else
                 why.append("事故与诉求不同")
+        if incident and not e.incident and not e.negative and not refers and not official:
+            # An accident reported where the event so far held only good news or a notice (a visit to
+            # sweltering workers, then a worker's death on a site): news of its own, not a follow-up.
+            score += W.incident_after_news
+            why.append("事故并非此前正面或通知信息的后续")
         # what the event is about: the kinds of place most of its items name (not every passing one)
         theirs_kinds = {k for k, n in e.entities.items() if n * 3 >= max(e.size, 1)} if e.entities else set()
         if entities and theirs_kinds and not entities & theirs_kinds:
@@ -428,7 +435,8 @@ class EventGrouper:
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
-        mentioned = [a for a in e.accounts if a and f"@{a}" in text] if gap_h < 24 * 7 else []
+        handles = set(e.accounts) | {h for h, eid in self._last_by_handle.items() if eid == e.id and f"@{h}" in text}
+        mentioned = [a for a in handles if a and f"@{a}" in text] if gap_h < 24 * 7 else []
         # //@X: carries X's post; 回复@X： answers it directly
         opening = text.removeprefix("回复")
         reposted = [a for a in mentioned if f"//@{a}" in text or opening.startswith((f"@{a}:", f"@{a}："))]
@@ -536,7 +544,7 @@ class EventGrouper:
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
                official: bool = False, event_id: str | None = None, incident: bool = False,
                refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
-               record: bool = False) -> Assignment:
+               record: bool = False, handle: str | None = None) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -591,6 +599,8 @@ class EventGrouper:
             result = Assignment(eid, False, best[0], ["并入事件 " + eid + "：" + "，".join(best[2])])
         e = self.events[eid]
         self._add(e, counted, words, places, category, account, when)
+        if handle:
+            self._last_by_handle[handle] = eid
         e.negative = e.negative or negative
         e.incident = e.incident or incident
         e.rumour = e.rumour or rumour
@@ -677,6 +687,8 @@ class EventGrouper:
                     self._by_unit[unit].discard(eid)
             for a in e.accounts:
                 self._by_account[a].discard(eid)
+            for h in [h for h, last in self._last_by_handle.items() if last == eid]:
+                del self._last_by_handle[h]
             for c in e.concepts:
                 self._by_concept[c].discard(eid)
             for n in e.names:

@@ -555,3 +555,26 @@ def test_a_departments_explanation_of_what_was_complained_of_joins_the_complaint
                 item("b", "关于消费券发放情况的说明：首轮2000万消费券10点开抢后1分钟内抢光，系参与人数远超预期。"
                           "系统已拦截异常账号1.2万个，第二轮将增加线上核销渠道。", source="上城商务", when="2026-11-21T11:00:00+08:00"))
     assert b.analysis.official and b.case.event_id == a.case.event_id
+
+
+def test_a_reply_to_an_official_account_joins_the_statement_it_answers(engine):
+    post, statement, reply = feed(
+        engine,
+        item("p", "城站广场出站口有人吵架动手了，一片混乱", author="夜归人"),
+        item("s", "今晚城站广场出站口发生一起纠纷，涉事人员已被公安机关控制，现场秩序已恢复。",
+             source="平安上城", author="平安上城", when="2026-11-20T11:30:00+08:00"),
+        item("r", "回复@平安上城：出站口天天有人围着揽客，早该管了", author="老杭州", when="2026-11-20T14:00:00+08:00"))
+    assert statement.case.event_id == post.case.event_id
+    assert reply.case.event_id == post.case.event_id
+    assert any("回复 @平安上城" in r or "转发 @平安上城" in r for r in reply.grouping_reasons)
+
+
+def test_an_accident_is_no_follow_up_of_good_news_on_its_subject(engine):
+    visit, death = feed(
+        engine,
+        item("v", "高温天，九堡街道工作人员走进辖区工地，为建筑工人送上绿豆汤和防暑药品，提醒落实高温作业时间调整。",
+             source="九堡街道", author="九堡街道", platform="wechat"),
+        item("d", "九堡一工地工人中午在高温下作业时晕倒，送医后抢救无效死亡，家属说工地从没调整过作业时间。",
+             source="都市快报", author="都市快报", platform="news", when="2026-11-21T18:00:00+08:00"))
+    assert death.case.event_id != visit.case.event_id
+    assert death.case.emergency

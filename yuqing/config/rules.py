@@ -117,6 +117,7 @@ class GroupingWeights(Strict):
     category_mismatch: float = -0.05   # another subject than the event's
     tone_mismatch: float = -0.10    # another subject and another tone
     kind_mismatch: float = -0.15    # an incident report and a complaint about something else
+    incident_after_news: float = -0.25  # an incident is no follow-up of good news or a notice (送清凉 ~ a death)
     account: float = 0.20
     followup: float = 0.50          # a short follow-up by the same person
     mention: float = 0.30           # an @reply to someone in the event
