@@ -88,6 +88,10 @@ class CategorySettings(Strict):
     handler_markers: list[str] = Field(default_factory=list)
     handler_span: int = Field(16, ge=1)           # how far after a marker the department is looked for
     handler_factor: float = Field(2.0, ge=0)      # its mention counts this much, as a first demand
+    # 已会同市场监管部门责令…: a department said to act with the handler works on its own field,
+    # so the category it owns is involved (district-rules §1: every involved category's owner)
+    joint_markers: list[str] = Field(default_factory=list)
+    joint_span: int = Field(4, ge=0)              # characters between the marker and the department
     weak_below: float = Field(3.0, ge=0)   # cues lighter than this only support others…
     weak_cap: float = Field(4.0, ge=0)     # …and together add at most this much to a category
     demand_min_ratio: float = Field(0.5, ge=0, le=1)   # the first demand's category needs this share of the top score
@@ -211,6 +215,7 @@ class Categoriser:
         self._secondary = [m for m in self.s.secondary_markers if m]
         self._demand = [m for m in self.s.demand_markers if m]
         self._handler = [m for m in self.s.handler_markers if m]
+        self._joint = [m for m in self.s.joint_markers if m]
 
     def department_of(self, name: str | None) -> str | None:
         """The district department a signature or an account names (区发改经信局, 上城区税务局)."""
@@ -273,6 +278,7 @@ class Categoriser:
         clause_units: list[str] = []
         weak: dict[str, float] = {}                 # category -> what its weak cues added
         strong: set[str] = set()                    # categories with at least one strong cue
+        acting: list[str] = []                      # departments said to act with the handler
 
         handled = self._handled_at(content) if self._handler else []
         sec_at = self._first(content, self._secondary)
@@ -302,6 +308,9 @@ class Categoriser:
                         dept_score[unit] = dept_score.get(unit, 0.0) + weight
                         if (in_clause or handler) and unit not in clause_units:
                             clause_units.append(unit)
+                        if self._joint and unit not in acting and any(
+                                m in text[max(0, start - self.s.joint_span - len(m)):start] for m in self._joint):
+                            acting.append(unit)
                         continue
                     key = (cat, cue)
                     n = cue_seen.get(key, 0)
@@ -378,6 +387,12 @@ class Categoriser:
         res.involved = [top] + [c for c in ranked[1:]
                                 if scores[c] >= s.involved_min and scores[c] >= s.involved_ratio * scores[top]
                                 and c in strong]
+        for unit in acting:
+            owned = [c for c in self._owned.get(unit, []) if scores.get(c, 0.0) > 0]
+            if owned and not set(owned) & set(res.involved):
+                best = max(owned, key=lambda c: scores[c])
+                res.involved.append(best)
+                evidence.setdefault(best, {}).setdefault(f"会同{unit}", 1)
         for c in res.involved:
             res.reasons.append(f"类别 {c}（{self._why(c, evidence)}）")
         if note:

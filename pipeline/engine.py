@@ -421,7 +421,9 @@ class Engine:
                                      refutes=a.refutes, rumour=a.rumour,
                                      involved=set(a.categories),
                                      record=item.platform in self.rules.citizen_channels,
-                                     handle=item.author or item.source)
+                                     handle=item.author or item.source,
+                                     report=not personal and not a.official
+                                     and item.platform not in self.rules.citizen_channels)
         ev = self.events.get(assign.event_id)
         if ev is None:
             ev = self.events[assign.event_id] = EventState(assign.event_id)

@@ -36,6 +36,8 @@ _MAX_W = 12.0
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
+# (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
+_SPAN_ON = re.compile(r"\s*(?:至|到|起|—|-|~|－|～)")
 # What a refutation quotes as the rumour: 网传“…”, 有网民发布“…”的信息
 _CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|称)[^“「\"]{0,6}[“「\"]([^”」\"]{4,60})[”」\"]")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
@@ -173,6 +175,7 @@ class EventGrouper:
         self._fresh = any_of(cfg.fresh_cues)
         self._sameness = any_of(cfg.sameness_cues)
         self._continuation = any_of(cfg.continuation_cues)
+        self._case_talk = any_of(cfg.case_talk_cues)
         self.events: dict[str, Sketch] = {}
         self._by_word: dict[str, set[str]] = defaultdict(set)
         self._by_place: dict[str, set[str]] = defaultdict(set)
@@ -242,7 +245,7 @@ class EventGrouper:
                involved: set[str] = frozenset(), updates: bool = False,
                policy: bool = False, record: bool = False, said_same: bool = False,
                claim: dict[str, float] | None = None, fresh: bool = False,
-               refers: bool = False) -> tuple[float, float, list[str]]:
+               refers: bool = False, good_news: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -370,6 +373,12 @@ class EventGrouper:
             # sweltering workers, then a worker's death on a site): news of its own, not a follow-up.
             score += W.incident_after_news
             why.append("事故并非此前正面或通知信息的后续")
+        if good_news and not refers and not incident and not updates and e.negative \
+                and category and category not in main_categories:
+            # Good news on another subject where the event so far held a problem (a festive report on
+            # a street's old shops, beside complaints of its holiday traffic): news of its own.
+            score += W.good_news_after_case
+            why.append("正面信息并非此前问题的后续")
         # what the event is about: the kinds of place most of its items name (not every passing one)
         theirs_kinds = {k for k, n in e.entities.items() if n * 3 >= max(e.size, 1)} if e.entities else set()
         if entities and theirs_kinds and not entities & theirs_kinds:
@@ -428,6 +437,10 @@ class EventGrouper:
         if named is None and official:
             # a statement dates what it answers (2月24日晚，网民反映……)
             named = _DATED.search(text[:80])
+            local = when.astimezone(SHANGHAI)
+            if named and _SPAN_ON.match(text, named.end()) and \
+                    (int(named.group(1)), int(named.group(2))) >= (local.month, local.day):
+                named = None
         if named:
             m, d = int(named.group(1)), int(named.group(2))
             first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
@@ -544,7 +557,7 @@ class EventGrouper:
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
                official: bool = False, event_id: str | None = None, incident: bool = False,
                refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
-               record: bool = False, handle: str | None = None) -> Assignment:
+               record: bool = False, handle: str | None = None, report: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -562,6 +575,8 @@ class EventGrouper:
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
         fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
         refers = bool(self._refers and self._refers.search(text[:300]))
+        # an outlet's warm report that speaks of no problem: good news of its own
+        good_news = report and not negative and not official and not (self._case_talk and self._case_talk.search(text))
         claim = None
         if refutes:
             quoted = "".join(_CLAIM.findall(text[:600]))
@@ -578,7 +593,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same, claim, fresh, refers)
+                                               record, said_same, claim, fresh, refers, good_news)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

@@ -13,6 +13,8 @@ from yuqing.config.rules import Rules
 
 
 _FIELD_LABEL = re.compile(r"【[^】]{1,8}】")
+# A hotline record's field label (来电人反映：…), which says nothing of what is asked
+_REPORT_LABEL = re.compile(r"(?:来电人|来信人|市民|诉求人|群众)?反映[:：]")
 
 
 
@@ -162,7 +164,8 @@ class VoiceReader:
         declared = bool(self._declared and self._declared.search(content[:200]))
         framed = bool(ask) and (bool(self._inquiry.search(title)) or declared) and not (
             self._inquiry_blockers and self._inquiry_blockers.search(text))
-        if r.complaint and framed and not (self._complaint and self._complaint.search(text)):
+        # (来电人反映：来电人咨询…: 反映： is the record's field label, not a complaint)
+        if r.complaint and framed and not (self._complaint and self._complaint.search(_REPORT_LABEL.sub("", text))):
             r.complaint = False
             r.reasons.append("标题为咨询，所述情况为背景，不按投诉理解")
         if not r.complaint and (not problem or framed) and (m := ask):

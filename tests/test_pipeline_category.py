@@ -138,3 +138,24 @@ def test_defaced_carvings_are_heritage_and_a_bars_subwoofer_is_noise():
     c = Categoriser.default(load_config("config", announce=False).district)
     assert c.classify(None, "山上那块宋代的摩崖题刻被人用红油漆写了到此一游").main == "文化旅游体育"
     assert c.classify(None, "楼下那家清吧天天放到凌晨一点多，低音炮震得床都在抖").main == "生态环境"
+
+
+def test_a_department_said_to_act_with_the_handler_makes_its_field_involved(cat):
+    # a car park's fee answered by the scenic area together with the market regulator: pricing is involved
+    r = cat.classify(None, "回复@游客：该停车场为周边村社临时设置，我们已会同市场监管部门责令其公示收费标准、规范开具票据。")
+    assert "市场监管与消费维权" in r.involved
+    assert any("会同区市场监督管理局" in x for x in r.reasons)
+    # named in passing, not as acting, it is not
+    r = cat.classify(None, "景区门口临时停车场一次收50块，听说市场监管部门以前也来过，停车位还是太少。")
+    assert r.involved[:1] == ["交通管理"] and "市场监管与消费维权" not in r.involved
+
+
+def test_a_local_office_of_a_department_names_the_department(cat):
+    assert cat.department_of("望江市场监管所") == "区市场监督管理局"
+    assert cat.department_of("南星城管中队") == "区城管局"
+    assert cat.department_of("望江村社") is None
+
+
+def test_a_firms_rent_subsidy_is_business_not_housing(cat):
+    r = cat.classify("入驻企业房租补贴为何迟迟不兑现？", "我公司入驻产业园，按入驻协议可享受前三年房租补贴，但至今未到账。")
+    assert r.main == "经济发展与营商环境"

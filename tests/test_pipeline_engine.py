@@ -578,3 +578,32 @@ def test_an_accident_is_no_follow_up_of_good_news_on_its_subject(engine):
              source="都市快报", author="都市快报", platform="news", when="2026-11-21T18:00:00+08:00"))
     assert death.case.event_id != visit.case.event_id
     assert death.case.emergency
+
+
+def test_a_declared_consultation_is_no_case_though_its_field_says_reported(engine):
+    (d,) = feed(engine, item("q", "诉求类型：咨询\n来电人反映：来电人咨询，其子女为随迁子女，目前在上城区一所初中就读初三，"
+                                  "想了解在杭参加中考的条件和需要准备的材料。\n承办单位：区教育局",
+                             platform="hotline", source="杭州12345"))
+    assert not d.analysis.negative and d.case.severity == "无"
+
+
+def test_an_outlets_good_news_is_no_follow_up_of_complaints_at_its_place(engine):
+    jam, news = feed(
+        engine,
+        item("j", "河坊街这边堵死了，南宋御街进去了出不来，网约车二十分钟挪了三百米，交警在哪里？", author="吃货小九"),
+        item("n", "假期里，清河坊的老字号门前排起长队，河坊街上的非遗手作摊位前围满了年轻人，“古街+夜游+非遗”让老城区焕发新活力。",
+             title="老街焕新 烟火升腾：上城假期文旅消费火热", platform="news", source="浙江日报",
+             when="2026-11-21T11:00:00+08:00"))
+    assert news.case.event_id != jam.case.event_id
+    assert news.case.severity == "无"
+
+
+def test_a_notice_of_a_schedule_from_today_names_no_incident_of_that_day(engine):
+    jam, notice = feed(
+        engine,
+        item("j", "钱江新城灯光秀散场后市民中心站挤爆了，地铁口排了半小时进不去", author="夜跑的人",
+             when="2026-11-21T08:30:00+08:00"),
+        item("n", "11月21日至30日每晚19:30、20:30各上演一场。建议市民游客乘坐地铁至市民中心站、江锦路站，观演时请听从现场工作人员指挥。",
+             title="钱江新城灯光秀下旬演出安排来了", platform="wechat", source="上城发布", author="上城发布",
+             when="2026-11-21T10:00:00+08:00"))
+    assert not any("所指" in r for r in notice.grouping_reasons)

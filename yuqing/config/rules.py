@@ -118,6 +118,7 @@ class GroupingWeights(Strict):
     tone_mismatch: float = -0.10    # another subject and another tone
     kind_mismatch: float = -0.15    # an incident report and a complaint about something else
     incident_after_news: float = -0.25  # an incident is no follow-up of good news or a notice (送清凉 ~ a death)
+    good_news_after_case: float = -0.25  # good news on another subject is no follow-up of a problem
     account: float = 0.20
     followup: float = 0.50          # a short follow-up by the same person
     mention: float = 0.30           # an @reply to someone in the event
@@ -173,6 +174,8 @@ class Grouping(Strict):
     continuation_cues: list[str] = Field(default_factory=list)
     # A person's news of their own matter (更新：… 第三天了 修好啦): their follow-up, whatever its words.
     update_cues: list[str] = Field(default_factory=list)
+    # A report on a problem (建议, 反映, 整改): no plain good news, however warm its tone.
+    case_talk_cues: list[str] = Field(default_factory=list)
     # Saying it is the same one (也是同一家配餐公司, 同一个地铁工程): one matter across two streets.
     sameness_cues: list[str] = Field(default_factory=list)
     # A report of what is happening now (刚刚一声巨响, 正在冒烟) is a new incident when the event's first
