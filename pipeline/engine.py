@@ -35,7 +35,7 @@ FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a da
 # `route` replays files whose stream has its own time (an archive, a labelled set): only an item far
 # ahead of the stream, or of the wall clock for the first item, is odd there.
 STREAM_FUTURE_TOLERANCE = timedelta(days=60)
-REPLAY_FIRST_TOLERANCE = timedelta(days=3 * 366)   # a replay's first item may be dated this far ahead
+REPLAY_FIRST_TOLERANCE = timedelta(days=10 * 366)  # a replay's first item may be dated this far ahead (a set written for 2030)
 PAST_TOLERANCE = timedelta(days=90)        # older than this relative to now: an archive, not news
 GROUP_CN = {"children": "未成年人/学生", "elderly": "老人", "food": "食品安全", "medical": "医疗"}
 

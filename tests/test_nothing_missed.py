@@ -194,3 +194,15 @@ def test_a_replayed_stream_dated_after_this_machines_clock_keeps_its_own_times(e
     assert d2.case.event_id == d1.case.event_id
     assert due["statement"].isoformat() == "2029-06-01T15:00:00+08:00"
     assert not any("视为异常" in r for r in d1.analysis.reasons + d2.analysis.reasons)
+
+
+def test_a_replay_dated_years_after_this_machines_clock_keeps_its_own_times(engine):
+    """A labelled set written for 2030, replayed in 2026: every item fell back to the wall clock, so
+    a fire a month after a drill at the same street looked simultaneous and joined it."""
+    drill = engine.process(Item.model_validate(item("d", "湖滨街道联合消防救援大队在湖滨步行街开展商圈消防应急疏散演练，模拟商铺起火后的人员疏散",
+                                                    when="2030-03-08T10:00:00+08:00", platform="news", source="都市快报")))
+    fire = engine.process(Item.model_validate(item("f", "东坡路我们楼下的餐厅后厨着火了，烟都窜到楼道里了，整栋楼的人都疏散下来了",
+                                                   when="2030-03-27T12:10:00+08:00")))
+    assert not any("不用于事件时限" in r for r in drill.analysis.reasons + fire.analysis.reasons)
+    assert fire.case.event_id != drill.case.event_id
+    assert {c.due_at.year for c in fire.case.clocks} == {2030}
