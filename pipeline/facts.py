@@ -541,6 +541,7 @@ class FactReader:
                 i += 1
             return False
 
+        unset: list[_Cue] = []
         for c in cues:
             if not c.counted or c.compact or c.status != "asserted":
                 continue
@@ -596,6 +597,17 @@ class FactReader:
                 c.snippet = text[a:b]
             else:
                 c.value = rule.bare_value
+                if rule.item_count and c.word not in rule.weak_cues:
+                    unset.append(c)
+        for c in unset:
+            # after every cue took its own count: the largest count no cue took, of people named
+            # before the gathering (举着手机…网约车排队120位 is no crowd of 120)
+            rest = [k for k in counts if not k.used and k.end <= c.start]
+            if rest:
+                k = max(rest, key=lambda k: k.value)
+                k.used = True
+                c.value = k.value
+                c.snippet = f"{text[k.start:k.end]}……{text[c.start:c.end]}"
 
     def _hospital_kind(self, t: _Text, c: _Cue, cues: list[_Cue]) -> str:
         """送医 is ill when the item reports illness and no injury, or its sentence does."""

@@ -90,6 +90,9 @@ class KindRule(Strict):
     count_gap_after: int | None = Field(None, ge=0, le=60)
     # the largest count the sentence gives after the cue replaces a vaguer one (好多人…看着得有三十多个)
     largest_in_sentence: bool = False
+    # 包工头拖欠30余名工人工资……工人们在工地门口聚集: a gathering whose own clauses give no number is
+    # as large as the largest people count left anywhere in the item (the people it is about)
+    item_count: bool = False
     speaks_for: list[str] | None = None
     assert_: bool = Field(True, alias="assert")
 

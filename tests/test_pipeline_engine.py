@@ -607,3 +607,15 @@ def test_a_notice_of_a_schedule_from_today_names_no_incident_of_that_day(engine)
              title="钱江新城灯光秀下旬演出安排来了", platform="wechat", source="上城发布", author="上城发布",
              when="2026-11-21T10:00:00+08:00"))
     assert not any("所指" in r for r in notice.grouping_reasons)
+
+
+def test_a_comment_without_a_place_on_a_knife_attack_joins_it(engine):
+    post, police, comment = feed(
+        engine,
+        item("p", "杭海路上有个男的拿刀乱挥，有人被砍伤了！！警察已经来了，大家绕开走", author="路人甲"),
+        item("s", "【警情通报】11月20日10时许，九堡街道杭海路一男子持刀伤人，致三人受伤，伤者均已送医救治。犯罪嫌疑人已被当场控制。",
+             source="平安上城", author="平安上城", when="2026-11-20T12:30:00+08:00"),
+        item("c", "评论：就在我们公司楼下，那人拿着刀追着人跑，吓死了，希望伤者没事🙏", author="打工人",
+             platform="video", when="2026-11-20T13:15:00+08:00"))
+    assert police.case.event_id == post.case.event_id
+    assert comment.case.event_id == post.case.event_id and comment.case.emergency

@@ -593,3 +593,18 @@ def test_went_down_and_did_not_come_up_is_trapped(reader: FactReader):
 def test_lives_counted_as_lives_are_deaths(reader: FactReader):
     assert read(reader, "两条人命就这么没了，谁来负责").facts.deaths == 2
     assert read(reader, "守护每一条生命安全").facts.deaths == 0
+
+
+@pytest.mark.parametrize("text", [
+    "包工头拖欠30余名工人去年7月以来工资共计约80万元，多次讨要未果。目前工人们在工地门口聚集。",
+    "勤丰路这个工地，我们三十余名工人干了大半年，包工头一分钱没结，今天大家都到工地门口拉横幅了",
+    "人越来越多了，我数了一下有三十余名工人，都是同一家服装加工厂的，老板跑路了 #讨薪#",
+])
+def test_a_gathering_counts_the_people_the_item_named_before_it(reader: FactReader, text):
+    assert reader.read(text).facts.gathering >= 30
+
+
+def test_a_gathering_does_not_take_a_count_told_of_something_else(reader: FactReader):
+    # the injured keep their own count; a queue of cars after a crowd's phones is no crowd of 120
+    assert reader.read("3名工人受伤送医，家属在门口聚集").facts.gathering == 0
+    assert reader.read("现场不少市民游客举着手机记录。散场后网约车排队120位，打不到车").facts.gathering < 30
