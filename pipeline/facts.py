@@ -602,7 +602,8 @@ class FactReader:
         for c in unset:
             # after every cue took its own count: the largest count no cue took, of people named
             # before the gathering (举着手机…网约车排队120位 is no crowd of 120)
-            rest = [k for k in counts if not k.used and k.end <= c.start]
+            rest = [k for k in counts if not k.used and k.end <= c.start
+                    and k.value >= self.cfg.kinds[c.kind].item_count_min]
             if rest:
                 k = max(rest, key=lambda k: k.value)
                 k.used = True

@@ -93,6 +93,7 @@ class KindRule(Strict):
     # 包工头拖欠30余名工人工资……工人们在工地门口聚集: a gathering whose own clauses give no number is
     # as large as the largest people count left anywhere in the item (the people it is about)
     item_count: bool = False
+    item_count_min: int = 10   # (很多人 reads as a few: no crowd by itself)
     speaks_for: list[str] | None = None
     assert_: bool = Field(True, alias="assert")
 
