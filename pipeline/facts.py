@@ -217,6 +217,8 @@ class FactReader:
         self.neg_refuting_rx = _compile(cfg.negation.refuting)
         self.hypo_before_rx = _compile(cfg.hypothetical.before)
         self.hypo_after_rx = _compile(cfg.hypothetical.after)
+        self.exercise_rx = _compile(cfg.hypothetical.exercise)
+        self.exercise_unless_rx = _compile(cfg.hypothetical.exercise_unless)
         self.question_rx = _compile(cfg.question.cues)
 
         # ---- refutation, rumours ----
@@ -438,6 +440,10 @@ class FactReader:
         neg_excl = _spans(self.neg_excl_rx, text)
         negs = [(a, b) for a, b in _spans(self.neg_rx, text).spans if not neg_excl.overlaps(a, b)]
         neg_starts = [a for a, _ in negs]
+        drill = None
+        if self.exercise_rx is not None and (m := self.exercise_rx.search(text)) and not (
+                self.exercise_unless_rx is not None and self.exercise_unless_rx.search(text)):
+            drill = m
         hypo_starts = _spans(self.hypo_before_rx, text).starts
         q_cache: dict[int, bool] = {}
         for c in cues:
@@ -465,7 +471,7 @@ class FactReader:
                 continue
             lo = max(cs, c.start - lim.hypothetical_window)
             i, j = bisect_left(hypo_starts, lo), bisect_left(hypo_starts, c.start)
-            if j > i or (self.hypo_after_rx is not None and self.hypo_after_rx.match(text, c.end)):
+            if drill is not None or j > i or (self.hypo_after_rx is not None and self.hypo_after_rx.match(text, c.end)):
                 c.status = "hypothetical"
 
     # -- refutation

@@ -60,6 +60,8 @@ class PlacesConfig(Strict):
     # read as elsewhere. Longer names and landmarks (湖滨步行街, 东站枢纽) are the district's own.
     generic_place_endings: list[str] = Field(default_factory=lambda: ["路", "街", "巷", "弄", "桥", "村", "道", "园"])
     generic_place_max_len: int = Field(default=3, ge=0, le=6)
+    # Places every city has under the same name (市民中心, 火车站): generic whatever their length
+    generic_places: list[str] = Field(default_factory=list)
     # People shorten a landmark to its distinctive part (来福士 for 来福士广场): a name ending like
     # these is also matched without the ending when what is left is this long and no other name.
     short_form_endings: list[str] = Field(default_factory=lambda: ["广场", "市场", "公园", "景区", "老街", "小镇"])
@@ -252,7 +254,8 @@ class Gazetteer:
 
     def generic(self, name: str) -> bool:
         """A common street name (大学路, 劳动路) that other cities have too."""
-        return len(name) <= self.cfg.generic_place_max_len and name.endswith(tuple(self.cfg.generic_place_endings))
+        return name in self.cfg.generic_places or (
+            len(name) <= self.cfg.generic_place_max_len and name.endswith(tuple(self.cfg.generic_place_endings)))
 
     def _person(self, text: str, start: int, end: int, name: str) -> str | None:
         """A person's name cue around the match, as shown in the reason, or None."""

@@ -124,6 +124,10 @@ class Negation(Strict):
 class Hypothetical(Strict):
     before: list[Regex] = Field(default_factory=list)
     after: list[Regex] = Field(default_factory=list)
+    # An item about a drill (开展消防应急疏散演练，模拟商铺起火…) reports what was acted out:
+    # none of its facts happened, unless something real is said to have (演练中一人受伤).
+    exercise: list[Regex] = Field(default_factory=list)
+    exercise_unless: list[Regex] = Field(default_factory=list)
 
 
 class Question(Strict):

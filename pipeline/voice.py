@@ -91,6 +91,11 @@ class VoiceReader:
             # a department signs its answer on the message board as itself
             r.official = True
             r.reasons.append(f"署名 {author.strip()} 为政府机构")
+        elif not by_source and not author and source and self._official_author \
+                and self._official_author.search(source.strip()):
+            # a department posting on a citizen channel in its own name (a plan's 公示 on the board)
+            r.official = True
+            r.reasons.append(f"发布单位 {source.strip()} 为政府机构")
         else:
             for text in (title, head):
                 m = self._official_cue.search(text) if (self._official_cue and text) else None

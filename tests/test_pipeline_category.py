@@ -159,3 +159,8 @@ def test_a_local_office_of_a_department_names_the_department(cat):
 def test_a_firms_rent_subsidy_is_business_not_housing(cat):
     r = cat.classify("入驻企业房租补贴为何迟迟不兑现？", "我公司入驻产业园，按入驻协议可享受前三年房租补贴，但至今未到账。")
     assert r.main == "经济发展与营商环境"
+
+
+def test_a_fight_outside_a_bar_and_a_dog_bite_are_public_order(cat):
+    assert cat.classify(None, "昨晚钱江新城一家酒吧门口两拨人打起来了，两个人轻伤，警察来了才散").main == "社会治安"
+    assert cat.classify(None, "邮电路一只没拴绳的大型犬把路过的小姐姐小腿咬伤了，文明养犬能不能落实一下").main == "社会治安"

@@ -619,3 +619,22 @@ def test_a_comment_without_a_place_on_a_knife_attack_joins_it(engine):
              platform="video", when="2026-11-20T13:15:00+08:00"))
     assert police.case.event_id == post.case.event_id
     assert comment.case.event_id == post.case.event_id and comment.case.emergency
+
+
+def test_a_departments_public_notice_on_the_board_is_no_case(engine):
+    (d,) = feed(engine, item("n", "根据有关规定，现将白塔公园周边地块控制性详细规划局部调整方案予以公示，公示期30日。"
+                                  "公众可通过书面、电子邮件等方式提出意见建议。",
+                             title="白塔公园周边地块控规局部调整方案公示", platform="gov_board",
+                             source="市规划和自然资源局上城分局", author=None))
+    assert d.analysis.official and d.case.severity == "无"
+
+
+def test_a_name_every_city_has_is_the_other_citys_when_only_it_is_named(engine):
+    (d,) = feed(engine, item("y", "今天去鄞州的市民中心办社保卡，取号排了两个小时，窗口只开了三个。宁波的政务服务效率什么时候能提高？",
+                             platform="forum", source="百度贴吧"))
+    assert d.case.severity == "无" and d.case.first_responsible is None
+
+
+def test_a_name_every_city_has_is_ours_when_no_other_city_is_named(engine):
+    (h,) = feed(engine, item("h", "市民中心办事大厅排队两小时，窗口只开了三个，工作人员还在聊天"))
+    assert h.case.first_responsible == "四季青街道"

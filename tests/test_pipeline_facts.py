@@ -608,3 +608,11 @@ def test_a_gathering_does_not_take_a_count_told_of_something_else(reader: FactRe
     # the injured keep their own count; a queue of cars after a crowd's phones is no crowd of 120
     assert reader.read("3名工人受伤送医，家属在门口聚集").facts.gathering == 0
     assert reader.read("现场不少市民游客举着手机记录。散场后网约车排队120位，打不到车").facts.gathering < 30
+
+
+def test_a_drill_reports_what_was_acted_out(reader: FactReader):
+    f = reader.read("湖滨街道联合消防救援大队在湖滨步行街开展商圈消防应急疏散演练，模拟商铺起火后的报警、初期扑救和人员疏散，"
+                    "200余名商户参加。").facts
+    assert not f.evacuated and f.gathering == 0
+    # something real during a drill still happened
+    assert reader.read("消防演练中一名队员从梯子上摔下，另有3人受伤送医。").facts.injured == 3

@@ -199,3 +199,7 @@ def test_a_landmark_named_with_the_city_is_known_without_it(gaz):
     # 杭州东站 is 东站 in Hangzhou; 成都东站 stays Chengdu's
     assert [p.unit for p in gaz.find("东站现在什么情况？我的车也停运了").places] == ["东站枢纽管委会"]
     assert gaz.find("成都东站今天晚点严重").places == []
+
+
+def test_a_name_every_city_has_is_generic(gaz):
+    assert gaz.generic("市民中心") and not gaz.generic("钱江新城")
