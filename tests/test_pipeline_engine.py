@@ -1,6 +1,8 @@
 """The engine's event decisions: recomputed as items arrive, with reasons."""
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.conftest import item
 from yuqing.model import Item
 from yuqing.timeutil import SHANGHAI
@@ -638,3 +640,18 @@ def test_a_name_every_city_has_is_the_other_citys_when_only_it_is_named(engine):
 def test_a_name_every_city_has_is_ours_when_no_other_city_is_named(engine):
     (h,) = feed(engine, item("h", "市民中心办事大厅排队两小时，窗口只开了三个，工作人员还在聊天"))
     assert h.case.first_responsible == "四季青街道"
+
+
+@pytest.mark.parametrize("text, platform", [
+    ("急！！我外公78岁，有阿尔茨海默症，今天下午3点在南宋御街走失，穿灰色夹克，有看到的朋友请联系我，万分感谢🙏 求扩散", "weibo"),
+    ("今天带娃去皋塘的社区卫生服务站打疫苗，回家一看接种本，打的跟预约的不是一种！！问了护士说“都一样”😡", "weibo"),
+    ("皋塘新交付的几个小区入住了上千户，学位不足，一年级新生被统筹到5公里外的小学，请问附近配套小学什么时候建？", "gov_board"),
+])
+def test_a_problem_told_without_complaint_words_is_a_case(engine, text, platform):
+    (d,) = feed(engine, item("p", text, platform=platform))
+    assert d.analysis.negative and d.case.severity != "无"
+
+
+def test_thanks_for_finding_a_lost_grandfather_is_no_case(engine):
+    (d,) = feed(engine, item("t", "感谢望江街道的社区工作人员和民警，帮我们在两个小时内找回了走失的爷爷🙏 好人一生平安！"))
+    assert not d.analysis.negative
