@@ -232,7 +232,9 @@ def test_bad_pages_are_dropped_and_the_rest_crawled(site, tmp_path):
     assert d.get("items/dropped/redirect_loop") == 1 and d.get("items/dropped/timeout") == 1
     assert len(site.requests_to("/a/500.html")) == 2                   # one retry, after its backoff
     assert not stats["rb"].failed                                      # bad pages, a good source
-    assert took < 45
+    # a guard against a stalled crawl (the hanging page held it for ever), not a speed check: a loaded
+    # CI machine took 48 s once; the timeout itself is proven by the dropped/timeout count above
+    assert took < 180
 
 
 def test_a_feed_without_dates_uses_the_fetch_time(site, tmp_path):
