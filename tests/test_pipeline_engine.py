@@ -655,3 +655,13 @@ def test_a_problem_told_without_complaint_words_is_a_case(engine, text, platform
 def test_thanks_for_finding_a_lost_grandfather_is_no_case(engine):
     (d,) = feed(engine, item("t", "感谢望江街道的社区工作人员和民警，帮我们在两个小时内找回了走失的爷爷🙏 好人一生平安！"))
     assert not d.analysis.negative
+
+
+def test_social_assistance_is_no_matter_of_the_elderly_but_a_care_home_is(engine):
+    dibao, care = feed(
+        engine,
+        item("d", "诉求类型：求助\n诉求内容：来电人称其因病失业，妻子残疾无收入，申请低保被告知家里有车不符合条件，希望街道重新核查。\n发生地址：上城区南星街道",
+             platform="hotline", source="杭州12345"),
+        item("c", "望江门一家养老院护工对老人大呼小叫，饭菜都是冷的，家属投诉了也没人理", when="2026-11-25T10:00:00+08:00"))
+    assert dibao.case.severity == "一般"
+    assert care.case.severity == "较大"
