@@ -665,3 +665,18 @@ def test_social_assistance_is_no_matter_of_the_elderly_but_a_care_home_is(engine
         item("c", "望江门一家养老院护工对老人大呼小叫，饭菜都是冷的，家属投诉了也没人理", when="2026-11-25T10:00:00+08:00"))
     assert dibao.case.severity == "一般"
     assert care.case.severity == "较大"
+
+
+def test_a_queue_at_a_station_is_no_part_of_a_fight_there(engine):
+    fight, queue = feed(
+        engine,
+        item("f", "城站广场刚刚打起来了，拉客的和几个旅客起冲突，三个人被打伤，警察和120都来了", author="路人"),
+        item("q", "杭州站进站口排队排到城站广场外面去了，几千人顶着太阳排了一个多小时安检，就不能多开几个安检口吗？？",
+             author="返程人", when="2026-11-21T18:20:00+08:00"))
+    assert fight.case.emergency
+    assert queue.case.event_id != fight.case.event_id and not queue.case.emergency
+
+
+def test_a_happy_buyer_after_a_long_queue_is_no_complaint(engine):
+    (d,) = feed(engine, item("b", "排了一个半小时终于买到了，蛋黄肉松的yyds😋 店员一直在维持排队秩序，服务挺好的"))
+    assert not d.analysis.negative and d.case.severity == "无"
