@@ -54,6 +54,7 @@ class EventState:
     _involved_n: Counter = field(default_factory=Counter)
     _facts: dict[str, int | bool] = field(default_factory=lambda: {k: 0 for k in FACT_KINDS})
     _withdrawn: dict[str, int | bool] = field(default_factory=dict)   # kind -> highest claim withdrawn
+    _official_kinds: set[str] = field(default_factory=set)   # facts an authority stated (通报 1人死亡)
     _refuted: bool = False
     _evidence: list[str] = field(default_factory=list)
     _groups: list[str] = field(default_factory=list)
@@ -83,7 +84,14 @@ class EventState:
             self._votes[a.category] += 2 if a.negative else 1    # problem reports weigh double
             self._first_seen.setdefault(a.category, self.size)
         # facts: a refutation withdraws what came before it, for the kinds it refutes
-        kinds = FACT_KINDS if "all" in r.refuted_kinds else tuple(k for k in r.refuted_kinds if k in FACT_KINDS)
+        if "all" in r.refuted_kinds:
+            kinds = FACT_KINDS
+        elif "claim" in r.refuted_kinds:
+            # 网传“持刀伤人案有同伙在逃”系谣言: the claim names no fact; what only others said goes, what
+            # an authority stated (通报 1人死亡) stands
+            kinds = tuple(k for k in FACT_KINDS if k not in self._official_kinds)
+        else:
+            kinds = tuple(k for k in r.refuted_kinds if k in FACT_KINDS)
         for k in kinds:
             if self._facts[k]:
                 self._withdrawn[k] = max(self._withdrawn.get(k, 0), self._facts[k])
@@ -92,6 +100,8 @@ class EventState:
             self._refuted = True
         for k in FACT_KINDS:
             v = getattr(a.facts, k)
+            if a.official and v and not (r.refuted_kinds - {"claim"}):
+                self._official_kinds.add(k)
             if a.official and k in a.facts.stated and 0 < v < self._facts[k]:
                 # the authority's count replaces what was claimed before it (网传死了五个人 →
                 # 通报 1人死亡); a later report may raise it again

@@ -106,7 +106,7 @@ def _merge(spans: list[tuple[int, int]]) -> _SpanSet:
 @dataclass
 class FactReading:
     facts: Facts
-    refuted_kinds: set[str] = field(default_factory=set)    # fact kinds refuted, or {"all"}
+    refuted_kinds: set[str] = field(default_factory=set)    # fact kinds refuted, {"all"}, or {"claim"} (none)
     rumour_cues: list[str] = field(default_factory=list)
     special_groups: list[str] = field(default_factory=list)  # among children, elderly, food, medical
     reasons: list[str] = field(default_factory=list)
@@ -114,6 +114,12 @@ class FactReading:
     questioned_kinds: set[str] = field(default_factory=set)  # kinds only asked about (是爆炸了？)
     rumour_claim: bool = False          # a sourceless claim cue (网传, 听说 …), not only 扩散
     group_evidence: dict[str, str] = field(default_factory=dict)
+
+
+# A claim a refutation quotes (网传“…”, 有网民发布“…”的信息)
+_QUOTED_CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|有人发布|称)[^“「\"。]{0,8}[“「\"]([^”」\"]{4,80})[”」\"]")
+# A fact word that names the case it belongs to (持刀伤人案, 爆炸事件), not a claim of its own
+_CASE_NAME = re.compile(r"(?:案件|一案|案|事件|事故)")
 
 
 @dataclass
@@ -354,15 +360,19 @@ class FactReader:
             facts.refuted = True
             refuted_kinds = {k for c in cues if c.status == "refuted" for k in self._speaks_for(c, t, cues)}
             refuted_kinds |= neg_kinds
-            if all_refuted or not refuted_kinds:
+            # (a quoted claim with no fact in it, 网传“…有同伙在逃”, withdraws none of the facts)
+            if all_refuted or (not refuted_kinds and not _QUOTED_CLAIM.search(t.text)):
                 refuted_kinds.add("all")
+            elif not refuted_kinds:
+                refuted_kinds.add("claim")      # a quoted claim of no fact: what an authority stated stands
         facts.evidence = fact_ev
         rumour_cues, claim = self._rumour(t)
         groups, group_ev = self._groups(t)
         reasons = list(notes) + list(fact_ev) + [r for r in ref_reasons if r not in fact_ev]
         if refuted:
             reasons.append("辟谣/否认的事实：" + "、".join(
-                "全部" if k == "all" else LABELS.get(k, k) for k in sorted(refuted_kinds)))
+                "全部" if k == "all" else "所传说法（不涉及伤亡等事实）" if k == "claim" else LABELS.get(k, k)
+                for k in sorted(refuted_kinds)))
         if rumour_cues:
             reasons.append("传言用语：" + "、".join(rumour_cues))
         for g in groups:
@@ -508,12 +518,17 @@ class FactReader:
         for a in attrib.starts:
             scopes.append(t.clause(a))
         scope_set = _merge(scopes)
+        # 网传“龙翔桥持刀伤人案有同伙在逃”系谣言: a fact that only names the case the quoted claim is
+        # about (持刀伤人案, 火灾事故) is not what the claim says
+        quoted = [m.span(1) for m in _QUOTED_CLAIM.finditer(text)]
         for c in cues:
             if c.status in ("asserted", "hypothetical", "question") and scope_set.overlaps(c.start, c.start + 1):
+                if any(a <= c.start < b for a, b in quoted) and _CASE_NAME.match(text, c.end):
+                    continue
                 c.status = "refuted"
         cue_starts = [c.start for c in cues]
         for s, e in strong_scopes:
-            if bisect_left(cue_starts, s) == bisect_left(cue_starts, e):
+            if bisect_left(cue_starts, s) == bisect_left(cue_starts, e) and not quoted:
                 all_refuted = True
         return True, reasons, all_refuted
 

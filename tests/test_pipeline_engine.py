@@ -680,3 +680,26 @@ def test_a_queue_at_a_station_is_no_part_of_a_fight_there(engine):
 def test_a_happy_buyer_after_a_long_queue_is_no_complaint(engine):
     (d,) = feed(engine, item("b", "排了一个半小时终于买到了，蛋黄肉松的yyds😋 店员一直在维持排队秩序，服务挺好的"))
     assert not d.analysis.negative and d.case.severity == "无"
+
+
+def test_refuting_a_side_rumour_keeps_the_deaths_an_authority_stated(engine):
+    post, police, rumour, refute = feed(
+        engine,
+        item("p", "龙翔桥地铁站出口有人拿刀砍人！！！好多人在跑 大家别过来", author="湖滨逛吃"),
+        item("s", "警情通报 11月20日10时许，湖滨街道龙翔桥附近发生一起持刀伤人案件，造成1人死亡、1人受伤。犯罪嫌疑人已被当场控制。",
+             source="平安上城", author="平安上城", when="2026-11-20T12:00:00+08:00"),
+        item("r", "网传龙翔桥那个凶手还有同伙在逃！！这两天大家别去湖滨那边了 转发扩散", author="吃瓜", when="2026-11-20T15:00:00+08:00"),
+        item("f", "辟谣 近日网传“龙翔桥持刀伤人案有同伙在逃”，经核实系谣言。嫌疑人李某系个人作案，已被刑事拘留。",
+             source="平安上城", author="平安上城", when="2026-11-20T18:00:00+08:00"))
+    assert police.case.emergency
+    assert refute.case.event_id == police.case.event_id and refute.case.emergency
+
+
+def test_refuting_a_rumour_withdraws_what_only_the_rumour_said(engine):
+    claim, refute = feed(
+        engine,
+        item("c", "网传四季青服装市场门口发生爆炸，死了两个人，大家别过去了！！转发扩散", author="吃瓜群众"),
+        item("f", "近日网传“四季青服装市场门口发生爆炸”，经核实系谣言，现场系商户搬运时气球爆破，无人员伤亡。",
+             source="平安上城", author="平安上城", when="2026-11-20T12:00:00+08:00"))
+    assert claim.case.emergency
+    assert refute.case.event_id == claim.case.event_id and not refute.case.emergency

@@ -616,3 +616,12 @@ def test_a_drill_reports_what_was_acted_out(reader: FactReader):
     assert not f.evacuated and f.gathering == 0
     # something real during a drill still happened
     assert reader.read("消防演练中一名队员从梯子上摔下，另有3人受伤送医。").facts.injured == 3
+
+
+def test_a_refuted_claim_that_only_names_the_case_withdraws_none_of_its_facts(reader: FactReader):
+    r = reader.read("辟谣 近日网传“龙翔桥持刀伤人案有同伙在逃”，经核实系谣言。嫌疑人李某系个人作案，已被刑事拘留。")
+    assert r.facts.refuted and "all" not in r.refuted_kinds and "injured" not in r.refuted_kinds
+    # a quoted claim of a death withdraws the death
+    assert "deaths" in reader.read("近日网传“四季青发生火灾，3人死亡”，经核实系谣言。").refuted_kinds
+    # a bare refutation withdraws everything
+    assert "all" in reader.read("系谣言，请勿传播").refuted_kinds
