@@ -109,6 +109,11 @@ class EventState:
                 self._facts[k] = v
             elif v and v > self._facts[k]:
                 self._facts[k] = v
+        if a.facts.crowd > self._facts["gathering"] > 0 and not a.official:
+            # the crowd of a gathering the event already has, counted again as it grows (上百人了)
+            self._facts["gathering"] = a.facts.crowd
+            if len(self._evidence) < MAX_EVIDENCE:
+                self._evidence.append(f"聚集人数增至约{a.facts.crowd}人（现场人数）")
         for e in a.facts.evidence:
             if e not in self._evidence and len(self._evidence) < MAX_EVIDENCE:
                 self._evidence.append(e)

@@ -86,6 +86,7 @@ class ItemContext:
     announcement: bool = False   # its title is a notice's (…公开征求意见的公告): it answers no letter
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
+    exercise: bool = False       # tells of a drill (开展…应急演练): what it acts out did not happen
     place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
     instruments: set[str] = field(default_factory=set)
     sentiment_negative: bool = False
@@ -93,7 +94,8 @@ class ItemContext:
 
 
 # what `place` reads of an ItemContext besides the analysis: carried with it between processes
-_CTX_FLAGS = ("question", "suggestion", "complaint", "praise", "notice", "reply", "incident", "sentiment_negative")
+_CTX_FLAGS = ("question", "suggestion", "complaint", "praise", "notice", "reply", "incident", "sentiment_negative",
+              "exercise")
 
 
 def context_to_json(ctx: ItemContext) -> dict[str, Any]:
@@ -108,7 +110,7 @@ def context_from_json(data: dict[str, Any]) -> ItemContext:
     a = Analysis.model_validate(data["analysis"])
     ctx = ItemContext(Item.model_validate(data["item"]), Normalised(data["norm"]["title"], data["norm"]["content"]),
                       analysis=a, refuted_kinds=set(data["refuted_kinds"]), instruments=set(data["instruments"]),
-                      **{k: bool(data[k]) for k in _CTX_FLAGS})
+                      **{k: bool(data.get(k, False)) for k in _CTX_FLAGS})   # (flags added later default off)
     ctx.reasons = a.reasons          # one list, as analyse leaves it: place appends to both
     return ctx
 
@@ -422,6 +424,7 @@ class Engine:
                                      involved=set(a.categories),
                                      record=item.platform in self.rules.citizen_channels,
                                      handle=item.author or item.source,
+                                     exercise=ctx.exercise,
                                      report=not personal and not a.official
                                      and item.platform not in self.rules.citizen_channels)
         ev = self.events.get(assign.event_id)

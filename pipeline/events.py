@@ -138,7 +138,10 @@ class Sketch:
 
     def dominant(self, counts: Counter, share: float = 1 / 3) -> set[str]:
         """What most of the event is about: a share of its items, or the most frequent one."""
-        top = {k for k, _ in counts.most_common(1)}
+        # every one tied at the top: the counts come from sets, whose order changes from run to run,
+        # so most_common(1) would pick a different one in a replay
+        most = max(counts.values(), default=0)
+        top = {k for k, n in counts.items() if n == most and n > 0}
         return {k for k, n in counts.items() if n >= share * max(self.size, 1)} | top
 
     def core_places(self, share: float) -> set[str]:
@@ -245,7 +248,8 @@ class EventGrouper:
                involved: set[str] = frozenset(), updates: bool = False,
                policy: bool = False, record: bool = False, said_same: bool = False,
                claim: dict[str, float] | None = None, fresh: bool = False,
-               refers: bool = False, good_news: bool = False) -> tuple[float, float, list[str]]:
+               refers: bool = False, good_news: bool = False,
+               exercise: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -434,8 +438,9 @@ class EventGrouper:
             why.append("接续前帖（同一家/我也是）")
         dated = False
         named = _DATE_NAME.search(text[:600])
-        if named is None and official:
-            # a statement dates what it answers (2月24日晚，网民反映……)
+        if named is None and official and (incident or not self._case_talk or self._case_talk.search(text)):
+            # a statement dates what it answers (2月24日晚，网民反映……); a warm story of the day
+            # answers nothing (5月4日下午，环卫工人拾到钱包…)
             named = _DATED.search(text[:80])
             local = when.astimezone(SHANGHAI)
             if named and _SPAN_ON.match(text, named.end()) and \
@@ -490,6 +495,11 @@ class EventGrouper:
             # 刚刚一声巨响 thirteen days after the event's first report: another incident
             veto = True
             why.append(f"新发生的事故（距本事件首报已 {onset_h:.0f} 小时）")
+        if exercise and e.incident and not refutes:
+            # a drill acts out a fire or a flood: never part of one that happened (a refutation that
+            # says the smoke was a drill's answers the rumour, and joins it)
+            veto = True
+            why.append("演练并非真实事件")
         if veto:
             need = math.inf
         return score, need, why
@@ -557,7 +567,8 @@ class EventGrouper:
                instruments: set[str] = frozenset(), policy: bool = False, reply: bool = False,
                official: bool = False, event_id: str | None = None, incident: bool = False,
                refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
-               record: bool = False, handle: str | None = None, report: bool = False) -> Assignment:
+               record: bool = False, handle: str | None = None, report: bool = False,
+               exercise: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -593,7 +604,7 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same, claim, fresh, refers, good_news)
+                                               record, said_same, claim, fresh, refers, good_news, exercise)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

@@ -114,6 +114,7 @@ class FactReading:
     questioned_kinds: set[str] = field(default_factory=set)  # kinds only asked about (是爆炸了？)
     rumour_claim: bool = False          # a sourceless claim cue (网传, 听说 …), not only 扩散
     group_evidence: dict[str, str] = field(default_factory=dict)
+    exercise: bool = False              # tells of a drill (开展…演练): nothing it acts out happened
 
 
 # A claim a refutation quotes (网传“…”, 有网民发布“…”的信息)
@@ -150,6 +151,8 @@ class _Text:
     def __init__(self, text: str):
         self.text = text
         self.hosp_ctx: tuple[list[int], list[int]] | None = None
+        self.counts: list[_Count] = []
+        self.exercise = False
         self.sent_ends = [m.start() for m in _SENT_RX.finditer(text)]
         self.clause_ends = [m.start() for m in _CLAUSE_RX.finditer(text)]
 
@@ -366,6 +369,14 @@ class FactReader:
             elif not refuted_kinds:
                 refuted_kinds.add("claim")      # a quoted claim of no fact: what an authority stated stands
         facts.evidence = fact_ev
+        # 估计上百人了，管理处门口堵得水泄不通: people counted on a scene with no word of gathering;
+        # they grow a gathering the event already has (pipeline/case.py)
+        g = self.cfg.kinds.get("gathering")
+        req = self.kind_weak_req.get("gathering")
+        if g is not None and req is not None and not facts.gathering and not refuted:
+            rest = [k.value for k in t.counts if not k.used and k.value >= g.item_count_min]
+            if rest and req.search(t.text):
+                facts.crowd = max(rest)
         rumour_cues, claim = self._rumour(t)
         groups, group_ev = self._groups(t)
         reasons = list(notes) + list(fact_ev) + [r for r in ref_reasons if r not in fact_ev]
@@ -375,13 +386,15 @@ class FactReader:
                 for k in sorted(refuted_kinds)))
         if rumour_cues:
             reasons.append("传言用语：" + "、".join(rumour_cues))
+        if t.exercise:
+            reasons.append("演练、演习：所述情形为模拟，不计为已发生")
         for g in groups:
             reasons.append(f"特殊群体：{GROUP_LABELS[g]}（{group_ev[g]}）")
         return FactReading(
             facts=facts, refuted_kinds=refuted_kinds, rumour_cues=rumour_cues,
             special_groups=groups, reasons=reasons, negated_kinds=neg_kinds,
             questioned_kinds=q_kinds - {k for k in FACT_KINDS if self._asserted(facts, k)},
-            rumour_claim=claim, group_evidence=group_ev,
+            rumour_claim=claim, group_evidence=group_ev, exercise=t.exercise,
         )
 
     # -- cues
@@ -450,10 +463,7 @@ class FactReader:
         neg_excl = _spans(self.neg_excl_rx, text)
         negs = [(a, b) for a, b in _spans(self.neg_rx, text).spans if not neg_excl.overlaps(a, b)]
         neg_starts = [a for a, _ in negs]
-        drill = None
-        if self.exercise_rx is not None and (m := self.exercise_rx.search(text)) and not (
-                self.exercise_unless_rx is not None and self.exercise_unless_rx.search(text)):
-            drill = m
+        drill = t.exercise = self._exercise(text)
         hypo_starts = _spans(self.hypo_before_rx, text).starts
         q_cache: dict[int, bool] = {}
         for c in cues:
@@ -481,8 +491,12 @@ class FactReader:
                 continue
             lo = max(cs, c.start - lim.hypothetical_window)
             i, j = bisect_left(hypo_starts, lo), bisect_left(hypo_starts, c.start)
-            if drill is not None or j > i or (self.hypo_after_rx is not None and self.hypo_after_rx.match(text, c.end)):
+            if drill or j > i or (self.hypo_after_rx is not None and self.hypo_after_rx.match(text, c.end)):
                 c.status = "hypothetical"
+
+    def _exercise(self, text: str) -> bool:
+        return bool(self.exercise_rx is not None and self.exercise_rx.search(text) and not (
+            self.exercise_unless_rx is not None and self.exercise_unless_rx.search(text)))
 
     # -- refutation
     def _refutation(self, t: _Text, cues: list[_Cue]) -> tuple[bool, list[str], bool]:
@@ -543,7 +557,7 @@ class FactReader:
     # -- counts
     def _attach_counts(self, t: _Text, cues: list[_Cue]) -> None:
         text = t.text
-        counts = self._counts(text)
+        counts = t.counts = self._counts(text)
         if not counts:
             for c in cues:
                 if c.counted and not c.compact:

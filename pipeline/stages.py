@@ -138,6 +138,7 @@ class FactsStage:
         f = self.reader.read(ctx.norm.text)
         ctx.analysis.facts = f.facts
         ctx.refuted_kinds = set(f.refuted_kinds)
+        ctx.exercise = f.exercise
         ctx.analysis.refutes = bool(f.refuted_kinds)
         # An unsourced claim (网传、听说) is a rumour; a plea to share (扩散) alone is not.
         ctx.analysis.rumour = bool(f.rumour_claim)

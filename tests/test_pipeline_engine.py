@@ -703,3 +703,24 @@ def test_refuting_a_rumour_withdraws_what_only_the_rumour_said(engine):
              source="平安上城", author="平安上城", when="2026-11-20T12:00:00+08:00"))
     assert claim.case.emergency
     assert refute.case.event_id == claim.case.event_id and not refute.case.emergency
+
+
+def test_a_drill_is_no_part_of_a_real_flood_nor_a_warm_story_of_a_fire(engine):
+    flood, drill = feed(
+        engine,
+        item("f", "望江街道这边小区积水到膝盖了，好几户老人被困在家里，消防正在转移", author="望江居民"),
+        item("d", "6月12日，区防指在望江街道开展防汛防台综合应急演练，模拟强降雨导致低洼小区积水、群众被困等场景，演练转移安置群众200余人次。",
+             title="上城区开展防汛防台综合应急演练", source="上城发布", author="上城发布", platform="wechat",
+             when="2026-11-21T10:00:00+08:00"))
+    assert flood.case.emergency
+    assert drill.case.event_id != flood.case.event_id and drill.case.severity == "无"
+
+
+def test_a_gathering_grows_with_the_crowd_counted_later(engine):
+    first, later = feed(
+        engine,
+        item("a", "年后第一天开市，四季青服装市场数十名商户聚在管理处门口，说是租金突然涨了三成，没有任何提前通知😤", author="档口小妹"),
+        item("b", "//@档口小妹: 现在人越来越多，估计上百人了，管理处门口堵得水泄不通，警察也来了", author="路过",
+             when="2026-11-20T11:30:00+08:00"))
+    assert not first.case.emergency
+    assert later.case.event_id == first.case.event_id and later.case.emergency

@@ -625,3 +625,14 @@ def test_a_refuted_claim_that_only_names_the_case_withdraws_none_of_its_facts(re
     assert "deaths" in reader.read("近日网传“四季青发生火灾，3人死亡”，经核实系谣言。").refuted_kinds
     # a bare refutation withdraws everything
     assert "all" in reader.read("系谣言，请勿传播").refuted_kinds
+
+
+def test_a_family_of_three_ill_at_hospital_are_hospitalised(reader: FactReader):
+    f = reader.read("端午买的肉粽，吃完一家三口都上吐下泻，半夜挂急诊，现在都在医院挂水😭").facts
+    assert f.ill == 3 and f.injured == 3
+
+
+def test_people_counted_on_a_scene_without_a_gathering_word_are_a_crowd(reader: FactReader):
+    f = reader.read("//@档口小妹: 现在人越来越多，估计上百人了，管理处门口堵得水泄不通，警察也来了").facts
+    assert f.gathering == 0 and f.crowd == 100
+    assert reader.read("上百人在网上转发了这条消息").facts.crowd == 0

@@ -189,6 +189,7 @@ class Facts(BaseModel):
     explosion: bool = False
     collapse: bool = False
     refuted: bool = False           # the item refutes claims (经核实不实、系谣言 …)
+    crowd: int = 0                  # people counted on a scene, no gathering word (估计上百人了): grows a gathering
     evidence: list[str] = Field(default_factory=list)
     stated: list[str] = Field(default_factory=list)   # counted kinds given by a number (3人死亡), not bare
 
@@ -198,7 +199,7 @@ class Facts(BaseModel):
             ill=max(self.ill, other.ill), gathering=max(self.gathering, other.gathering),
             trapped=self.trapped or other.trapped, evacuated=self.evacuated or other.evacuated,
             explosion=self.explosion or other.explosion, collapse=self.collapse or other.collapse,
-            refuted=self.refuted or other.refuted,
+            refuted=self.refuted or other.refuted, crowd=max(self.crowd, other.crowd),
             evidence=self.evidence + [e for e in other.evidence if e not in self.evidence],
         )
 
