@@ -36,6 +36,7 @@ _MAX_W = 12.0
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
+_TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
 _SPAN_ON = re.compile(r"\s*(?:至|到|起|—|-|~|－|～)")
 # What a refutation quotes as the rumour: 网传“…”, 有网民发布“…”的信息
@@ -579,6 +580,8 @@ class EventGrouper:
         names = (quoted_names(text) | self._known_names(text)) - self.not_names
         # a common word in quotes (“食品安全” #停业整顿#) names no firm or scheme
         names = {n for n in names if self.tok.idf.get(n, math.inf) >= self.tok.median}
+        # a hotline ticket's number (工单编号：HZ12345-…) names its matter: the callback record joins it
+        names |= {m.group(1) for m in _TICKET.finditer(text[:300])}
         concepts = self.concepts_of(text)
         entities = self.entities_of(text)
         continues = bool(self._continuation and self._continuation.search(text[:40].lstrip()))

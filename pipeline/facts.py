@@ -617,6 +617,11 @@ class FactReader:
                 later = [k for k in counts if c.end <= k.start and k.end <= se and not k.used
                          and k.start - c.end <= lim.count_clause_chars and (chosen is None or k.value > chosen.value)
                          and not cue_between(c.end, k.start, c)]
+                # 现在三十余人了，都堵在门口: the count just before, in the sentence, as well
+                later += [k for k in counts if ss <= k.start and k.end <= c.start and not k.used
+                          and k.value >= rule.item_count_min
+                          and c.start - k.end <= lim.count_clause_chars and (chosen is None or k.value > chosen.value)
+                          and not cue_between(k.end, c.start, c)]
                 if later:
                     chosen = max(later, key=lambda k: k.value)
             if chosen is None and cs > 0:

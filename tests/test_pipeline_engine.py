@@ -724,3 +724,14 @@ def test_a_gathering_grows_with_the_crowd_counted_later(engine):
              when="2026-11-20T11:30:00+08:00"))
     assert not first.case.emergency
     assert later.case.event_id == first.case.event_id and later.case.emergency
+
+
+def test_a_hotline_callback_joins_its_ticket(engine):
+    call, back = feed(
+        engine,
+        item("c", "工单编号：HZ12345-20261120-0156 诉求类型：投诉 诉求内容：来电人称其在湖滨一餐馆打工，老板拖欠两个月工资，要求协调支付。"
+                  "发生地址：上城区湖滨街道 承办单位：湖滨街道", platform="hotline", source="杭州12345"),
+        item("b", "工单编号：HZ12345-20261120-0156（回访） 办理结果：经劳动保障监察调解，店家已付清拖欠工资，来电人表示满意。",
+             platform="hotline", source="杭州12345", when="2026-11-28T10:00:00+08:00"))
+    assert back.case.event_id == call.case.event_id
+    assert any("同名 HZ12345-20261120-0156" in r for r in back.grouping_reasons)

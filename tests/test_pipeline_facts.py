@@ -636,3 +636,8 @@ def test_people_counted_on_a_scene_without_a_gathering_word_are_a_crowd(reader: 
     f = reader.read("//@档口小妹: 现在人越来越多，估计上百人了，管理处门口堵得水泄不通，警察也来了").facts
     assert f.gathering == 0 and f.crowd == 100
     assert reader.read("上百人在网上转发了这条消息").facts.crowd == 0
+
+
+def test_a_crowd_counted_just_before_its_gathering_word_is_its_size(reader: FactReader):
+    f = reader.read("现在三十余人了，都堵在项目部门口，警察也来了//@钢筋哥老王: 七堡这个工地，我们十几个工人干了一年拿不到钱").facts
+    assert f.gathering == 30
