@@ -311,12 +311,18 @@ class Gazetteer:
         # 还以为是我们杭州的凯旋路，一看是上海的: what someone only believed is not the scene, when the
         # item names another city it turned out to be
         other_city = any(k == _ADMIN for _, _, k, _ in matches)
+        other_believed = False
+        # another city named in the opening sentence (a headline, a dateline): it sets the scene
+        opening = next((i for i, ch in enumerate(text) if ch in _SENTENCE), len(text))
+        first_admin = next((name for st, _, k, name in matches if k == _ADMIN and st < opening
+                            and not any(text.endswith(w, max(0, st - len(w)), st) for w in self.cfg.travel_words)), None)
         for m in matches:
             start, end, kind, name = m
             if any(c in _SENTENCE for c in text[last_end:start]):
                 admin_here = None
                 context_here = False
             believed = other_city and self._believed(text, start)
+            other_believed |= believed
             prev_end, last_end = last_end, end
             if kind == _ADMIN:
                 kind = _FOREIGN
@@ -387,6 +393,18 @@ class Gazetteer:
                                                matched=text[start:end], start=start, generic=self.generic(name)))
                     res.reasons.append(f"地点 {name} → {unit}")
             prev = m
+        if first_admin and not res.home_context and not res.home_named and not other_believed \
+                and any(p.generic for p in res.places):
+            # 上海长宁一居民楼发生燃气爆炸。……事发地位于凯旋路附近: another city opens the item and ours
+            # is named nowhere: a name every city has (凯旋路, 市民中心) is that city's
+            for p in [p for p in res.places if p.generic]:
+                res.places.remove(p)
+                res.reasons.remove(f"地点 {p.name} → {p.unit}")
+                why = f"{p.matched}（{first_admin}同名地点）"
+                res.rejected.append(why)
+                res.reasons.append(f"排除 {why}")
+                if p.name not in res.elsewhere_names:
+                    res.elsewhere_names.append(p.name)
         if res.home_context and res.foreign_admin and not context_scopes:
             # 杭州 named beside another city but before none of our places (在杭州、南京等地的门店正常营业;
             # 还以为是杭州，一看是上海的) says where the scene is not, so it does not make the item ours

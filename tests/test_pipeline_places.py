@@ -203,3 +203,10 @@ def test_a_landmark_named_with_the_city_is_known_without_it(gaz):
 
 def test_a_name_every_city_has_is_generic(gaz):
     assert gaz.generic("市民中心") and not gaz.generic("钱江新城")
+
+
+def test_a_city_in_the_opening_sentence_scopes_a_common_road_named_later(gaz):
+    r = gaz.find("上海长宁一居民楼发生燃气爆炸。据上海市消防救援总队消息，21日上午10时许，长宁区一居民楼发生燃气爆炸。事发地位于凯旋路附近。")
+    assert not r.places and r.not_ours
+    # named later than the opening, or only as where someone travelled from, it does not
+    assert [p.name for p in gaz.find("凯旋路一居民楼起火。我刚从上海回来，吓一跳").places] == ["凯旋路"]
