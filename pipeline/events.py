@@ -301,7 +301,11 @@ class EventGrouper:
             common, theirs_common = {p for p, _ in fuller}, {q for _, q in fuller}
         same_street = bool(set(places.values()) & set(e.places.values()) - {None})
         area_only = False
-        if common:
+        if common and record and not official and not updates and all(p in self.tok_units for p in common):
+            # 九堡街道 named by both: a hotline record names the street of its address (九堡街道格畈附近
+            # 某小区), which is no spot within it: the same street, no more
+            why.append("同属 " + "、".join(sorted(common)))
+        elif common:
             # A place outside the district is often a whole district or city ("滨江区"): weaker. A
             # place the event only mentioned in passing says less than one it is about.
             ours = {p for p in common if places[p]}

@@ -737,3 +737,19 @@ def test_a_hotline_callback_joins_its_ticket(engine):
              platform="hotline", source="杭州12345", when="2026-11-28T10:00:00+08:00"))
     assert back.case.event_id == call.case.event_id
     assert any("同名 HZ12345-20261120-0156" in r for r in back.grouping_reasons)
+
+
+def test_a_hotline_naming_only_the_street_of_its_address_joins_no_incident_there(engine):
+    fire, call = feed(
+        engine,
+        item("f", "九堡街道一仓库起火，消防疏散周边200余人，现场浓烟滚滚", author="九堡人"),
+        item("c", "来电人反映：九堡街道格畈附近某小区的垃圾桶已经连续三天没人清运，垃圾堆在单元门口发臭，要求尽快清运。",
+             platform="hotline", source="杭州12345", when="2026-11-20T19:00:00+08:00"))
+    assert fire.case.emergency
+    assert call.case.event_id != fire.case.event_id and not call.case.emergency
+
+
+def test_moving_residents_out_before_a_typhoon_is_an_evacuation(reader=None):
+    from pipeline.facts import read_facts
+    assert read_facts("为防御台风，南星街道对馒头山片区危旧房住户开展提前转移，共转移56人。").facts.evacuated
+    assert read_facts("我们这片老房子全部被要求转移，住到临时安置点去").facts.evacuated
