@@ -424,7 +424,7 @@ class Engine:
                                      involved=set(a.categories),
                                      record=item.platform in self.rules.citizen_channels,
                                      handle=item.author or item.source,
-                                     exercise=ctx.exercise,
+                                     exercise=ctx.exercise, inquiry=ctx.inquiry and not a.negative,
                                      report=not personal and not a.official
                                      and item.platform not in self.rules.citizen_channels)
         ev = self.events.get(assign.event_id)

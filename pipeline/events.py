@@ -250,7 +250,7 @@ class EventGrouper:
                policy: bool = False, record: bool = False, said_same: bool = False,
                claim: dict[str, float] | None = None, fresh: bool = False,
                refers: bool = False, good_news: bool = False,
-               exercise: bool = False) -> tuple[float, float, list[str]]:
+               exercise: bool = False, inquiry: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -466,7 +466,9 @@ class EventGrouper:
         if not (continuing or own_news or reposted or (refers and e.incident)) and topic < W.topic_min and \
                 (other_matter or category and category not in main_categories) and \
                 not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
-                not (incident and main_categories & self._widespread):
+                not (incident and main_categories & self._widespread) and \
+                not (official and reply and common and e.negative):
+            # (针对网友反映的河坊街某饮品店价格问题: an authority answering what was raised at the place)
             # (a storm's wall that falls is the storm's, though the post never says rain)
             # Only the place in common, on another subject: a gym's refunds and a market's stalls at
             # one estate are two matters (one crowded station told in other words stays one) (an account's follow-up or an @reply may still join below).
@@ -500,6 +502,10 @@ class EventGrouper:
             # 刚刚一声巨响 thirteen days after the event's first report: another incident
             veto = True
             why.append(f"新发生的事故（距本事件首报已 {onset_h:.0f} 小时）")
+        if inquiry and e.incident and not refers and not incident:
+            # a question of how to get something done (哪里可以充电) is no report of the fire nearby
+            score += W.inquiry_at_incident
+            why.append("咨询并非事故的后续")
         if exercise and e.incident and not refutes:
             # a drill acts out a fire or a flood: never part of one that happened (a refutation that
             # says the smoke was a drill's answers the rumour, and joins it)
@@ -573,7 +579,7 @@ class EventGrouper:
                official: bool = False, event_id: str | None = None, incident: bool = False,
                refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
                record: bool = False, handle: str | None = None, report: bool = False,
-               exercise: bool = False) -> Assignment:
+               exercise: bool = False, inquiry: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -611,7 +617,8 @@ class EventGrouper:
                 score, need, why = self._score(e, words, places, category, account, text, when, negative, pairs,
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
-                                               record, said_same, claim, fresh, refers, good_news, exercise)
+                                               record, said_same, claim, fresh, refers, good_news, exercise,
+                                               inquiry)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

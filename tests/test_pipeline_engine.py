@@ -753,3 +753,23 @@ def test_moving_residents_out_before_a_typhoon_is_an_evacuation(reader=None):
     from pipeline.facts import read_facts
     assert read_facts("为防御台风，南星街道对馒头山片区危旧房住户开展提前转移，共转移56人。").facts.evacuated
     assert read_facts("我们这片老房子全部被要求转移，住到临时安置点去").facts.evacuated
+
+
+def test_a_consultation_near_a_fire_is_no_part_of_it(engine):
+    fire, ask = feed(
+        engine,
+        item("f", "景芳这边一栋楼半夜着火了，楼道里电动自行车烧起来了，浓烟往外冒，楼里的人都被疏散到楼下了", author="景芳居民"),
+        item("q", "请问景芳这边小区什么时候建电动自行车集中充电点？现在不让推进楼道了，想知道附近哪里可以充电，收费标准是多少？",
+             title="咨询电动自行车集中充电点建设", platform="gov_board", source="区长信箱", author="张女士",
+             when="2026-11-25T10:00:00+08:00"))
+    assert fire.case.emergency
+    assert ask.case.event_id != fire.case.event_id and not ask.case.emergency
+
+
+def test_an_answer_to_what_was_raised_at_a_place_joins_the_complaint(engine):
+    post, answer = feed(
+        engine,
+        item("p", "河坊街这家饮品店菜单上写18，结账扫了28，问就说价格刚调，菜单没来得及换😡", author="游客小王"),
+        item("a", "针对网友反映的河坊街某饮品店价格问题，执法人员已现场核查，该店存在标价与结算价不一致行为，已立案调查并督促退还差价。",
+             source="上城市场监管", author="上城市场监管", when="2026-11-21T16:00:00+08:00"))
+    assert answer.case.event_id == post.case.event_id

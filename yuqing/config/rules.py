@@ -119,6 +119,7 @@ class GroupingWeights(Strict):
     kind_mismatch: float = -0.15    # an incident report and a complaint about something else
     incident_after_news: float = -0.25  # an incident is no follow-up of good news or a notice (送清凉 ~ a death)
     good_news_after_case: float = -0.25  # good news on another subject is no follow-up of a problem
+    inquiry_at_incident: float = -0.60  # a consultation is no follow-up of an incident
     account: float = 0.20
     followup: float = 0.50          # a short follow-up by the same person
     mention: float = 0.30           # an @reply to someone in the event
