@@ -82,6 +82,22 @@ FLOORS = {
                   "grouping_f1": 0.87, "negative_f1": 0.95},
     "written16": {"unit": 0.88, "severity": 0.88, "emergency_recall": 1.0, "emergency_precision": 0.95,
                   "grouping_f1": 0.85, "negative_f1": 0.94},
+    # written18-24: blind figures in tests/eval/README.md (taken before their errors were read);
+    # these floors sit just below the figures after the fixes made from them
+    "written18": {"unit": 0.86, "severity": 0.89, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.87, "negative_f1": 0.94},
+    "written19": {"unit": 0.96, "severity": 0.96, "emergency_recall": 1.0, "emergency_precision": 0.95,
+                  "grouping_f1": 0.9, "negative_f1": 0.97},
+    "written20": {"unit": 0.95, "severity": 0.97, "emergency_recall": 1.0, "emergency_precision": 0.95,
+                  "grouping_f1": 0.94, "negative_f1": 0.97},
+    "written21": {"unit": 0.91, "severity": 0.94, "emergency_recall": 1.0, "emergency_precision": 0.9,
+                  "grouping_f1": 0.9, "negative_f1": 0.95},
+    "written22": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.91, "negative_f1": 0.96},
+    "written23": {"unit": 0.87, "severity": 0.91, "emergency_recall": 0.95, "emergency_precision": 0.88,
+                  "grouping_f1": 0.79, "negative_f1": 0.95},
+    "written24": {"unit": 0.88, "severity": 0.86, "emergency_recall": 0.9, "emergency_precision": 0.88,
+                  "grouping_f1": 0.85, "negative_f1": 0.95},
 }
 
 
