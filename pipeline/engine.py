@@ -95,7 +95,7 @@ class ItemContext:
 
 # what `place` reads of an ItemContext besides the analysis: carried with it between processes
 _CTX_FLAGS = ("question", "suggestion", "complaint", "praise", "notice", "reply", "incident", "sentiment_negative",
-              "exercise")
+              "exercise", "inquiry", "announcement")
 
 
 def context_to_json(ctx: ItemContext) -> dict[str, Any]:
