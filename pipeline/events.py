@@ -29,6 +29,8 @@ from yuqing.config.base import any_of
 from yuqing.config.rules import Grouping
 from yuqing.timeutil import SHANGHAI
 
+from pipeline.facts import QUOTED_CLAIM as _CLAIM   # what a refutation quotes as the rumour
+
 jieba.setLogLevel(60)
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
@@ -39,8 +41,6 @@ _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
 _SPAN_ON = re.compile(r"\s*(?:至|到|起|—|-|~|－|～)")
-# What a refutation quotes as the rumour: 网传“…”, 有网民发布“…”的信息
-_CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|称)[^“「\"]{0,6}[“「\"]([^”」\"]{4,60})[”」\"]")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
 _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\"』]|#([^#\s]{2,20})#")

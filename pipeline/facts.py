@@ -118,7 +118,7 @@ class FactReading:
 
 
 # A claim a refutation quotes (网传“…”, 有网民发布“…”的信息)
-_QUOTED_CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|有人发布|称)[^“「\"。]{0,8}[“「\"]([^”」\"]{4,80})[”」\"]")
+QUOTED_CLAIM = re.compile(r"(?:网传|传言|谣传|网民发布|网友发布|有人发布|称)[^“「\"。]{0,8}[“「\"]([^”」\"]{4,80})[”」\"]")
 # A fact word that names the case it belongs to (持刀伤人案, 爆炸事件), not a claim of its own
 _CASE_NAME = re.compile(r"(?:案件|一案|案|事件|事故)")
 
@@ -364,7 +364,7 @@ class FactReader:
             refuted_kinds = {k for c in cues if c.status == "refuted" for k in self._speaks_for(c, t, cues)}
             refuted_kinds |= neg_kinds
             # (a quoted claim with no fact in it, 网传“…有同伙在逃”, withdraws none of the facts)
-            if all_refuted or (not refuted_kinds and not _QUOTED_CLAIM.search(t.text)):
+            if all_refuted or (not refuted_kinds and not QUOTED_CLAIM.search(t.text)):
                 refuted_kinds.add("all")
             elif not refuted_kinds:
                 refuted_kinds.add("claim")      # a quoted claim of no fact: what an authority stated stands
@@ -534,7 +534,7 @@ class FactReader:
         scope_set = _merge(scopes)
         # 网传“龙翔桥持刀伤人案有同伙在逃”系谣言: a fact that only names the case the quoted claim is
         # about (持刀伤人案, 火灾事故) is not what the claim says
-        quoted = [m.span(1) for m in _QUOTED_CLAIM.finditer(text)]
+        quoted = [m.span(1) for m in QUOTED_CLAIM.finditer(text)]
         for c in cues:
             if c.status in ("asserted", "hypothetical", "question") and scope_set.overlaps(c.start, c.start + 1):
                 if any(a <= c.start < b for a, b in quoted) and _CASE_NAME.match(text, c.end):

@@ -252,6 +252,10 @@ class Gazetteer:
                 return PlaceHit(name=unit, unit=unit, unit_kind=unit_kind, matched=s)
         return None
 
+    def _travelled(self, text: str, start: int) -> bool:
+        """The city at `start` is where someone came from or goes to (从萧山回来, 去上海)."""
+        return any(text.endswith(w, max(0, start - len(w)), start) for w in self.cfg.travel_words)
+
     def generic(self, name: str) -> bool:
         """A common street name (大学路, 劳动路) that other cities have too."""
         return name in self.cfg.generic_places or (
@@ -315,7 +319,7 @@ class Gazetteer:
         # another city named in the opening sentence (a headline, a dateline): it sets the scene
         opening = next((i for i, ch in enumerate(text) if ch in _SENTENCE), len(text))
         first_admin = next((name for st, _, k, name in matches if k == _ADMIN and st < opening
-                            and not any(text.endswith(w, max(0, st - len(w)), st) for w in self.cfg.travel_words)), None)
+                            and not self._travelled(text, st)), None)
         for m in matches:
             start, end, kind, name = m
             if any(c in _SENTENCE for c in text[last_end:start]):
@@ -328,8 +332,7 @@ class Gazetteer:
                 kind = _FOREIGN
                 m = (start, end, kind, name)
                 # where someone came from or goes to (从萧山回来, 去上海) sets no scene
-                travel = any(text.endswith(w, max(0, start - len(w)), start) for w in self.cfg.travel_words)
-                if not travel:
+                if not self._travelled(text, start):
                     admin_here = name
                     context_here = False
                     if name not in res.foreign_admin:
