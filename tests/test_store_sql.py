@@ -72,6 +72,47 @@ def test_firing_is_claimed_once(store):
     assert not store.claim_firing("case:statement:0:warn60", "s2")
 
 
+def test_a_failed_unit_of_work_keeps_none_of_its_firings_or_alerts(store):
+    """A firing is claimed in the unit that writes its alerts: if the unit fails (or the process is
+    killed before it commits) neither is kept, so the next pass fires it again. (pysqlite left to
+    itself kept the claim: its SAVEPOINT began a transaction whose RELEASE committed.)"""
+    import pytest
+    from yuqing.records import Alert
+    now = store.clock.now()
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            assert tx.firings.claim("system:dead_letter:1", "notifier", now)
+            assert tx.alerts.add_unique(Alert(dedup_key="system:dead_letter:1|区委宣传部|系统管理员", case_id=None,
+                                              kind="dead_letter", level="系统", unit="区委宣传部", role="系统管理员",
+                                              subject="s", body="b", short="s", created_at=now)) is not None
+            raise RuntimeError("killed before the commit")
+    with store.reader() as r:
+        assert r.firings.claimed(["system:dead_letter:1"]) == set()
+        assert r.alerts.all() == []
+    assert store.claim_firing("system:dead_letter:1", "notifier")      # the next pass fires it
+
+
+def test_a_unit_of_work_reads_what_it_writes_on_one_snapshot(store, tmp_path):
+    """A unit of work holds the write lock from its start: a second process's write waits for it
+    rather than slipping between its read and its write."""
+    import threading
+    from yuqing.store.sql import SqlStore
+    other = SqlStore(store.url, clock=store.clock, create=False)
+    order = []
+    try:
+        with store.transaction() as tx:
+            assert not tx.firings.claimed(["k"])
+            t = threading.Thread(target=lambda: order.append(("other", other.claim_firing("k", "b"))))
+            t.start()
+            t.join(0.5)
+            assert t.is_alive()          # waiting for our lock, not writing under our read
+            order.append(("us", tx.firings.claim("k", "a", store.clock.now())))
+        t.join(10)
+    finally:
+        other.close()
+    assert order == [("us", True), ("other", False)]
+
+
 def test_naive_datetimes_are_refused(store):
     import pytest
     from yuqing.seams import StoreError

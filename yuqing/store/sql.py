@@ -48,6 +48,9 @@ def masked_url(url: str) -> str:
         return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
+WRITE_OPTION = "yuqing_write"      # execution option: this connection's transaction writes
+
+
 def make_engine(url: str) -> SAEngine:
     path = sqlite_path(url)
     if path is not None:
@@ -64,11 +67,21 @@ def make_engine(url: str) -> SAEngine:
     if url.startswith("sqlite"):
         @event.listens_for(eng, "connect")
         def _pragmas(dbapi_conn, _):   # several processes share the file: WAL lets readers go on
+            # We open transactions ourselves (below). Left to itself pysqlite begins one only at the
+            # first write, and a SAVEPOINT before that begins one whose RELEASE commits: a firing
+            # claimed in a unit of work was then kept even when the unit failed or was killed.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _begin(conn):
+            # a unit of work takes the write lock up front (waiting up to busy_timeout): one that
+            # read first and wrote later could fail at once when another process wrote between
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
     return eng
 
 
@@ -100,6 +113,7 @@ class SqlStore:
             self.engine.dispose()
             raise StoreMissing(f"存储中没有数据表 / the store has no tables: {masked_url(url)}")
         self._Session = sessionmaker(self.engine, expire_on_commit=False)
+        self._WriteSession = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
 
     def __repr__(self) -> str:
         return f"SqlStore({masked_url(self.url)})"
@@ -108,7 +122,7 @@ class SqlStore:
     def transaction(self) -> Iterator[Unit]:
         """A unit of work: commits on exit, rolls back on an exception."""
         try:
-            with self._Session() as s, s.begin():
+            with self._WriteSession() as s, s.begin():
                 yield Unit(s)
         except SQLAlchemyError as exc:
             raise StoreError(f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
