@@ -178,6 +178,7 @@ class EventGrouper:
         self._statement = any_of(cfg.statement_cues)
         self._fresh = any_of(cfg.fresh_cues)
         self._sameness = any_of(cfg.sameness_cues)
+        self._callback = any_of(cfg.callback_cues)
         self._continuation = any_of(cfg.continuation_cues)
         self._case_talk = any_of(cfg.case_talk_cues)
         self.events: dict[str, Sketch] = {}
@@ -194,6 +195,8 @@ class EventGrouper:
 
     def concepts_of(self, text: str) -> set[str]:
         t = text[:4000]
+        for w in self.cfg.concept_blind:
+            t = t.replace(w, "、")
         return {c for c, ws in self._concepts if any(w in t for w in ws)}
 
     def entities_of(self, text: str) -> set[str]:
@@ -340,8 +343,9 @@ class EventGrouper:
             elif shared_policy and (e.policy_items or policy):
                 # a scheme touches many places: 景芳 and 采荷 re-zoned by one school-district plan
                 why.append("同一政策涉及不同地点")
-            elif said_same and concepts & e.dominant(e.concepts):
+            elif said_same and (concepts & e.dominant(e.concepts) or (category and category in main_categories)):
                 # 彭埠这边我们厂也是同一家配餐公司: the writer says it is the same one, elsewhere
+                # (同一个道路工程，三里亭这边也是半夜打桩: the same works, told in other words)
                 why.append("明确说是同一单位/工程，地点不同")
             else:
                 score += W.place_mismatch
@@ -429,7 +433,8 @@ class EventGrouper:
         if refutes and e.rumour and claim_sim is not None and claim_sim < W.claim_min and not shared_names:
             score += W.refutes_other
             why.append(f"所辟传言与本事件不同（传言相似 {claim_sim:.2f}）")
-        elif refutes and e.rumour and (sim >= 0.15 or shared_names):
+        elif refutes and e.rumour and (sim >= 0.15 or shared_names or (common and claim_sim is not None)):
+            # (网传“吴山广场有人被砍死”系谣言 after 吴山广场刚才有人被砍了: the quoted claim's place is theirs)
             score += W.refutes_rumour
             why.append("辟谣所涉传言")
         gap_h = max((when - e.last).total_seconds() / 3600, 0.0)
@@ -488,10 +493,12 @@ class EventGrouper:
             elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
-        if reply:
-            # A reply on a citizen channel answers an earlier letter, however long it took.
+        callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
+        if reply or callback:
+            # A reply on a citizen channel answers an earlier letter, however long it took (so
+            # does the hotline's callback record).
             need = self.cfg.join_threshold
-            why.append("答复来信")
+            why.append("答复来信" if reply else "回访记录")
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.

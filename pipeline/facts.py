@@ -698,9 +698,11 @@ class FactReader:
                     # hospitalised): a family of three poisoned and admitted. Their number is the
                     # hospital's own (其中2人到医院) or else the largest illness count told before it in
                     # the sentence (not others unwell after it).
-                    ss, _ = t.sentence(c.start)
+                    ss, se = t.sentence(c.start)
                     before = [x for x in cues if x.kind == "ill" and x.status == "asserted" and ss <= x.start < c.start]
-                    n = c.value if c.snippet else max((x.value for x in before), default=0)
+                    # (其中2名儿童就医输液: 输液 has no count of its own, 就医 has: 2, not the 9 ill)
+                    counted = [x.value for x in cues if x.kind == "hospital" and x.snippet and ss <= x.start < se]
+                    n = c.value if c.snippet else (max(counted) if counted else max((x.value for x in before), default=0))
                     if n > best_val.get("injured", 0):
                         best["injured"], best_val["injured"] = c, n
                 continue

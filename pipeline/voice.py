@@ -13,6 +13,8 @@ from yuqing.config.rules import Rules
 
 
 _FIELD_LABEL = re.compile(r"【[^】]{1,8}】")
+# a hotline record's address field (发生地址：上城区…)
+_ADDRESS_FIELD = re.compile(r"(?:发生|事发)?(?:地址|地点)[:：][^\n]*")
 # A hotline record's field label (来电人反映：…), which says nothing of what is asked
 _REPORT_LABEL = re.compile(r"(?:来电人|来信人|市民|诉求人|群众)?反映[:：]")
 
@@ -112,7 +114,9 @@ class VoiceReader:
         if self._instrument:
             r.instruments = set(self._instrument.findall(f"{title}\n{content[:2000]}"))
         if self._actor and self._instrument and self._act:
-            a, i, t = self._actor.search(lead), self._instrument.search(lead), self._act.search(lead)
+            # (发生地址：上城区采荷街道… names where, not who decided)
+            a = self._actor.search(_ADDRESS_FIELD.sub("", lead))
+            i, t = self._instrument.search(lead), self._act.search(lead)
             if a and i and t:
                 r.about_policy = True
                 r.reasons.append(f"涉及区政策/决策：{a.group(0)}·{i.group(0)}·{t.group(0)}")

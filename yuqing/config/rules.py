@@ -153,6 +153,8 @@ class Grouping(Strict):
     # Words that name one thing in many ways (打架 ~ 斗殴 ~ 扭打): concept → words. Two posts
     # about one fight rarely share the word, but share the concept.
     concepts: dict[str, list[str]] = Field(default_factory=dict)
+    # phrases that hold a concept's word but not its matter (消防通道 is no fire), read past
+    concept_blind: list[str] = Field(default_factory=list)
     # Kinds of place an item is about (a school, a nursing home, a gym): two items about different
     # kinds of place are two matters, whatever words they share. kind → words.
     entities: dict[str, list[str]] = Field(default_factory=dict)
@@ -188,9 +190,12 @@ class Grouping(Strict):
     # An official text that opens by saying it explains a matter (关于…情况的说明) answers the
     # complaints on its subject as a reply does.
     statement_cues: list[str] = Field(default_factory=list)
+    # A hotline's or a board's callback record (回访：来电人确认…) answers an earlier request, as a
+    # reply does: time does not raise the bar for it.
+    callback_cues: list[str] = Field(default_factory=list)
 
     @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
-                     "statement_cues")
+                     "statement_cues", "callback_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
