@@ -40,6 +40,8 @@ _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，�
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
+# (已于12月22日支付, 将于…: the day something was done or is due)
+_ACTED_ON = re.compile(r"(?:已于|将于)$")
 _SPAN_ON = re.compile(r"\s*(?:至|到|起|—|-|~|－|～)")
 _MENTION = re.compile(r"@([^\s@:：，,]{2,30})")
 # A name in quotation marks (a firm, a shop, a product, a scheme) identifies an incident.
@@ -407,6 +409,11 @@ class EventGrouper:
                 bonus += W.incident_concept     # two reports of a fire within the hour: the same fire
             score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
+            if official and incident and e.incident and not places:
+                # 关于某幼儿园诺如病毒感染聚集性疫情的通报: a statement on an incident of the kind the
+                # event reports, naming no place of its own (某幼儿园), tells of that incident
+                score += W.statement_incident
+                why.append("官方通报所述同类事件")
         recent = (when - e.last).total_seconds() < 48 * 3600
         if refers and e.incident and not incident and (common or same_street or (not places and recent)):
             # (这次漏气是不是老管子的问题: no place, the day of the leak)
@@ -416,13 +423,14 @@ class EventGrouper:
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
         elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and \
-                not main_categories & self._widespread:
+                not main_categories & self._widespread and not (official and reply):
+            # (a reply tells what the inspection found, 防蝇设施缺失, not what was complained of)
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")
             other_matter = True
         explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
         if official and (reply or explains) and category and category in main_categories and e.negative \
-                and sim >= 0.1:
+                and (sim >= 0.1 or shared_concepts):
             # (关于消费券发放情况的说明: a department explains what was complained of on its subject)
             score += W.reply_category          # a department answers what was raised on its subject
             why.append("主管部门回应")
@@ -453,6 +461,8 @@ class EventGrouper:
             # answers nothing (5月4日下午，环卫工人拾到钱包…)
             named = _DATED.search(text[:80])
             local = when.astimezone(SHANGHAI)
+            if named and _ACTED_ON.search(text[max(0, named.start() - 3):named.start()]):
+                named = None      # 工资已于12月22日全部支付: the day of the handling, not of the matter
             if named and _SPAN_ON.match(text, named.end()) and \
                     (int(named.group(1)), int(named.group(2))) >= (local.month, local.day):
                 named = None

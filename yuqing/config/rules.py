@@ -128,6 +128,7 @@ class GroupingWeights(Strict):
     refutes_other: float = -0.40    # a refutation whose quoted claim is another rumour's
     claim_min: float = 0.15         # … its claim sharing less than this with the event
     reply_category: float = 0.15    # an official reply on the event's subject (with some words in common)
+    statement_incident: float = 0.15  # an official statement, naming no place, on an incident of the event's kind
     entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
     concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
     concept_max: float = 0.30
