@@ -143,6 +143,8 @@ class PlaceResult:
 # kinds of automaton entries
 _PLACE, _FOREIGN, _HOME, _ADMIN, _CONTEXT = "place", "foreign", "home", "admin", "context"
 _SENTENCE = set("。！？!?\n；;")
+# another city's authority named as acting (苏州高新区应急管理局已介入, 上海警方通报)
+_AGENCY = re.compile(r"[^，,。！？!?；;\s]{0,6}?(?:应急管理局|应急局|公安局|公安分局|警方|消防救援|消防支队|消防大队|人民政府|区政府|市政府|管委会|卫健委|卫生健康委|市场监管局|市场监督管理局|住建局|交警|城管局)")
 
 
 class Gazetteer:
@@ -404,6 +406,19 @@ class Gazetteer:
                 res.places.remove(p)
                 res.reasons.remove(f"地点 {p.name} → {p.unit}")
                 why = f"{p.matched}（{first_admin}同名地点）"
+                res.rejected.append(why)
+                res.reasons.append(f"排除 {why}")
+                if p.name not in res.elsewhere_names:
+                    res.elsewhere_names.append(p.name)
+        agency = next((name for st, en, k, name in matches if k == _ADMIN and not self._travelled(text, st)
+                       and _AGENCY.match(text, en)), None)
+        if agency and not res.home_context and not res.home_named and not other_believed and res.places:
+            # 横塘一化工厂发生爆炸……苏州高新区应急管理局已介入调查: that city's own authorities handle it,
+            # and ours is named nowhere: the scene is there, whatever names it shares with ours
+            for p in list(res.places):
+                res.places.remove(p)
+                res.reasons.remove(f"地点 {p.name} → {p.unit}")
+                why = f"{p.matched}（{agency}同名地点：由{agency}有关部门处置）"
                 res.rejected.append(why)
                 res.reasons.append(f"排除 {why}")
                 if p.name not in res.elsewhere_names:

@@ -210,3 +210,13 @@ def test_a_city_in_the_opening_sentence_scopes_a_common_road_named_later(gaz):
     assert not r.places and r.not_ours
     # named later than the opening, or only as where someone travelled from, it does not
     assert [p.name for p in gaz.find("凯旋路一居民楼起火。我刚从上海回来，吓一跳").places] == ["凯旋路"]
+
+
+def test_another_citys_authority_acting_later_in_the_item_makes_the_scene_theirs(gaz):
+    r = gaz.find("5日晚，横塘一化工厂车间发生爆炸，造成2人受伤。苏州高新区应急管理局已介入调查。")
+    assert not r.places and r.not_ours and any("苏州" in x for x in r.rejected)
+    # ours named too (杭州), or the city only named as where someone came from: still ours
+    assert names(gaz.find("杭州横塘一化工厂发生爆炸，苏州高新区应急管理局派人来学习")) == ["横塘"]
+    assert names(gaz.find("横塘一化工厂发生爆炸。我刚从苏州回来")) == ["横塘"]
+    # another city named, but no authority of it acting: the late naming alone does not decide
+    assert names(gaz.find("凯旋路一居民楼起火。亲戚在上海，打电话来问")) == ["凯旋路"]
