@@ -405,8 +405,11 @@ class EventGrouper:
         if shared_concepts and (not places or not e.places or common or own_thread
                                 or (same_street and incident and e.incident) or area_only):
             bonus = min(W.concept_max, W.concept * len(shared_concepts))
-            if incident and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
-                bonus += W.incident_concept     # two reports of a fire within the hour: the same fire
+            scene = not places and bool(shared_concepts & set(self.cfg.incident_concepts))
+            if (incident or scene) and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
+                # two reports of a fire within the hour: the same fire (so is a scene video with no
+                # place of its own: 现场视频：黑烟从仓库顶上冒出来)
+                bonus += W.incident_concept
             score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
             if official and incident and e.incident and not places:

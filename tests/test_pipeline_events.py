@@ -339,3 +339,30 @@ def test_a_post_that_says_it_is_the_days_second_fire_is_another_incident():
     b = g.assign("b", T0 + timedelta(hours=15), "一天两起？？傍晚景芳这边车棚里一辆电瓶车自己冒烟起火，保安用灭火器扑灭了",
                  {"景芳": "凯旋街道"}, "安全生产与事故", "住户乙", True, incident=True)
     assert b.event_id != a.event_id
+
+
+def test_a_scene_post_with_no_place_soon_after_an_incident_joins_it():
+    """现场视频：黑烟… minutes after a warehouse fire at 四季青 is that fire told again; a placeless
+    complaint on another subject is not drawn in."""
+    from yuqing.app.build import load_config, make_engine
+    from yuqing.model import Item
+    from pathlib import Path
+    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
+
+    def go(i, text, when):
+        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": "video", "source": "抖音",
+                                  "author": f"u{i}", "title": None, "content": text, "published_at": when,
+                                  "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
+        return eng.process(it, now=it.published_at)
+    fire = go("a", "四季青一服装仓库起火，浓烟很大，消防正在扑救", "2031-07-29T10:30:00+08:00")
+    scene = go("b", "现场视频：黑烟从仓库顶上冒出来，几条街外都看得到，消防车一辆接一辆进去了", "2031-07-29T10:50:00+08:00")
+    other = go("c", "小区门口的共享单车乱停乱放，人行道都堵死了", "2031-07-29T11:00:00+08:00")
+    assert scene.case.event_id == fire.case.event_id
+    assert other.case.event_id != fire.case.event_id
+
+
+def test_incident_concepts_must_be_concepts():
+    import pytest
+    from yuqing.config.rules import Grouping
+    with pytest.raises(ValueError, match="not among the concepts"):
+        Grouping.model_validate({"concepts": {"fire": ["起火"]}, "incident_concepts": ["fire", "blaze"]})

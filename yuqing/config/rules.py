@@ -156,6 +156,9 @@ class Grouping(Strict):
     concepts: dict[str, list[str]] = Field(default_factory=dict)
     # phrases that hold a concept's word but not its matter (消防通道 is no fire), read past
     concept_blind: list[str] = Field(default_factory=list)
+    # Concepts that name what happens in an incident (fire, collapse …): a post with no place that
+    # tells one of them soon after such an incident is most likely its scene told again.
+    incident_concepts: list[str] = Field(default_factory=list)
     # Kinds of place an item is about (a school, a nursing home, a gym): two items about different
     # kinds of place are two matters, whatever words they share. kind → words.
     entities: dict[str, list[str]] = Field(default_factory=dict)
@@ -200,6 +203,13 @@ class Grouping(Strict):
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
+
+    @model_validator(mode="after")
+    def _incident_concepts_known(self) -> "Grouping":
+        unknown = [c for c in self.incident_concepts if c not in self.concepts]
+        if unknown:
+            raise ValueError(f"incident_concepts: {', '.join(unknown)} not among the concepts ({', '.join(self.concepts)})")
+        return self
 
 
 class Rules(Strict):
