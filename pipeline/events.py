@@ -36,7 +36,7 @@ _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
 _MAX_W = 12.0
 # An incident named by its date, as officials name them: “12·16”交通事故, 7·23事件
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
-_DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|爆炸|案)")
+_DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|火情|险情|爆炸|案|中毒|坍塌|泄漏)")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
@@ -412,13 +412,14 @@ class EventGrouper:
                 bonus += W.incident_concept
             score += bonus
             why.append("同一事由 " + "、".join(sorted(shared_concepts)))
-            if official and incident and e.incident and not places:
+            if official and (incident or (category and category in main_categories)) and e.incident and not places:
                 # 关于某幼儿园诺如病毒感染聚集性疫情的通报: a statement on an incident of the kind the
                 # event reports, naming no place of its own (某幼儿园), tells of that incident
                 score += W.statement_incident
                 why.append("官方通报所述同类事件")
         recent = (when - e.last).total_seconds() < 48 * 3600
-        if refers and e.incident and not incident and (common or same_street or (not places and recent)):
+        # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
+        if refers and e.incident and (not incident or not places) and (common or same_street or (not places and recent)):
             # (这次漏气是不是老管子的问题: no place, the day of the leak)
             score += W.incident_reference
             why.append("所指本地事故（那场火）")
@@ -432,7 +433,8 @@ class EventGrouper:
             why.append("事由不同")
             other_matter = True
         explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
-        if official and (reply or explains) and category and category in main_categories and e.negative \
+        callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
+        if (official and (reply or explains) or callback) and category and category in main_categories and e.negative \
                 and (sim >= 0.1 or shared_concepts):
             # (关于消费券发放情况的说明: a department explains what was complained of on its subject)
             score += W.reply_category          # a department answers what was raised on its subject
@@ -506,12 +508,11 @@ class EventGrouper:
             elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
-        callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
-        if reply or callback:
+        if reply or callback or dated:
             # A reply on a citizen channel answers an earlier letter, however long it took (so
             # does the hotline's callback record).
             need = self.cfg.join_threshold
-            why.append("答复来信" if reply else "回访记录")
+            why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件")
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.

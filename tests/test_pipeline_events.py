@@ -366,3 +366,27 @@ def test_incident_concepts_must_be_concepts():
     from yuqing.config.rules import Grouping
     with pytest.raises(ValueError, match="not among the concepts"):
         Grouping.model_validate({"concepts": {"fire": ["起火"]}, "incident_concepts": ["fire", "blaze"]})
+
+
+def test_a_notice_naming_the_incident_by_its_date_and_a_hotline_feedback_join_however_late():
+    """“7·21”服装市场火情整改情况的通报 ten days on, and 【12345办理反馈】 on a request a week old, answer
+    them: time does not raise the bar for what names its incident or answers its request."""
+    from pathlib import Path
+    from yuqing.app.build import load_config, make_engine
+    from yuqing.model import Item
+    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
+
+    def go(i, text, when, platform="weibo", source=None, title=None):
+        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": platform,
+                                  "source": source or f"网友{i}", "author": None, "title": title, "content": text,
+                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
+        return eng.process(it, now=it.published_at)
+    fire = go("a", "四季青服装市场仓储区起火，浓烟滚滚，市场里的人都疏散出来了", "2034-07-21T10:30:00+08:00")
+    ask = go("b", "来电人反映：失业保险金申请一个多月了还没到账，打电话一直占线，希望尽快发放。",
+             "2034-07-22T09:00:00+08:00", platform="hotline", source="12345")
+    notice = go("c", "针对7月21日服装市场仓储区火情，区应急管理局会同街道对全区各大批发市场开展消防安全专项检查，共排查隐患137处。",
+                "2034-07-31T10:00:00+08:00", source="上城发布", title="关于“7·21”服装市场火情整改情况的通报")
+    answer = go("d", "【12345办理反馈】区人力社保局：因线路升级导致部分时段占线，已增开两条线路。来电人失业保险金已于7月30日发放。",
+                "2034-07-31T11:00:00+08:00", platform="hotline", source="12345")
+    assert notice.case.event_id == fire.case.event_id
+    assert answer.case.event_id == ask.case.event_id
