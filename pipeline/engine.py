@@ -87,6 +87,8 @@ class ItemContext:
     reply: bool = False          # an official reply to someone (网友您好, 关注到您反映的…)
     incident: bool = False       # reports casualties, a fire, an explosion, a collapse …
     exercise: bool = False       # tells of a drill (开展…应急演练): what it acts out did not happen
+    history: bool = False        # recounts history (据《梦粱录》记载): nothing it tells is now
+    praise_title: bool = False   # its title thanks or praises (表扬：感谢…网格员)
     place_account: str | None = None   # the place an account named after it speaks for (九堡发布)
     instruments: set[str] = field(default_factory=set)
     sentiment_negative: bool = False
@@ -219,6 +221,11 @@ class Engine:
         # negative = the item reports or expresses a problem (item-format.md); who speaks matters.
         if a.official:
             a.negative, why = False, "官方发布/回复，不计为负面"
+        elif ctx.history:
+            a.negative, why = False, "讲述历史往事，未反映当前问题，不计为负面"
+        elif ctx.praise_title and not any(fact_meets(f, t.fact, t.at_least) for t in self.rules.emergency_any_of):
+            # 表扬：…突发头晕，网格员及时送医: the thanks are the point, the trouble is their occasion
+            a.negative, why = False, "标题为表扬、感谢，不计为负面"
         elif a.refutes and not (ctx.complaint and item.platform in self.rules.citizen_channels):
             # (a hotline record's handling may say 经核实: the caller's complaint is still a case)
             a.negative, why = False, "辟谣、核实信息，不计为负面"

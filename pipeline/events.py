@@ -417,6 +417,11 @@ class EventGrouper:
                 # event reports, naming no place of its own (某幼儿园), tells of that incident
                 score += W.statement_incident
                 why.append("官方通报所述同类事件")
+        if good_news and not refers and not incident and not updates and e.incident and not shared_concepts \
+                and category and category in main_categories:
+            # a fund town's good quarter beside its investors' gathering: news of its own, not the incident's
+            score += W.good_news_after_case
+            why.append("正面信息并非此前事件的后续")
         recent = (when - e.last).total_seconds() < 48 * 3600
         # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
         if refers and e.incident and (not incident or not places) and (common or same_street or (not places and recent)):

@@ -115,6 +115,7 @@ class FactReading:
     rumour_claim: bool = False          # a sourceless claim cue (网传, 听说 …), not only 扩散
     group_evidence: dict[str, str] = field(default_factory=dict)
     exercise: bool = False              # tells of a drill (开展…演练): nothing it acts out happened
+    history: bool = False               # recounts history (据《梦粱录》记载): nothing it tells is now
 
 
 # A claim a refutation quotes (网传“…”, 有网民发布“…”的信息)
@@ -153,6 +154,7 @@ class _Text:
         self.hosp_ctx: tuple[list[int], list[int]] | None = None
         self.counts: list[_Count] = []
         self.exercise = False
+        self.history = False
         self.sent_ends = [m.start() for m in _SENT_RX.finditer(text)]
         self.clause_ends = [m.start() for m in _CLAUSE_RX.finditer(text)]
 
@@ -228,6 +230,7 @@ class FactReader:
         self.hypo_after_rx = _compile(cfg.hypothetical.after)
         self.exercise_rx = _compile(cfg.hypothetical.exercise)
         self.exercise_unless_rx = _compile(cfg.hypothetical.exercise_unless)
+        self.history_rx = _compile(cfg.hypothetical.history)
         self.question_rx = _compile(cfg.question.cues)
 
         # ---- refutation, rumours ----
@@ -354,6 +357,7 @@ class FactReader:
             return FactReading(facts=Facts(), reasons=notes)
         t = _Text(prepared)
         cues = self._find_cues(t)
+        t.history = bool(self.history_rx is not None and self.history_rx.search(t.text[:self.cfg.hypothetical.history_span]))
         self._judge(t, cues)
         refuted, ref_reasons, all_refuted = self._refutation(t, cues)
         self._attach_counts(t, cues)
@@ -394,7 +398,7 @@ class FactReader:
             facts=facts, refuted_kinds=refuted_kinds, rumour_cues=rumour_cues,
             special_groups=groups, reasons=reasons, negated_kinds=neg_kinds,
             questioned_kinds=q_kinds - {k for k in FACT_KINDS if self._asserted(facts, k)},
-            rumour_claim=claim, group_evidence=group_ev, exercise=t.exercise,
+            rumour_claim=claim, group_evidence=group_ev, exercise=t.exercise, history=t.history,
         )
 
     # -- cues
@@ -464,6 +468,7 @@ class FactReader:
         negs = [(a, b) for a, b in _spans(self.neg_rx, text).spans if not neg_excl.overlaps(a, b)]
         neg_starts = [a for a, _ in negs]
         drill = t.exercise = self._exercise(text)
+        drill = drill or t.history
         hypo_starts = _spans(self.hypo_before_rx, text).starts
         q_cache: dict[int, bool] = {}
         for c in cues:

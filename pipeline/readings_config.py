@@ -128,6 +128,10 @@ class Hypothetical(Strict):
     # none of its facts happened, unless something real is said to have (演练中一人受伤).
     exercise: list[Regex] = Field(default_factory=list)
     exercise_unless: list[Regex] = Field(default_factory=list)
+    # An item whose opening recounts history (据《梦粱录》记载, 南宋时期, 1937年的空战) reports nothing
+    # happening now: its fire or its deaths are the past's.
+    history: list[Regex] = Field(default_factory=list)
+    history_span: int = 80      # characters of the opening (title included) where it is looked for
 
 
 class Question(Strict):

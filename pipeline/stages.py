@@ -139,6 +139,7 @@ class FactsStage:
         ctx.analysis.facts = f.facts
         ctx.refuted_kinds = set(f.refuted_kinds)
         ctx.exercise = f.exercise
+        ctx.history = f.history
         ctx.analysis.refutes = bool(f.refuted_kinds)
         # An unsourced claim (网传、听说) is a rumour; a plea to share (扩散) alone is not.
         ctx.analysis.rumour = bool(f.rumour_claim)
@@ -166,6 +167,7 @@ class VoiceStage:
         ctx.analysis.official, ctx.analysis.about_policy = v.official, v.about_policy
         ctx.question, ctx.suggestion, ctx.complaint = v.question, v.suggestion, v.complaint
         ctx.praise, ctx.notice, ctx.reply = v.praise, v.notice, v.reply
+        ctx.praise_title = v.praise_title
         ctx.inquiry, ctx.framed_inquiry, ctx.announcement = v.inquiry, v.framed_inquiry, v.announcement
         ctx.instruments = v.instruments
         ctx.reasons += v.reasons

@@ -27,6 +27,7 @@ class VoiceReading:
     about_policy: bool = False
     complaint: bool = False
     praise: bool = False         # praise or thanks, no problem stated
+    praise_title: bool = False   # the title thanks or praises someone (表扬：感谢小营巷社区的网格员)
     notice: bool = False         # an announcement of something new, no problem stated
     problem: bool = False        # a problem is stated
     reply: bool = False          # an official answer to someone
@@ -56,6 +57,7 @@ class VoiceReader:
         self._request = any_of(rules.request_cues)
         self._help = any_of(rules.help_cues)
         self._praise = any_of(rules.praise_cues)
+        self._praise_title = any_of(rules.praise_titles)
         self._notice = any_of(rules.notice_cues)
         self._reply = any_of(rules.reply_cues)
         self._announcement = any_of(rules.announcement_titles)
@@ -106,6 +108,9 @@ class VoiceReader:
                     r.reasons.append(f"官方口径用语“{m.group(0)}”")
                     break
         r.announcement = bool(title and self._announcement and self._announcement.search(title))
+        if title and not r.official and self._praise_title and (m := self._praise_title.search(title)):
+            r.praise_title = True
+            r.reasons.append(f"标题表扬、感谢：“{m.group(0)}”")
         if r.official and self._reply and (m := self._reply.search(f"{title}\n{head}")):
             r.reply = True
             r.reasons.append(f"答复网民：“{m.group(0)}”")

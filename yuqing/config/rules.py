@@ -241,6 +241,7 @@ class Rules(Strict):
     request_cues: list[str] = Field(default_factory=list)
     help_cues: list[str] = Field(default_factory=list)
     praise_cues: list[str] = Field(default_factory=list)
+    praise_titles: list[str] = Field(default_factory=list)          # a title that thanks or praises
     notice_cues: list[str] = Field(default_factory=list)
     reply_cues: list[str] = Field(default_factory=list)            # an official answer to someone
     announcement_titles: list[str] = Field(default_factory=list)   # a board's own notice, no reply
