@@ -390,3 +390,23 @@ def test_a_notice_naming_the_incident_by_its_date_and_a_hotline_feedback_join_ho
                 "2034-07-31T11:00:00+08:00", platform="hotline", source="12345")
     assert notice.case.event_id == fire.case.event_id
     assert answer.case.event_id == ask.case.event_id
+
+
+def test_a_next_day_post_pointing_back_at_the_incident_joins_it():
+    """昨天路面塌陷那段路封了两天… the day after a sinkhole: that sinkhole's event (its emergency and
+    its clocks stay on one case), though the post complains of detours and names no place."""
+    from pathlib import Path
+    from yuqing.app.build import load_config, make_engine
+    from yuqing.model import Item
+    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
+
+    def go(i, text, when, platform="weibo"):
+        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": platform,
+                                  "source": f"网友{i}", "author": None, "title": None, "content": text,
+                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
+        return eng.process(it, now=it.published_at)
+    hole = go("a", "凤起东路突然路面塌陷，一辆小车掉进坑里，司机被困车内，消防正在救援", "2035-07-10T08:10:00+08:00")
+    later = go("b", "【来电记录】市民来电反映：昨天路面塌陷那段路封了两天，早晚高峰绕行要多花半小时，询问何时能修复通行。",
+               "2035-07-11T09:30:00+08:00", platform="hotline")
+    assert hole.case.emergency
+    assert later.case.event_id == hole.case.event_id and later.case.emergency

@@ -641,3 +641,8 @@ def test_people_counted_on_a_scene_without_a_gathering_word_are_a_crowd(reader: 
 def test_a_crowd_counted_just_before_its_gathering_word_is_its_size(reader: FactReader):
     f = reader.read("现在三十余人了，都堵在项目部门口，警察也来了//@钢筋哥老王: 七堡这个工地，我们十几个工人干了一年拿不到钱").facts
     assert f.gathering == 30
+
+
+def test_a_driver_trapped_in_the_car_is_trapped_a_car_stuck_is_not():
+    assert read_facts("路面塌陷，一辆小车掉进坑里，司机被困车内").facts.trapped
+    assert not read_facts("暴雨中多辆被困车辆在下穿通道熄火").facts.trapped
