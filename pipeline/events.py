@@ -400,10 +400,11 @@ class EventGrouper:
             score += W.entity_mismatch
             why.append("所涉场所不同")
         shared_concepts = concepts & e.dominant(e.concepts) if e.concepts else set()
+        explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
         # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
         # (an incident in the same street counts too: one fire told from two spots of it)
         if shared_concepts and (not places or not e.places or common or own_thread
-                                or (same_street and incident and e.incident) or area_only):
+                                or (same_street and (incident and e.incident or official)) or area_only):
             bonus = min(W.concept_max, W.concept * len(shared_concepts))
             scene = not places and bool(shared_concepts & set(self.cfg.incident_concepts))
             if (incident or scene) and e.incident and (when - e.last).total_seconds() < W.incident_hours * 3600:
@@ -432,12 +433,11 @@ class EventGrouper:
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
         elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and \
-                not main_categories & self._widespread and not (official and reply):
+                not main_categories & self._widespread and not (official and (reply or explains)):
             # (a reply tells what the inspection found, 防蝇设施缺失, not what was complained of)
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")
             other_matter = True
-        explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
         callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
         if (official and (reply or explains) or callback) and category and category in main_categories and e.negative \
                 and (sim >= 0.1 or shared_concepts):
