@@ -143,6 +143,8 @@ class PlaceResult:
 # kinds of automaton entries
 _PLACE, _FOREIGN, _HOME, _ADMIN, _CONTEXT = "place", "foreign", "home", "admin", "context"
 _SENTENCE = set("。！？!?\n；;")
+# the scene said to be in another city (事发地位于苏州市姑苏区)
+_SCENE_BEFORE = re.compile(r"(?:(?:事发|案发|事故|发生)(?:地点?|现场)(?:位于|在|为|系)|位于)$")
 # another city's authority named as acting (苏州高新区应急管理局已介入, 上海警方通报)
 _AGENCY = re.compile(r"[^，,。！？!?；;\s]{0,6}?(?:应急管理局|应急局|公安局|公安分局|警方|消防救援|消防支队|消防大队|人民政府|区政府|市政府|管委会|卫健委|卫生健康委|市场监管局|市场监督管理局|住建局|交警|城管局|(?:文旅|交通|市场监管|卫健|住建|应急|公安|城管|教育|环保|生态环境)部门)")
 
@@ -411,7 +413,7 @@ class Gazetteer:
                 if p.name not in res.elsewhere_names:
                     res.elsewhere_names.append(p.name)
         agency = next((name for st, en, k, name in matches if k in (_ADMIN, _FOREIGN) and not self._travelled(text, st)
-                       and _AGENCY.match(text, en)), None)
+                       and (_AGENCY.match(text, en) or _SCENE_BEFORE.search(text[max(0, st - 8):st]))), None)
         if agency and not res.home_context and not res.home_named and not other_believed and res.places:
             # 横塘一化工厂发生爆炸……苏州高新区应急管理局已介入调查: that city's own authorities handle it,
             # and ours is named nowhere: the scene is there, whatever names it shares with ours

@@ -220,3 +220,8 @@ def test_another_citys_authority_acting_later_in_the_item_makes_the_scene_theirs
     assert names(gaz.find("横塘一化工厂发生爆炸。我刚从苏州回来")) == ["横塘"]
     # another city named, but no authority of it acting: the late naming alone does not decide
     assert names(gaz.find("凯旋路一居民楼起火。亲戚在上海，打电话来问")) == ["凯旋路"]
+
+
+def test_the_scene_said_to_be_in_another_city_makes_it_theirs(gaz):
+    r = gaz.find("一家人在横塘街道一餐馆聚餐后，12人陆续出现呕吐。记者了解到，事发地位于苏州市姑苏区。")
+    assert not r.places and r.not_ours
