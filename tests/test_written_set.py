@@ -98,7 +98,7 @@ FLOORS = {
                   "grouping_f1": 0.79, "negative_f1": 0.95},
     "written24": {"unit": 0.88, "severity": 0.86, "emergency_recall": 0.9, "emergency_precision": 0.88,
                   "grouping_f1": 0.85, "negative_f1": 0.95},
-    # written25-28 likewise (blind figures in tests/eval/README.md)
+    # written25-32 likewise (blind figures in tests/eval/README.md)
     "written25": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
                   "grouping_f1": 0.91, "negative_f1": 0.96},
     "written26": {"unit": 0.95, "severity": 0.94, "emergency_recall": 0.95, "emergency_precision": 0.95,
@@ -107,6 +107,14 @@ FLOORS = {
                   "grouping_f1": 0.89, "negative_f1": 0.93},
     "written28": {"unit": 0.93, "severity": 0.95, "emergency_recall": 0.95, "emergency_precision": 0.95,
                   "grouping_f1": 0.87, "negative_f1": 0.97},
+    "written29": {"unit": 0.87, "severity": 0.91, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.86, "negative_f1": 0.92},
+    "written30": {"unit": 0.83, "severity": 0.86, "emergency_recall": 0.85, "emergency_precision": 0.85,
+                  "grouping_f1": 0.76, "negative_f1": 0.92},
+    "written31": {"unit": 0.85, "severity": 0.83, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.89, "negative_f1": 0.89},
+    "written32": {"unit": 0.89, "severity": 0.88, "emergency_recall": 0.95, "emergency_precision": 0.82,
+                  "grouping_f1": 0.83, "negative_f1": 0.91},
 }
 
 
