@@ -130,6 +130,7 @@ class Sketch:
     negative: bool = False
     announced: bool = False     # an official item that is no reply (a notice, a scheme) is in it
     policy_items: int = 0       # items about a district policy itself
+    drills: int = 0             # items telling of a drill (开展…应急演练)
 
     @property
     def about_policy(self) -> bool:
@@ -532,6 +533,11 @@ class EventGrouper:
             # a question of how to get something done (哪里可以充电) is no report of the fire nearby
             score += W.inquiry_at_incident
             why.append("咨询并非事故的后续")
+        if not exercise and e.drills and e.drills == e.size and not refutes:
+            # a drill at the station, then the station's real crowds: what happens there is no part of
+            # the exercise held there
+            veto = True
+            why.append("此前仅为演练信息，真实事件不并入")
         if exercise and e.incident and not refutes:
             # a drill acts out a fire or a flood: never part of one that happened (a refutation that
             # says the smoke was a drill's answers the rumour, and joins it)
@@ -670,6 +676,7 @@ class EventGrouper:
         e.negative = e.negative or negative
         e.incident = e.incident or incident
         e.rumour = e.rumour or rumour
+        e.drills += bool(exercise)
         e.involved.update(involved)
         if category:
             e.involved.add(category)

@@ -357,6 +357,8 @@ class FactReader:
             return FactReading(facts=Facts(), reasons=notes)
         t = _Text(prepared)
         cues = self._find_cues(t)
+        # (read whatever cues there are: a drill or a history piece with no fact word is still one)
+        t.exercise = self._exercise(t.text)
         t.history = bool(self.history_rx is not None and self.history_rx.search(t.text[:self.cfg.hypothetical.history_span]))
         self._judge(t, cues)
         refuted, ref_reasons, all_refuted = self._refutation(t, cues)
@@ -467,8 +469,7 @@ class FactReader:
         neg_excl = _spans(self.neg_excl_rx, text)
         negs = [(a, b) for a, b in _spans(self.neg_rx, text).spans if not neg_excl.overlaps(a, b)]
         neg_starts = [a for a, _ in negs]
-        drill = t.exercise = self._exercise(text)
-        drill = drill or t.history
+        drill = t.exercise or t.history
         hypo_starts = _spans(self.hypo_before_rx, text).starts
         q_cache: dict[int, bool] = {}
         for c in cues:

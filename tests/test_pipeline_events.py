@@ -410,3 +410,21 @@ def test_a_next_day_post_pointing_back_at_the_incident_joins_it():
                "2035-07-11T09:30:00+08:00", platform="hotline")
     assert hole.case.emergency
     assert later.case.event_id == hole.case.event_id and later.case.emergency
+
+
+def test_what_happens_at_a_place_after_a_drill_there_is_no_part_of_the_drill():
+    from pathlib import Path
+    from yuqing.app.build import load_config, make_engine
+    from yuqing.model import Item
+    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
+
+    def go(i, text, when, source):
+        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": "wechat",
+                                  "source": source, "author": None, "title": None, "content": text,
+                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
+        return eng.process(it, now=it.published_at)
+    drill = go("a", "杭州东站开展春运大客流交通疏导应急演练，模拟出站口出租车、网约车运力不足、旅客滞留，交警、枢纽管委会联动疏导。", "2035-02-01T10:00:00+08:00", "东站枢纽发布")
+    crowd = go("b", "杭州东站出站口晚上九点以后出租车、网约车都打不到，旅客滞留排长队，交通疏导的人一个都没有。",
+               "2035-02-03T21:15:00+08:00", "网友b")
+    assert crowd.case.event_id != drill.case.event_id
+    assert any("演练" in r for r in crowd.grouping_reasons) or crowd.new_event
