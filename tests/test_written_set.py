@@ -115,6 +115,9 @@ FLOORS = {
                   "grouping_f1": 0.89, "negative_f1": 0.89},
     "written32": {"unit": 0.89, "severity": 0.88, "emergency_recall": 0.95, "emergency_precision": 0.82,
                   "grouping_f1": 0.83, "negative_f1": 0.91},
+    # written33: unread (its blind figure is the one to beat); a guard below it
+    "written33": {"unit": 0.94, "severity": 0.9, "emergency_recall": 0.95, "emergency_precision": 0.9,
+                  "grouping_f1": 0.89, "negative_f1": 0.93},
 }
 
 
