@@ -115,9 +115,11 @@ FLOORS = {
                   "grouping_f1": 0.89, "negative_f1": 0.89},
     "written32": {"unit": 0.89, "severity": 0.88, "emergency_recall": 0.95, "emergency_precision": 0.82,
                   "grouping_f1": 0.83, "negative_f1": 0.91},
-    # written33: unread (its blind figure is the one to beat); a guard below it
+    # written33, written34: unread (their blind figures are the ones to beat); guards below them
     "written33": {"unit": 0.94, "severity": 0.9, "emergency_recall": 0.95, "emergency_precision": 0.9,
                   "grouping_f1": 0.89, "negative_f1": 0.93},
+    "written34": {"unit": 0.81, "severity": 0.85, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.82, "negative_f1": 0.92},
 }
 
 
