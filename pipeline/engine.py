@@ -21,7 +21,7 @@ from pipeline.events import EventGrouper, Tokeniser
 from pipeline.normalise import Normalised, has_words, normalise
 from pipeline.routing import Features, Router
 from pipeline.stages import ALIASES, STAGES_BASE
-from pipeline.severity import fact_meets, grade, handling_type
+from pipeline.severity import emergency_of, fact_meets, grade, handling_type
 from yuqing.config import Config
 from yuqing.config.rules import INCIDENT_CATEGORIES
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
@@ -223,7 +223,7 @@ class Engine:
             a.negative, why = False, "官方发布/回复，不计为负面"
         elif ctx.history:
             a.negative, why = False, "讲述历史往事，未反映当前问题，不计为负面"
-        elif ctx.praise_title and not any(fact_meets(f, t.fact, t.at_least) for t in self.rules.emergency_any_of):
+        elif ctx.praise_title and not emergency_of(f, self.rules)[0]:
             # 表扬：…突发头晕，网格员及时送医: the thanks are the point, the trouble is their occasion
             a.negative, why = False, "标题为表扬、感谢，不计为负面"
         elif a.refutes and not (ctx.complaint and item.platform in self.rules.citizen_channels):

@@ -515,8 +515,8 @@ class EventGrouper:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
         if reply or callback or dated:
-            # A reply on a citizen channel answers an earlier letter, however long it took (so
-            # does the hotline's callback record).
+            # A reply on a citizen channel answers an earlier letter, however long it took (so do
+            # the hotline's callback record and a notice that names its incident by date).
             need = self.cfg.join_threshold
             why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件")
         else:

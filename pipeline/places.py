@@ -400,31 +400,20 @@ class Gazetteer:
                                                matched=text[start:end], start=start, generic=self.generic(name)))
                     res.reasons.append(f"地点 {name} → {unit}")
             prev = m
-        if first_admin and not res.home_context and not res.home_named and not other_believed \
-                and any(p.generic for p in res.places):
+        # ours named nowhere (no 杭州, no 上城, not only believed to be another city's)
+        unclaimed = not res.home_context and not res.home_named and not other_believed
+        if first_admin and unclaimed and any(p.generic for p in res.places):
             # 上海长宁一居民楼发生燃气爆炸。……事发地位于凯旋路附近: another city opens the item and ours
             # is named nowhere: a name every city has (凯旋路, 市民中心) is that city's
             for p in [p for p in res.places if p.generic]:
-                res.places.remove(p)
-                res.reasons.remove(f"地点 {p.name} → {p.unit}")
-                why = f"{p.matched}（{first_admin}同名地点）"
-                res.rejected.append(why)
-                res.reasons.append(f"排除 {why}")
-                if p.name not in res.elsewhere_names:
-                    res.elsewhere_names.append(p.name)
+                _move_elsewhere(res, p, f"{p.matched}（{first_admin}同名地点）")
         agency = next((name for st, en, k, name in matches if k in (_ADMIN, _FOREIGN) and not self._travelled(text, st)
                        and (_AGENCY.match(text, en) or _SCENE_BEFORE.search(text[max(0, st - 8):st]))), None)
-        if agency and not res.home_context and not res.home_named and not other_believed and res.places:
+        if agency and unclaimed and res.places:
             # 横塘一化工厂发生爆炸……苏州高新区应急管理局已介入调查: that city's own authorities handle it,
             # and ours is named nowhere: the scene is there, whatever names it shares with ours
             for p in list(res.places):
-                res.places.remove(p)
-                res.reasons.remove(f"地点 {p.name} → {p.unit}")
-                why = f"{p.matched}（{agency}同名地点：由{agency}有关部门处置）"
-                res.rejected.append(why)
-                res.reasons.append(f"排除 {why}")
-                if p.name not in res.elsewhere_names:
-                    res.elsewhere_names.append(p.name)
+                _move_elsewhere(res, p, f"{p.matched}（{agency}同名地点：由{agency}有关部门处置）")
         if res.home_context and res.foreign_admin and not context_scopes:
             # 杭州 named beside another city but before none of our places (在杭州、南京等地的门店正常营业;
             # 还以为是杭州，一看是上海的) says where the scene is not, so it does not make the item ours
@@ -433,6 +422,16 @@ class Gazetteer:
         if res.not_ours:
             res.reasons.append(f"外地：{'、'.join(res.foreign)}（无本区地点）")
         return res
+
+def _move_elsewhere(res: PlaceResult, p: PlaceHit, why: str) -> None:
+    """Take a place found as ours back out: it is another city's of the same name."""
+    res.places.remove(p)
+    res.reasons.remove(f"地点 {p.name} → {p.unit}")
+    res.rejected.append(why)
+    res.reasons.append(f"排除 {why}")
+    if p.name not in res.elsewhere_names:
+        res.elsewhere_names.append(p.name)
+
 
 def _is_cjk(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff"
