@@ -341,22 +341,24 @@ def test_a_post_that_says_it_is_the_days_second_fire_is_another_incident():
     assert b.event_id != a.event_id
 
 
-def test_a_scene_post_with_no_place_soon_after_an_incident_joins_it():
+def _post(engine, i, text, when, *, platform="weibo", source=None, author=None, title=None):
+    """One item through the whole engine, at its own publish time."""
+    from yuqing.model import Item
+    it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": platform,
+                              "source": source or f"网友{i}", "author": author, "title": title, "content": text,
+                              "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
+    return engine.process(it, now=it.published_at)
+
+
+def test_a_scene_post_with_no_place_soon_after_an_incident_joins_it(engine):
     """现场视频：黑烟… minutes after a warehouse fire at 四季青 is that fire told again; a placeless
     complaint on another subject is not drawn in."""
-    from yuqing.app.build import load_config, make_engine
-    from yuqing.model import Item
-    from pathlib import Path
-    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
 
-    def go(i, text, when):
-        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": "video", "source": "抖音",
-                                  "author": f"u{i}", "title": None, "content": text, "published_at": when,
-                                  "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
-        return eng.process(it, now=it.published_at)
-    fire = go("a", "四季青一服装仓库起火，浓烟很大，消防正在扑救", "2031-07-29T10:30:00+08:00")
-    scene = go("b", "现场视频：黑烟从仓库顶上冒出来，几条街外都看得到，消防车一辆接一辆进去了", "2031-07-29T10:50:00+08:00")
-    other = go("c", "小区门口的共享单车乱停乱放，人行道都堵死了", "2031-07-29T11:00:00+08:00")
+    def video(i):
+        return {"platform": "video", "source": "抖音", "author": f"u{i}"}
+    fire = _post(engine, "a", "四季青一服装仓库起火，浓烟很大，消防正在扑救", "2031-07-29T10:30:00+08:00", **video("a"))
+    scene = _post(engine, "b", "现场视频：黑烟从仓库顶上冒出来，几条街外都看得到，消防车一辆接一辆进去了", "2031-07-29T10:50:00+08:00", **video("b"))
+    other = _post(engine, "c", "小区门口的共享单车乱停乱放，人行道都堵死了", "2031-07-29T11:00:00+08:00", **video("c"))
     assert scene.case.event_id == fire.case.event_id
     assert other.case.event_id != fire.case.event_id
 
@@ -368,63 +370,34 @@ def test_incident_concepts_must_be_concepts():
         Grouping.model_validate({"concepts": {"fire": ["起火"]}, "incident_concepts": ["fire", "blaze"]})
 
 
-def test_a_notice_naming_the_incident_by_its_date_and_a_hotline_feedback_join_however_late():
+def test_a_notice_naming_the_incident_by_its_date_and_a_hotline_feedback_join_however_late(engine):
     """“7·21”服装市场火情整改情况的通报 ten days on, and 【12345办理反馈】 on a request a week old, answer
     them: time does not raise the bar for what names its incident or answers its request."""
-    from pathlib import Path
-    from yuqing.app.build import load_config, make_engine
-    from yuqing.model import Item
-    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
-
-    def go(i, text, when, platform="weibo", source=None, title=None):
-        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": platform,
-                                  "source": source or f"网友{i}", "author": None, "title": title, "content": text,
-                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
-        return eng.process(it, now=it.published_at)
-    fire = go("a", "四季青服装市场仓储区起火，浓烟滚滚，市场里的人都疏散出来了", "2034-07-21T10:30:00+08:00")
-    ask = go("b", "来电人反映：失业保险金申请一个多月了还没到账，打电话一直占线，希望尽快发放。",
+    fire = _post(engine, "a", "四季青服装市场仓储区起火，浓烟滚滚，市场里的人都疏散出来了", "2034-07-21T10:30:00+08:00")
+    ask = _post(engine, "b", "来电人反映：失业保险金申请一个多月了还没到账，打电话一直占线，希望尽快发放。",
              "2034-07-22T09:00:00+08:00", platform="hotline", source="12345")
-    notice = go("c", "针对7月21日服装市场仓储区火情，区应急管理局会同街道对全区各大批发市场开展消防安全专项检查，共排查隐患137处。",
+    notice = _post(engine, "c", "针对7月21日服装市场仓储区火情，区应急管理局会同街道对全区各大批发市场开展消防安全专项检查，共排查隐患137处。",
                 "2034-07-31T10:00:00+08:00", source="上城发布", title="关于“7·21”服装市场火情整改情况的通报")
-    answer = go("d", "【12345办理反馈】区人力社保局：因线路升级导致部分时段占线，已增开两条线路。来电人失业保险金已于7月30日发放。",
+    answer = _post(engine, "d", "【12345办理反馈】区人力社保局：因线路升级导致部分时段占线，已增开两条线路。来电人失业保险金已于7月30日发放。",
                 "2034-07-31T11:00:00+08:00", platform="hotline", source="12345")
     assert notice.case.event_id == fire.case.event_id
     assert answer.case.event_id == ask.case.event_id
 
 
-def test_a_next_day_post_pointing_back_at_the_incident_joins_it():
+def test_a_next_day_post_pointing_back_at_the_incident_joins_it(engine):
     """昨天路面塌陷那段路封了两天… the day after a sinkhole: that sinkhole's event (its emergency and
     its clocks stay on one case), though the post complains of detours and names no place."""
-    from pathlib import Path
-    from yuqing.app.build import load_config, make_engine
-    from yuqing.model import Item
-    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
-
-    def go(i, text, when, platform="weibo"):
-        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": platform,
-                                  "source": f"网友{i}", "author": None, "title": None, "content": text,
-                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
-        return eng.process(it, now=it.published_at)
-    hole = go("a", "凤起东路突然路面塌陷，一辆小车掉进坑里，司机被困车内，消防正在救援", "2035-07-10T08:10:00+08:00")
-    later = go("b", "【来电记录】市民来电反映：昨天路面塌陷那段路封了两天，早晚高峰绕行要多花半小时，询问何时能修复通行。",
+    hole = _post(engine, "a", "凤起东路突然路面塌陷，一辆小车掉进坑里，司机被困车内，消防正在救援", "2035-07-10T08:10:00+08:00")
+    later = _post(engine, "b", "【来电记录】市民来电反映：昨天路面塌陷那段路封了两天，早晚高峰绕行要多花半小时，询问何时能修复通行。",
                "2035-07-11T09:30:00+08:00", platform="hotline")
     assert hole.case.emergency
     assert later.case.event_id == hole.case.event_id and later.case.emergency
 
 
-def test_what_happens_at_a_place_after_a_drill_there_is_no_part_of_the_drill():
-    from pathlib import Path
-    from yuqing.app.build import load_config, make_engine
-    from yuqing.model import Item
-    eng = make_engine(load_config(str(Path(__file__).resolve().parents[1] / "config"), announce=False))
-
-    def go(i, text, when, source):
-        it = Item.model_validate({"id": i, "url": f"https://example.org/{i}", "platform": "wechat",
-                                  "source": source, "author": None, "title": None, "content": text,
-                                  "published_at": when, "metrics": {"reposts": 1, "comments": 1, "likes": 1}})
-        return eng.process(it, now=it.published_at)
-    drill = go("a", "杭州东站开展春运大客流交通疏导应急演练，模拟出站口出租车、网约车运力不足、旅客滞留，交警、枢纽管委会联动疏导。", "2035-02-01T10:00:00+08:00", "东站枢纽发布")
-    crowd = go("b", "杭州东站出站口晚上九点以后出租车、网约车都打不到，旅客滞留排长队，交通疏导的人一个都没有。",
-               "2035-02-03T21:15:00+08:00", "网友b")
+def test_what_happens_at_a_place_after_a_drill_there_is_no_part_of_the_drill(engine):
+    drill = _post(engine, "a", "杭州东站开展春运大客流交通疏导应急演练，模拟出站口出租车、网约车运力不足、旅客滞留，交警、枢纽管委会联动疏导。", "2035-02-01T10:00:00+08:00",
+                  platform="wechat", source="东站枢纽发布")
+    crowd = _post(engine, "b", "杭州东站出站口晚上九点以后出租车、网约车都打不到，旅客滞留排长队，交通疏导的人一个都没有。",
+               "2035-02-03T21:15:00+08:00", platform="wechat")
     assert crowd.case.event_id != drill.case.event_id
     assert any("演练" in r for r in crowd.grouping_reasons) or crowd.new_event
