@@ -432,6 +432,7 @@ class Engine:
                                      record=item.platform in self.rules.citizen_channels,
                                      handle=item.author or item.source,
                                      exercise=ctx.exercise, inquiry=ctx.inquiry and not a.negative,
+                                     upbeat=not a.negative and (ctx.praise or a.sentiment >= self.rules.grouping.upbeat_sentiment),
                                      report=not personal and not a.official
                                      and item.platform not in self.rules.citizen_channels)
         ev = self.events.get(assign.event_id)

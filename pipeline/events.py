@@ -37,6 +37,8 @@ _MAX_W = 12.0
 # An incident named by its date, as officials name them: “12·16”交通事故, 7·23事件
 # “12·16”事故, “1·12”仓储用房火灾: an incident named by its date (a few words may come between)
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|火情|险情|爆炸|案|中毒|坍塌|泄漏)")
+# (关于6月18日地下车库进水事件整改情况的公告: a notice that names what it answers by its day)
+_DATE_ABOUT = re.compile(r"(?:针对|关于|就|对于|围绕)\s*(\d{1,2})月(\d{1,2})日[^，。！？、\s“”\"]{0,10}?(?:事故|事件|火灾|火情|险情|爆炸|案|中毒|坍塌|泄漏)")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
@@ -131,6 +133,7 @@ class Sketch:
     announced: bool = False     # an official item that is no reply (a notice, a scheme) is in it
     policy_items: int = 0       # items about a district policy itself
     drills: int = 0             # items telling of a drill (开展…应急演练)
+    records: int = 0            # items from a citizen channel (a hotline record, a board letter)
 
     @property
     def about_policy(self) -> bool:
@@ -182,6 +185,8 @@ class EventGrouper:
         self._fresh = any_of(cfg.fresh_cues)
         self._sameness = any_of(cfg.sameness_cues)
         self._callback = any_of(cfg.callback_cues)
+        self._backref = any_of(cfg.back_reference_cues)
+        self._handling = any_of(cfg.handled_cues)
         self._continuation = any_of(cfg.continuation_cues)
         self._case_talk = any_of(cfg.case_talk_cues)
         self.events: dict[str, Sketch] = {}
@@ -256,7 +261,8 @@ class EventGrouper:
                policy: bool = False, record: bool = False, said_same: bool = False,
                claim: dict[str, float] | None = None, fresh: bool = False,
                refers: bool = False, good_news: bool = False,
-               exercise: bool = False, inquiry: bool = False) -> tuple[float, float, list[str]]:
+               exercise: bool = False, inquiry: bool = False,
+               backref: bool = False, upbeat: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -271,6 +277,15 @@ class EventGrouper:
             score += min(W.name_max, W.name_per_char * max(len(n) for n in shared_names) + W.name_per_char)
             why.append("同名 " + "、".join(sorted(shared_names)))
         main_categories = e.dominant(e.categories)
+        # A callback record tells how a request was handled (办理, 检查, 补发): its own subject reads
+        # as 政务服务 whatever it answers, and its tone always differs; so the words it shares count,
+        # not its category. One that says it is about a matter already raised (昨天网上说的那家面馆)
+        # is read the same way.
+        callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
+        # (a repeat complaint, 上个月反映的事到现在还没有下文, is read by its own subject: it has one)
+        handled = callback and bool(self._handling and self._handling.search(text[:80]))
+        # (出事的那个亲水平台…没护栏: a post pointing back at the incident is about it, whatever its subject)
+        answers = handled or backref or (refers and e.incident)
         shared_policy = instruments & e.policy
         # The policy itself and its carrying out at one place are two matters (district-rules §7): a
         # payment not made in one compound does not join the debate on the scheme, nor the reverse.
@@ -346,9 +361,10 @@ class EventGrouper:
             elif shared_policy and (e.policy_items or policy):
                 # a scheme touches many places: 景芳 and 采荷 re-zoned by one school-district plan
                 why.append("同一政策涉及不同地点")
-            elif said_same and (concepts & e.dominant(e.concepts) or (category and category in main_categories)):
+            elif (said_same or backref) and (concepts & e.dominant(e.concepts) or (category and category in main_categories)):
                 # 彭埠这边我们厂也是同一家配餐公司: the writer says it is the same one, elsewhere
                 # (同一个道路工程，三里亭这边也是半夜打桩: the same works, told in other words)
+                # (昨天网上说的共享单车乱堆问题不只一个地铁口，大学路也…: the matter raised, spreading)
                 why.append("明确说是同一单位/工程，地点不同")
             else:
                 score += W.place_mismatch
@@ -372,10 +388,11 @@ class EventGrouper:
             # an event merely touched once does not make the next item on that subject its own.
             score += W.category
             why.append(f"同类别 {category}")
-        elif category and e.categories and not official and category not in e.categories \
+        elif category and e.categories and not official and not answers and category not in e.categories \
                 and category not in e.involved and not (involved & main_categories):
             # a school lunch's 教育 side is no other subject, nor a gathering's grievance
             score += W.category_mismatch          # a shared place alone does not make one matter
+            why.append(f"类别不同（{category}）")
             if negative != e.negative:
                 # Another subject and another tone (a gas leak on a festival street) is another
                 # event; a statement's tone always differs from the complaints it answers.
@@ -419,12 +436,24 @@ class EventGrouper:
                 # event reports, naming no place of its own (某幼儿园), tells of that incident
                 score += W.statement_incident
                 why.append("官方通报所述同类事件")
+        if upbeat and account and not negative and not official and not record and e.negative and not (
+                refers or backref or updates or continues or own_account or shared_names or shared_concepts
+                or refutes or (category and category in main_categories)) \
+                and sim < W.untroubled_text and "@" not in text:
+            # a person's cheerful post at the place of a complaint (a food review on the street where a
+            # price was disputed): another post about the place, not a follow-up of the problem
+            score += W.good_news_after_case
+            why.append("非负面帖文并非此前问题的后续")
         if good_news and not refers and not incident and not updates and e.incident and not shared_concepts \
                 and category and category in main_categories:
             # a fund town's good quarter beside its investors' gathering: news of its own, not the incident's
             score += W.good_news_after_case
             why.append("正面信息并非此前事件的后续")
         recent = (when - e.last).total_seconds() < 48 * 3600
+        backref_ok = backref and e.negative and not place_conflict and (sim >= 0.1 or shared_concepts or common)
+        if backref_ok:
+            score += W.back_reference
+            why.append("指明所说为此前反映的事")
         # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
         if refers and e.incident and (not incident or not places) and (common or same_street or (not places and recent)):
             # (这次漏气是不是老管子的问题: no place, the day of the leak)
@@ -433,18 +462,21 @@ class EventGrouper:
         other_matter = False
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
-        elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and \
+        elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and not handled and \
                 not main_categories & self._widespread and not (official and (reply or explains)):
             # (a reply tells what the inspection found, 防蝇设施缺失, not what was complained of)
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")
             other_matter = True
-        callback = record and not reply and bool(self._callback and self._callback.search(text[:80]))
-        if (official and (reply or explains) or callback) and category and category in main_categories and e.negative \
-                and (sim >= 0.1 or shared_concepts):
+        if (handled or ((official and (reply or explains) or callback) and category and category in main_categories)) \
+                and e.negative and (sim >= 0.1 or shared_concepts):
             # (关于消费券发放情况的说明: a department explains what was complained of on its subject)
             score += W.reply_category          # a department answers what was raised on its subject
             why.append("主管部门回应")
+            if handled and e.records:
+                # a record of how a request was handled answers one made on a citizen channel
+                score += W.record_answer
+                why.append("答复此前的来电来信")
         claim_sim = None
         if refutes and e.rumour and claim:
             # 网传“上城区有面包车抢小孩”系谣言: the quoted claim says which rumour is refuted
@@ -466,7 +498,7 @@ class EventGrouper:
             score += W.continuation * (1 - gap_h / W.continuation_hours)
             why.append("接续前帖（同一家/我也是）")
         dated = False
-        named = _DATE_NAME.search(text[:600])
+        named = _DATE_NAME.search(text[:600]) or _DATE_ABOUT.search(text[:200])
         if named is None and official and (incident or not self._case_talk or self._case_talk.search(text)):
             # a statement dates what it answers (2月24日晚，网民反映……); a warm story of the day
             # answers nothing (5月4日下午，环卫工人拾到钱包…)
@@ -491,7 +523,7 @@ class EventGrouper:
         reposted = [a for a in mentioned if f"//@{a}" in text or opening.startswith((f"@{a}:", f"@{a}："))]
         if not (continuing or own_news or reposted or (refers and e.incident)) and topic < W.topic_min and \
                 (other_matter or category and category not in main_categories) and \
-                not (shared_names or shared_concepts or shared_policy or same_title or dated) and \
+                not (shared_names or shared_concepts or shared_policy or same_title or dated or answers) and \
                 not (incident and main_categories & self._widespread) and \
                 not (official and reply and common and e.negative):
             # (针对网友反映的河坊街某饮品店价格问题: an authority answering what was raised at the place)
@@ -514,11 +546,11 @@ class EventGrouper:
             elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
-        if reply or callback or dated:
+        if reply or callback or dated or backref_ok:
             # A reply on a citizen channel answers an earlier letter, however long it took (so do
             # the hotline's callback record and a notice that names its incident by date).
             need = self.cfg.join_threshold
-            why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件")
+            why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件" if dated else "接续所指事项")
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.
@@ -611,7 +643,7 @@ class EventGrouper:
                official: bool = False, event_id: str | None = None, incident: bool = False,
                refutes: bool = False, rumour: bool = False, involved: set[str] = frozenset(),
                record: bool = False, handle: str | None = None, report: bool = False,
-               exercise: bool = False, inquiry: bool = False) -> Assignment:
+               exercise: bool = False, inquiry: bool = False, upbeat: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
         self.expire_due(when)
@@ -631,6 +663,7 @@ class EventGrouper:
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
         fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
         refers = bool(self._refers and self._refers.search(text[:300]))
+        backref = bool(self._backref and self._backref.search(text[:120]))
         # an outlet's warm report that speaks of no problem: good news of its own
         good_news = report and not negative and not official and not (self._case_talk and self._case_talk.search(text))
         claim = None
@@ -650,7 +683,7 @@ class EventGrouper:
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
                                                record, said_same, claim, fresh, refers, good_news, exercise,
-                                               inquiry)
+                                               inquiry, backref, upbeat)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):
@@ -677,6 +710,7 @@ class EventGrouper:
         e.incident = e.incident or incident
         e.rumour = e.rumour or rumour
         e.drills += bool(exercise)
+        e.records += bool(record)
         e.involved.update(involved)
         if category:
             e.involved.add(category)

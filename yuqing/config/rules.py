@@ -128,6 +128,8 @@ class GroupingWeights(Strict):
     refutes_other: float = -0.40    # a refutation whose quoted claim is another rumour's
     claim_min: float = 0.15         # … its claim sharing less than this with the event
     reply_category: float = 0.15    # an official reply on the event's subject (with some words in common)
+    record_answer: float = 0.10     # … and a handling record's, when the event holds a citizen-channel request
+    untroubled_text: float = 0.20   # a person's untroubled post at a complaint's place joins it only this alike
     statement_incident: float = 0.15  # an official statement, naming no place, on an incident of the event's kind
     entity_mismatch: float = -0.30  # about another kind of place (a school, a nursing home, a gym)
     concept: float = 0.15           # per shared concept (起火 ~ 着火 ~ 火灾), up to concept_max
@@ -135,6 +137,7 @@ class GroupingWeights(Strict):
     incident_concept: float = 0.15  # and more when both report an incident of that kind within incident_hours
     incident_reference: float = 0.30  # 昨晚那场火: an item pointing back at an incident of its place
     incident_hours: float = 6.0
+    back_reference: float = 0.15    # says it is about a matter already raised (昨天网上说的那家…)
     date_name: float = 0.30         # names the incident by the date the event began (“12·16”事故)
     concept_mismatch: float = -0.15  # both tell what happened, and it is not the same thing
     place_words: float = 1.0        # a place name's share of text likeness (the place counts again as a place)
@@ -197,9 +200,17 @@ class Grouping(Strict):
     # A hotline's or a board's callback record (回访：来电人确认…) answers an earlier request, as a
     # reply does: time does not raise the bar for it.
     callback_cues: list[str] = Field(default_factory=list)
+    # An item that says it is about a matter already raised (昨天网上说的那家面馆, 还是那个…的问题,
+    # 昨晚电梯困人的那栋楼) continues it: time does not raise the bar for it either.
+    back_reference_cues: list[str] = Field(default_factory=list)
+    # A person's post that praises, or reads this positive, is cheerful: beside a complaint at its place
+    # it is no follow-up unless it shares the matter (weights.untroubled_text)
+    upbeat_sentiment: float = 0.9
+    # … of which those that tell the handling (【办理结果】, 回访：): their own subject is the handling
+    handled_cues: list[str] = Field(default_factory=list)
 
     @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
-                     "statement_cues", "callback_cues")
+                     "statement_cues", "callback_cues", "back_reference_cues", "handled_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
