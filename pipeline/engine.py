@@ -25,7 +25,7 @@ from pipeline.severity import emergency_of, fact_meets, grade, handling_type
 from yuqing.config import Config
 from yuqing.config.rules import INCIDENT_CATEGORIES
 from yuqing.model import LEVELS, Analysis, CaseState, ClockState, Item
-from yuqing.timeutil import iso_local
+from yuqing.timeutil import SHANGHAI, iso_local
 from yuqing.vocab import EMERGENCY_CLOCKS
 
 RESPONSE_CLOCK = "response"      # the 48-hour clock of every case that is not a major emergency
@@ -35,7 +35,10 @@ FUTURE_TOLERANCE = timedelta(hours=24)     # clocks of crawled sites drift; a da
 # `route` replays files whose stream has its own time (an archive, a labelled set): only an item far
 # ahead of the stream, or of the wall clock for the first item, is odd there.
 STREAM_FUTURE_TOLERANCE = timedelta(days=60)
-REPLAY_FIRST_TOLERANCE = timedelta(days=10 * 366)  # a replay's first item may be dated this far ahead (a set written for 2030)
+# A replay's first item may be dated any time this century (a set written for 2037 on a machine of
+# 2026): only an absurd year is an error there, and the stream's own times order the rest. (A bound
+# relative to the wall clock made every item of a set dated further ahead "now", collapsing its time.)
+REPLAY_LATEST_FIRST = datetime(2100, 1, 1, tzinfo=SHANGHAI)
 PAST_TOLERANCE = timedelta(days=90)        # older than this relative to now: an archive, not news
 GROUP_CN = {"children": "未成年人/学生", "elderly": "老人", "food": "食品安全", "medical": "医疗"}
 
@@ -188,15 +191,20 @@ class Engine:
                 return getattr(st, attr)
         return None
 
-    def reset(self) -> None:
-        """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
+    def new_grouper(self, grouping=None) -> EventGrouper:
+        """A grouper of this district, with the configured grouping or another (fitting tries many)."""
         from pipeline.places import PlacesConfig
         home = self.gazetteer.cfg if self.gazetteer is not None else self.config.get("places") or PlacesConfig.load()
-        self.grouper = EventGrouper(self.rules.grouping, self._tokeniser,
-                                    zones={z.name for z in self.district.zones},
-                                    units={s.name for s in self.district.streets},
-                                    not_names={self.district.district, *home.home_names, *home.home_prefixes,
-                                               *self.rules.grouping.occasions})
+        grouping = grouping or self.rules.grouping
+        return EventGrouper(grouping, self._tokeniser,
+                            zones={z.name for z in self.district.zones},
+                            units={s.name for s in self.district.streets},
+                            not_names={self.district.district, *home.home_names, *home.home_prefixes,
+                                       *grouping.occasions})
+
+    def reset(self) -> None:
+        """Forget all events (keeps the loaded models): each `rules test` case starts clean."""
+        self.grouper = self.new_grouper()
         self.grouper.on_expire = self._forget_events
         self.dedup = Deduplicator()
         self.events: dict[str, EventState] = {}
@@ -369,7 +377,7 @@ class Engine:
         elif self.stream_time is not None:
             ahead = self.stream_time + STREAM_FUTURE_TOLERANCE
         else:
-            ahead = wall + REPLAY_FIRST_TOLERANCE
+            ahead = REPLAY_LATEST_FIRST - timedelta(microseconds=1)
         if t.year < 2000:
             why = "发布时间早于2000年"
         elif t > ahead:

@@ -206,3 +206,18 @@ def test_a_replay_dated_years_after_this_machines_clock_keeps_its_own_times(engi
     assert not any("不用于事件时限" in r for r in drill.analysis.reasons + fire.analysis.reasons)
     assert fire.case.event_id != drill.case.event_id
     assert {c.due_at.year for c in fire.case.clocks} == {2030}
+
+
+def test_a_replay_dated_years_ahead_of_this_machine_keeps_its_own_times(engine):
+    """A set written for 2040 replayed in 2026: its times order it (an event two days old is two days
+    old), clocks run from them; only a first item of an absurd year (2100) is flagged."""
+    d1 = engine.process(Item.model_validate(item("a", "湖滨步行街一商铺起火，有人被困", when="2040-03-01T10:00:00+08:00")))
+    d2 = engine.process(Item.model_validate(item("b", "湖滨步行街商铺起火，消防已到场", when="2040-03-01T10:30:00+08:00")))
+    assert d2.case.event_id == d1.case.event_id
+    assert not any("视为异常" in r for r in d1.analysis.reasons + d2.analysis.reasons)
+    assert {c.due_at.year for c in d2.case.clocks} == {2040}
+    t1, _ = engine.effective_time(Item.model_validate(item("c", "x", when="2040-03-03T10:00:00+08:00")), None)
+    assert t1.year == 2040 and t1.day == 3
+    engine.reset()
+    d3 = engine.process(Item.model_validate(item("d", "湖滨步行街一商铺起火", when="2100-01-01T08:00:00+08:00")))
+    assert any("晚于当前时间" in r for r in d3.analysis.reasons)
