@@ -39,6 +39,11 @@ _MAX_W = 12.0
 _DATE_NAME = re.compile(r"(\d{1,2})\s*[·・]\s*(\d{1,2})[”\"」』]?\s*[^，。！？、\s“”\"]{0,8}?(?:事故|事件|火灾|火情|险情|爆炸|案|中毒|坍塌|泄漏)")
 # (关于6月18日地下车库进水事件整改情况的公告: a notice that names what it answers by its day)
 _DATE_ABOUT = re.compile(r"(?:针对|关于|就|对于|围绕)\s*(\d{1,2})月(\d{1,2})日[^，。！？、\s“”\"]{0,10}?(?:事故|事件|火灾|火情|险情|爆炸|案|中毒|坍塌|泄漏)")
+# (10月3日下午那起商铺火情, 3日山林火情原因查明, 15日凌晨那场火灾中离世的老人: an incident of its kind
+# named by the day it happened; a fresh report, 5日发生一起…事故, names none)
+_DAY_INCIDENT = re.compile(r"(?:(\d{1,2})月)?(\d{1,2})日(?:凌晨|上午|中午|下午|傍晚|晚上|晚间|夜间|夜里|早上|早晨|晚)?"
+                           r"(那起|那场|那次|发生的|的)?([^，。！？、\s]{0,10}?)(?:事故|事件|火灾|火情|险情|爆炸|爆燃|案件|中毒|坍塌|泄漏|车祸)")
+_FRESH_REPORT = re.compile(r"一(?:起|场|辆|名|处|家)|发生")
 _DATED = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _TICKET = re.compile(r"(?:工单编号|工单号|受理编号)\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9-]{7,})")
 # (a schedule from today on, 5月24日至31日每晚, 6月1日起, names no day that something happened)
@@ -509,9 +514,18 @@ class EventGrouper:
             if named and _SPAN_ON.match(text, named.end()) and \
                     (int(named.group(1)), int(named.group(2))) >= (local.month, local.day):
                 named = None
-        if named:
-            m, d = int(named.group(1)), int(named.group(2))
-            first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
+        first, last = e.first.astimezone(SHANGHAI).date(), e.last.astimezone(SHANGHAI).date()
+        day_named = None
+        if named is None and e.incident and (shared_concepts or (category and category in main_categories)) \
+                and (day := _DAY_INCIDENT.search(text[:200])) and not _FRESH_REPORT.search(day.group(4)):
+            # the day alone (3日…火情) names the incident of that day, of the event's kind, within a month
+            dm, dd = int(day.group(1) or 0), int(day.group(2))
+            today = when.astimezone(SHANGHAI).date()
+            hit = [x for x in (first, last) if x.day == dd and (not dm or x.month == dm) and (today - x).days <= 31]
+            if hit:
+                day_named = (hit[0].month, hit[0].day)
+        if named or day_named:
+            m, d = day_named or (int(named.group(1)), int(named.group(2)))
             if any((x.month, x.day) == (m, d) for x in (first, last)):
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began

@@ -70,3 +70,52 @@ def test_make_bus_builds_the_configured_bus(tmp_path):
     bus.close()
     with pytest.raises(ValueError, match="unknown bus"):
         make_bus(Settings.load(None, {"BUS": "rabbit"}, environ={}))
+
+
+def test_train_grouping_learns_weights_that_route_with_them(tmp_path, config_dir, capsys, monkeypatch):
+    """A bar set far too high splits every event; weights fitted on labelled items bring it down,
+    and routing with GROUPING_WEIGHTS groups the items as labelled. A broken weights file is refused
+    naming the file."""
+    import re
+    import yaml
+    rules = config_dir / "rules.yaml"
+    rules.write_text(re.sub(r"(?m)^  join_threshold: .*$", "  join_threshold: 1.6", rules.read_text(encoding="utf-8")),
+                     encoding="utf-8")
+    texts = {"fire": ["四季青服装市场仓库起火，浓烟很大，消防正在扑救", "四季青那边着火了，黑烟老远都看得到，消防车来了好几辆",
+                      "四季青服装市场火灾，明火已扑灭，正在清理现场"],
+             "noise": ["凯旋路工地每天半夜打桩，吵得整栋楼睡不着，希望有关部门管管", "凯旋路那个工地又在半夜施工，噪音太大了，投诉了也没用",
+                       "凯旋路工地夜间施工扰民，第三天了还是这样"]}
+    rows = []
+    for k, (ev, ts) in enumerate(texts.items()):
+        for j, t in enumerate(ts):
+            rows.append({"id": f"{ev}{j}", "url": f"https://example.org/{ev}{j}", "platform": "weibo", "source": f"网友{ev}{j}",
+                         "content": t, "published_at": f"2031-05-0{k + 1}T{10 + j}:00:00+08:00",
+                         "metrics": {"reposts": 1, "comments": 1, "likes": 1}, "expect": {"event": ev}})
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{\"id\": \"bad\"}\n", encoding="utf-8")
+    out = tmp_path / "grouping.yaml"
+    assert main(["--config", str(config_dir), "train", "grouping", "--labels", str(labels), "--out", str(out),
+                 "--passes", "6"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "join_threshold" in captured.out
+    fitted = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert fitted["join_threshold"] < 1.0 and fitted["provenance"]["labels"] == [str(labels)]
+    assert fitted["provenance"]["mean_pair_f1"]["fitted"] > fitted["provenance"]["mean_pair_f1"]["configured"]
+
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(json.dumps({k: v for k, v in r.items() if k != "expect"}, ensure_ascii=False)
+                               for r in rows), encoding="utf-8")
+    decisions = tmp_path / "out.jsonl"
+
+    def events() -> dict:
+        assert main(["--config", str(config_dir), "route", "--in", str(items), "--out", str(decisions)]) == 0
+        return {d["id"]: d["event_id"] for d in map(json.loads, decisions.read_text(encoding="utf-8").splitlines())}
+    assert len(set(events().values())) == 6                 # the configured bar: nothing joins
+    monkeypatch.setenv("YUQING_GROUPING_WEIGHTS", str(out))
+    got = events()
+    assert got["fire0"] == got["fire2"] and got["noise0"] == got["noise2"] and got["fire0"] != got["noise0"]
+
+    out.write_text("weights: {title: high}\n", encoding="utf-8")
+    import pytest
+    with pytest.raises((SystemExit, ValueError), match="grouping.yaml"):
+        main(["--config", str(config_dir), "route", "--in", str(items), "--out", str(decisions)])

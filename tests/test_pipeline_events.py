@@ -401,3 +401,54 @@ def test_what_happens_at_a_place_after_a_drill_there_is_no_part_of_the_drill(eng
                "2035-02-03T21:15:00+08:00", platform="wechat")
     assert crowd.case.event_id != drill.case.event_id
     assert any("演练" in r for r in crowd.grouping_reasons) or crowd.new_event
+
+
+def test_an_item_that_says_which_matter_it_continues_joins_it_days_later(engine):
+    """昨天网上说的那家… and 还是那个…的问题 on the hotline point back at a post: they join it, though
+    a record's words and subject differ; a record merely saying its case is like one seen online
+    (与网上反映的情况相似) is no such pointer."""
+    post = _post(engine, "a", "清泰街一家烧烤店后厨污水横流，蟑螂到处爬，还有人光脚切肉，这种店怎么还能开？",
+                 "2035-08-01T21:00:00+08:00")
+    again = _post(engine, "b", "【来电记录】市民来电：前两天网上曝光的那家烧烤店今天照常营业，到底有没有人去查？【诉求类型】投诉",
+                  "2035-08-03T10:00:00+08:00", platform="hotline", source="杭州12345")
+    other = _post(engine, "c", "【来电记录】市民来电：在望江路一面馆吃完拉肚子，与网上反映的情况相似，要求查处。【诉求类型】投诉",
+                  "2035-08-03T11:00:00+08:00", platform="hotline", source="杭州12345")
+    assert again.case.event_id == post.case.event_id
+    assert any("指明所说为此前反映的事" in r for r in again.grouping_reasons)
+    assert other.case.event_id != post.case.event_id
+
+
+def test_a_handling_record_answers_the_request_not_a_post_on_its_subject(engine):
+    """【办理结果】…【回访记录】来电人满意 reads as 政务服务 and is never negative: it joins the hotline
+    request it answers by the words it shares, preferring the event that holds a citizen-channel
+    request over a post as alike on the same subject."""
+    scheme = _post(engine, "a", "新规只让早上七点到九点扔垃圾，上夜班的人根本赶不上，建议增加误时投放点。",
+                   "2036-03-01T22:00:00+08:00")
+    ask = _post(engine, "b", "【诉求类型】投诉【诉求内容】紫阳街道某小区撤桶后只能定时投放，错过时间的垃圾堆在路边没人收，天热味道很大，要求增设误时投放桶。【承办单位】紫阳街道",
+                "2036-03-03T09:00:00+08:00", platform="hotline", source="杭州12345")
+    done = _post(engine, "c", "【办理结果】街道已在集中点增设误时投放桶，垃圾清运频次增至每日三次。【回访记录】来电人表示已清理干净，满意。",
+                 "2036-03-06T16:00:00+08:00", platform="hotline", source="杭州12345")
+    assert ask.case.event_id != scheme.case.event_id
+    assert done.case.event_id == ask.case.event_id
+    assert any("答复此前的来电来信" in r for r in done.grouping_reasons)
+
+
+def test_a_notice_about_the_incident_of_a_day_joins_it_a_week_on(engine):
+    """关于6月18日地下车库进水事件整改情况的公告 names what it answers by its day."""
+    flood = _post(engine, "a", "暴雨下了一夜，近江这边一个小区地下车库全淹了，有人被困在车里，消防正在救援",
+                  "2036-06-18T05:00:00+08:00")
+    notice = _post(engine, "b", "针对6月18日地下车库进水事件，街道已督促物业加装挡水板、扩容排水泵，汛期24小时值守。",
+                   "2036-06-25T16:00:00+08:00", platform="gov_board", source="上城区人民政府门户网站",
+                   title="关于6月18日地下车库进水事件整改情况的公告")
+    assert notice.case.event_id == flood.case.event_id and notice.case.emergency
+
+
+def test_a_cheerful_post_at_the_place_of_a_complaint_is_no_follow_up(engine):
+    """A food review on the street where a price was disputed: another post about the place; and
+    好吃到爆炸 tells no explosion."""
+    price = _post(engine, "a", "在南宋御街买了一碗面，结账才说168元，菜单上写的18元，这不是价格欺诈吗？",
+                  "2036-07-09T12:00:00+08:00")
+    review = _post(engine, "b", "南宋御街探店！这家老字号片儿川汤鲜面劲，好吃到爆炸，排队半小时也值了。",
+                   "2036-07-10T20:00:00+08:00", platform="video", source="抖音", author="吃货小王")
+    assert review.case.event_id != price.case.event_id
+    assert not review.analysis.negative and review.case.severity == "无"

@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_ES_INDEX", "yuqing-items", "Elasticsearch index (and index template) of the items"),
     Setting("SEARCH_ES_ANALYZER", "auto", "Chinese analyzer of a new index: auto | ik | smartcn | ngram (auto: ik, else smartcn, else n-grams)"),
     Setting("SENTIMENT_MODEL", "", "path of a retrained sentiment model; empty = the shipped model"),
+    Setting("GROUPING_WEIGHTS", "", "path of grouping weights fitted with `yuqing train grouping`; empty = config/rules.yaml's"),
     Setting("STAGES", {}, "analysis stages to add, reorder or disable (name → order, null disables), merged over STAGES_BASE"),
     Setting("CRAWL_INTERVAL_SECONDS", 20, "how often the demo crawls its sources"),
     Setting("SCHEDULER_SWEEP_SECONDS", 30, "how often the scheduler sweeps due clocks and alerts"),

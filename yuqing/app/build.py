@@ -88,6 +88,11 @@ def make_search(settings: Settings, store=None):
 def make_engine(cfg: Config, settings: Settings | None = None, *, model: str | None = None):
     from pipeline.engine import Engine
     s = settings or settings_for(cfg.dir)
+    if s["GROUPING_WEIGHTS"]:
+        import dataclasses
+        from pipeline.grouping_fit import load_fitted
+        grouping = load_fitted(cfg.rules.grouping, s["GROUPING_WEIGHTS"])
+        cfg = dataclasses.replace(cfg, rules=cfg.rules.model_copy(update={"grouping": grouping}))
     return Engine(cfg, sentiment_model=model or s["SENTIMENT_MODEL"] or None, stages=s["STAGES"] or None,
                   settings={"SENTIMENT_MODEL": s["SENTIMENT_MODEL"]})
 
