@@ -139,6 +139,7 @@ class Sketch:
     policy_items: int = 0       # items about a district policy itself
     drills: int = 0             # items telling of a drill (开展…应急演练)
     records: int = 0            # items from a citizen channel (a hotline record, a board letter)
+    inquiries: int = 0          # plain consultations (how do I apply …)
 
     @property
     def about_policy(self) -> bool:
@@ -296,9 +297,13 @@ class EventGrouper:
         # payment not made in one compound does not join the debate on the scheme, nor the reverse.
         # (A letter or call names the spot it is about; a post may name the street a scheme names.)
         spot = any(places.values()) and (record or not set(places) & set(e.places))
-        apart = not shared_names and ((sim < W.policy_apart_text and (
+        # (a hotline record about one compound's subsidy not paid is its carrying-out, however much it
+        # says of the scheme: 按规定应发放的补助至今未到账)
+        carrying_out = record and negative and not official and not reply and \
+            any(u and p not in self.tok_units for p, u in places.items())     # a spot, not a street's or zone's name
+        apart = not shared_names and (((sim < W.policy_apart_text or carrying_out) and (
             # (a post that names the scheme's own instruments is about the scheme wherever it lives)
-            (not official and e.about_policy and not policy and spot and (record or not shared_policy))
+            (not official and e.about_policy and (not policy or carrying_out) and spot and (record or not shared_policy))
             or (not official and policy and e.policy_items == 0 and e.places and any(e.places.values())
                 and not e.announced)))
             # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题), however
@@ -575,10 +580,16 @@ class EventGrouper:
             # 刚刚一声巨响 thirteen days after the event's first report: another incident
             veto = True
             why.append(f"新发生的事故（距本事件首报已 {onset_h:.0f} 小时）")
-        if inquiry and e.incident and not refers and not incident:
-            # a question of how to get something done (哪里可以充电) is no report of the fire nearby
+        if inquiry and (e.incident or e.negative) and not refers and not incident and not own_account:
+            # a question of how to get something done (哪里可以充电) is no report of the fire nearby,
+            # nor of the complaints or the debate on its subject (how to apply for a subsidy under debate)
             score += W.inquiry_at_incident
-            why.append("咨询并非事故的后续")
+            why.append("咨询并非事故的后续" if e.incident else "咨询并非诉求的后续")
+        elif negative and not inquiry and e.inquiries and e.inquiries == e.size and not own_account:
+            # (and a complaint is no follow-up of a consultation on its subject: 补贴至今没到账 after
+            # 补贴需要准备哪些材料)
+            score += W.inquiry_at_incident
+            why.append("诉求并非咨询的后续")
         if not exercise and e.drills and e.drills == e.size and not refutes:
             # a drill at the station, then the station's real crowds: what happens there is no part of
             # the exercise held there
@@ -725,6 +736,7 @@ class EventGrouper:
         e.rumour = e.rumour or rumour
         e.drills += bool(exercise)
         e.records += bool(record)
+        e.inquiries += bool(inquiry)
         e.involved.update(involved)
         if category:
             e.involved.add(category)

@@ -18,7 +18,8 @@ _ADDRESS_FIELD = re.compile(r"(?:发生|事发)?(?:地址|地点)[:：][^\n]*")
 # A hotline record's field label (来电人反映：…), which says nothing of what is asked
 _REPORT_LABEL = re.compile(r"(?:来电人|来信人|市民|诉求人|群众)?反映[:：]")
 
-
+# a platform's label for one of its users, given as the source when no author is (微博用户, 抖音网友)
+_USER_LABEL = re.compile(r"^.{0,6}?(用户|网友|博主|达人|市民|居民)$|^(微博|抖音|快手|小红书|知乎|豆瓣|贴吧|论坛)$")
 
 
 @dataclass
@@ -132,6 +133,9 @@ class VoiceReader:
         # an announcement comes from an organisation's account, not from a person posting on a platform
         personal = bool(author) and (not source or source.strip() in self._personal) \
             and author.strip() != (source or "").strip()
+        # (no author, and the source is the platform's label for a user: 微博用户, 抖音网友, 小红书用户)
+        personal = personal or (not author and bool(source) and _USER_LABEL.match(source.strip()) is not None
+                                and source.strip().startswith(tuple(self._personal)))
         text = f"{title}\n{content[:2000]}"
         problem = self._problem.search(text) if self._problem else None
         r.problem = problem is not None

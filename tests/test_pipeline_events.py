@@ -452,3 +452,19 @@ def test_a_cheerful_post_at_the_place_of_a_complaint_is_no_follow_up(engine):
                    "2036-07-10T20:00:00+08:00", platform="video", source="抖音", author="吃货小王")
     assert review.case.event_id != price.case.event_id
     assert not review.analysis.negative and review.case.severity == "无"
+
+
+def test_a_consultation_and_one_compounds_unpaid_subsidy_stay_apart_from_the_debate_on_the_scheme(engine):
+    """The debate on a subsidy scheme, a caller asking how to apply, and a caller whose compound's
+    subsidy was never paid (按规定应拨付…至今没有到账): three matters, though all speak of the scheme."""
+    debate = _post(engine, "a", "上城区新出的旧楼加装电梯补贴办法，要求整栋楼全体业主签字才给补贴，这门槛也太高了吧，政策制定前有没有听听老百姓的意见？",
+                   "2037-03-16T20:00:00+08:00", source="微博用户")
+    ask = _post(engine, "b", "【咨询】来电人咨询：老小区想加装电梯，补贴需要准备哪些材料、到哪里申请？已告知办理流程。",
+                "2037-03-17T14:00:00+08:00", platform="hotline", source="杭州12345")
+    unpaid = _post(engine, "c", "【工单】来电人反映：望江路某小区3幢加装电梯去年已通过验收，按规定应拨付的补贴至今没有到账，社区说在走流程。",
+                   "2037-03-19T10:30:00+08:00", platform="hotline", source="杭州12345")
+    assert debate.analysis.negative and debate.case.first_responsible
+    assert ask.case.event_id != debate.case.event_id and ask.case.severity == "无"
+    assert any("咨询并非诉求的后续" in r for r in ask.grouping_reasons)
+    assert unpaid.case.event_id not in (debate.case.event_id, ask.case.event_id)
+    assert unpaid.case.first_responsible == "望江街道"
