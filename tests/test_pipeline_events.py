@@ -468,3 +468,18 @@ def test_a_consultation_and_one_compounds_unpaid_subsidy_stay_apart_from_the_deb
     assert any("咨询并非诉求的后续" in r for r in ask.grouping_reasons)
     assert unpaid.case.event_id not in (debate.case.event_id, ask.case.event_id)
     assert unpaid.case.first_responsible == "望江街道"
+
+
+def test_a_matter_counted_in_days_and_another_victim_at_the_same_site_join_it(engine):
+    """停办第二天，门口又聚了三十余名家长 and 在同一工地中暑的另一名工人 say which matter they continue."""
+    closed = _post(engine, "a", "望江路那家民办幼儿园开学前一天突然通知停办，刚交完一学期学费，家长们聚在门口要说法，园长电话打不通",
+                   "2038-02-28T09:30:00+08:00")
+    day2 = _post(engine, "b", "幼儿园停办第二天，门口又聚了三十余名家长，拉着横幅要求退学费，派出所民警在现场维持秩序",
+                 "2038-03-01T10:05:00+08:00", platform="video", source="快手")
+    assert day2.case.event_id == closed.case.event_id and day2.case.emergency
+    assert any("指明所说为此前反映的事" in r for r in day2.grouping_reasons)
+    heat = _post(engine, "c", "九堡一工地一名工人高温作业中暑晕倒，送医抢救，工友说每天干到下午两点都不让歇",
+                 "2038-07-20T16:00:00+08:00")
+    other = _post(engine, "d", "【又一名工人不幸离世】记者获悉，昨天下午在同一工地中暑的另一名工人经抢救无效，于今天上午去世。",
+                  "2038-07-21T12:00:00+08:00", platform="news", source="都市快报")
+    assert other.case.event_id == heat.case.event_id
