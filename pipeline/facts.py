@@ -364,6 +364,8 @@ class FactReader:
         refuted, ref_reasons, all_refuted = self._refutation(t, cues)
         self._attach_counts(t, cues)
         facts, neg_kinds, q_kinds, fact_ev = self._facts(t, cues)
+        if refuted and self._refute_quoted(t, cues, neg_kinds):
+            facts, neg_kinds, q_kinds, fact_ev = self._facts(t, cues)
         refuted_kinds: set[str] = set()
         if refuted:
             facts.refuted = True
@@ -551,6 +553,19 @@ class FactReader:
             if bisect_left(cue_starts, s) == bisect_left(cue_starts, e) and not quoted:
                 all_refuted = True
         return True, reasons, all_refuted
+
+    def _refute_quoted(self, t: _Text, cues: list[_Cue], neg_kinds: set[str]) -> bool:
+        """网上有人发布“…发生爆炸、有人死亡”等信息。经核实…未发生爆炸: every fact told in the quoted
+        rumour whose blast is denied is the rumour's, not the statement's (the death too)."""
+        denied = neg_kinds | {k for c in cues if c.status == "refuted" for k in self._speaks_for(c, t, cues)}
+        changed = False
+        for m in QUOTED_CLAIM.finditer(t.text):
+            inside = [c for c in cues if m.start(1) <= c.start < m.end(1)]
+            if any(k in denied for c in inside for k in self._speaks_for(c, t, cues)):
+                for c in inside:
+                    if c.status == "asserted":
+                        c.status, changed = "refuted", True
+        return changed
 
     def _speaks_for(self, c: _Cue, t: _Text, cues: list[_Cue]) -> list[str]:
         rule = self.cfg.kinds.get(c.kind)

@@ -131,11 +131,12 @@ class VoiceReader:
             r.instruments.add(d.group(1))
             r.reasons.append(f"涉及政策文件{d.group(0)}")
         # an announcement comes from an organisation's account, not from a person posting on a platform
-        personal = bool(author) and (not source or source.strip() in self._personal) \
+        # (the source may be the platform's label for a user: 微博用户, 抖音网友, 小红书用户)
+        user_label = bool(source) and _USER_LABEL.match(source.strip()) is not None \
+            and source.strip().startswith(tuple(self._personal))
+        personal = bool(author) and (not source or source.strip() in self._personal or user_label) \
             and author.strip() != (source or "").strip()
-        # (no author, and the source is the platform's label for a user: 微博用户, 抖音网友, 小红书用户)
-        personal = personal or (not author and bool(source) and _USER_LABEL.match(source.strip()) is not None
-                                and source.strip().startswith(tuple(self._personal)))
+        personal = personal or (not author and user_label)
         text = f"{title}\n{content[:2000]}"
         problem = self._problem.search(text) if self._problem else None
         r.problem = problem is not None

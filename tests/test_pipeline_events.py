@@ -483,3 +483,14 @@ def test_a_matter_counted_in_days_and_another_victim_at_the_same_site_join_it(en
     other = _post(engine, "d", "【又一名工人不幸离世】记者获悉，昨天下午在同一工地中暑的另一名工人经抢救无效，于今天上午去世。",
                   "2038-07-21T12:00:00+08:00", platform="news", source="都市快报")
     assert other.case.event_id == heat.case.event_id
+
+
+def test_a_reply_on_a_training_schools_fees_joins_the_post_on_its_unpaid_class_fees(engine):
+    """课时费…退不了 and 预付费退费 are one matter (prepaid), though the reply shares few words."""
+    post = _post(engine, "a", "上城区一家少儿英语培训机构突然关门，孩子的课时费还剩一万多退不了，到底谁来管？",
+                 "2038-07-18T20:00:00+08:00")
+    reply = _post(engine, "b", "网友您好：区市场监管局已会同区教育局对该机构立案调查，并督促其提交退费方案，请家长将缴费凭证提交至12315平台登记。",
+                  "2038-07-21T15:00:00+08:00", platform="gov_board", source="上城区政务留言板",
+                  title="回复：某少儿英语培训机构预付费退费问题")
+    assert reply.case.event_id == post.case.event_id
+    assert reply.case.first_responsible == "区市场监督管理局"
