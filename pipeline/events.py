@@ -188,6 +188,7 @@ class EventGrouper:
         self._update = any_of(cfg.update_cues)
         self._refers = any_of(cfg.incident_reference_cues)
         self._statement = any_of(cfg.statement_cues)
+        self._announcement = any_of(cfg.announcement_cues)
         self._fresh = any_of(cfg.fresh_cues)
         self._sameness = any_of(cfg.sameness_cues)
         self._callback = any_of(cfg.callback_cues)
@@ -535,6 +536,14 @@ class EventGrouper:
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
+        if official and not negative and e.negative and not e.incident and self._announcement \
+                and self._announcement.search(text[:300]) and not (
+                reply or explains or refutes or updates or refers or dated or answers or callback
+                or shared_concepts or shared_names or shared_policy or same_title):
+            # an authority's notice of what is coming (新年徒步大会本周日开走，部分道路临时管制) at the
+            # place of a complaint answers nothing of it: it is news of its own
+            score += W.good_news_after_case
+            why.append("官方预告并非此前诉求的答复")
         handles = set(e.accounts) | {h for h, eid in self._last_by_handle.items() if eid == e.id and f"@{h}" in text}
         mentioned = [a for a in handles if a and f"@{a}" in text] if gap_h < 24 * 7 else []
         # //@X: carries X's post; 回复@X： answers it directly

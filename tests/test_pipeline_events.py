@@ -494,3 +494,14 @@ def test_a_reply_on_a_training_schools_fees_joins_the_post_on_its_unpaid_class_f
                   title="回复：某少儿英语培训机构预付费退费问题")
     assert reply.case.event_id == post.case.event_id
     assert reply.case.first_responsible == "区市场监督管理局"
+
+
+def test_an_authoritys_notice_of_an_event_to_come_is_no_answer_to_a_complaint_at_its_place(engine):
+    """新年徒步大会本周日开走 at the scenic area where parking was complained of: news of its own, and
+    a walker's cheerful post on it joins the notice, not the complaint."""
+    moan = _post(engine, "a", "周末去皋亭山景区爬山，进停车场堵了一个多小时，景区厕所就那么几个，排队排到外面，体验太差了。",
+                 "2039-01-18T17:00:00+08:00")
+    notice = _post(engine, "b", "1月25日上午，皋亭山新年徒步大会将在皋亭山景区开走，全程约12公里。活动期间丁兰部分道路将实施临时交通管制，请过往车辆提前绕行。",
+                   "2039-01-22T10:00:00+08:00", source="上城发布", title="皋亭山新年徒步大会本周日开走")
+    assert notice.case.event_id != moan.case.event_id and notice.case.severity == "无"
+    assert any("官方预告并非此前诉求的答复" in r for r in notice.grouping_reasons)

@@ -208,9 +208,12 @@ class Grouping(Strict):
     upbeat_sentiment: float = 0.9
     # … of which those that tell the handling (【办理结果】, 回访：): their own subject is the handling
     handled_cues: list[str] = Field(default_factory=list)
+    # An authority's notice of what is coming (…将于本周日开走, 届时部分道路临时管制) answers no
+    # complaint at its place unless it says so (weights.good_news_after_case)
+    announcement_cues: list[str] = Field(default_factory=list)
 
     @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
-                     "statement_cues", "callback_cues", "back_reference_cues", "handled_cues")
+                     "statement_cues", "callback_cues", "back_reference_cues", "handled_cues", "announcement_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
