@@ -193,6 +193,7 @@ class EventGrouper:
         self._sameness = any_of(cfg.sameness_cues)
         self._callback = any_of(cfg.callback_cues)
         self._backref = any_of(cfg.back_reference_cues)
+        self._day_count = any_of(cfg.day_count_cues)
         self._handling = any_of(cfg.handled_cues)
         self._continuation = any_of(cfg.continuation_cues)
         self._case_talk = any_of(cfg.case_talk_cues)
@@ -697,7 +698,8 @@ class EventGrouper:
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
         fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
         refers = bool(self._refers and self._refers.search(text[:300]))
-        backref = bool(self._backref and self._backref.search(text[:120]))
+        backref = bool(self._backref and self._backref.search(text[:120])) or \
+            bool(not places and self._day_count and self._day_count.search(text[:120]))
         # an outlet's warm report that speaks of no problem: good news of its own
         good_news = report and not negative and not official and not (self._case_talk and self._case_talk.search(text))
         claim = None

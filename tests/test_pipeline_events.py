@@ -483,6 +483,12 @@ def test_a_matter_counted_in_days_and_another_victim_at_the_same_site_join_it(en
     other = _post(engine, "d", "【又一名工人不幸离世】记者获悉，昨天下午在同一工地中暑的另一名工人经抢救无效，于今天上午去世。",
                   "2038-07-21T12:00:00+08:00", platform="news", source="都市快报")
     assert other.case.event_id == heat.case.event_id
+    # a post that names its own place tells its own matter's length (停水第五天), pointing at nothing
+    water = _post(engine, "e", "近江一小区水管爆裂停水，物业说要等配件，家里老人孩子都没法洗漱，到底什么时候能修好？",
+                  "2038-11-01T09:00:00+08:00")
+    fifth = _post(engine, "f", "丁桥某小区二次供水泵房坏了，已经停水第五天，物业只会说在修，老人提着桶去隔壁小区接水。",
+                  "2038-11-02T09:00:00+08:00")
+    assert fifth.case.event_id != water.case.event_id and fifth.case.first_responsible == "丁兰街道"
 
 
 def test_a_reply_on_a_training_schools_fees_joins_the_post_on_its_unpaid_class_fees(engine):

@@ -203,6 +203,8 @@ class Grouping(Strict):
     # An item that says it is about a matter already raised (昨天网上说的那家面馆, 还是那个…的问题,
     # 昨晚电梯困人的那栋楼) continues it: time does not raise the bar for it either.
     back_reference_cues: list[str] = Field(default_factory=list)
+    # … and a matter counted in days (停办第二天), from an item naming no place of its own
+    day_count_cues: list[str] = Field(default_factory=list)
     # A person's post that praises, or reads this positive, is cheerful: beside a complaint at its place
     # it is no follow-up unless it shares the matter (weights.untroubled_text)
     upbeat_sentiment: float = 0.9
@@ -213,7 +215,8 @@ class Grouping(Strict):
     announcement_cues: list[str] = Field(default_factory=list)
 
     @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
-                     "statement_cues", "callback_cues", "back_reference_cues", "handled_cues", "announcement_cues")
+                     "statement_cues", "callback_cues", "back_reference_cues", "handled_cues", "announcement_cues",
+                     "day_count_cues")
     @classmethod
     def _cue_regexes(cls, v: list[str]) -> list[str]:
         return regexes(v)
