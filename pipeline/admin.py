@@ -4,7 +4,8 @@ city or district is read as elsewhere even when its road has a name of ours (上
 
 Names: every province and prefecture-level city in full (陕西省, 西安市) and short (陕西, 西安);
 every county-level division in full only (杨浦区, 海宁市): short county names (和平, 江北, 普陀…)
-are too often ordinary words. The district's own division, its city and its province are home
+are too often ordinary words (a county-level city's short name, 宜兴, is read only glued to a
+road of ours: 宜兴湖滨路). The district's own division, its city and its province are home
 context, never foreign. Names in `stopwords` (config) are never read as places.
 """
 from __future__ import annotations
@@ -83,3 +84,16 @@ def names(home: str, *, stopwords: set[str] = frozenset()) -> tuple[dict[str, Di
     for f in home_names:
         foreign.pop(f, None)
     return foreign, home_names
+
+
+def county_city_shorts(home: str, *, stopwords: set[str] = frozenset()) -> set[str]:
+    """Short names of county-level cities (宜兴市 → 宜兴, 海宁市 → 海宁), for reading only directly
+    before a road of ours (宜兴湖滨路): alone, too many are ordinary words (临海, 海门)."""
+    foreign, home_names = names(home, stopwords=stopwords)
+    out = set()
+    for d in divisions():
+        if d.level == "county" and d.name.endswith("市"):
+            s = d.name[:-1]
+            if len(s) >= 2 and s not in stopwords and s not in home_names and s not in foreign:
+                out.add(s)
+    return out

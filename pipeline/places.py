@@ -142,6 +142,7 @@ class PlaceResult:
 
 # kinds of automaton entries
 _PLACE, _FOREIGN, _HOME, _ADMIN, _CONTEXT = "place", "foreign", "home", "admin", "context"
+_PREFIX = "prefix"      # a county-level city's short name: another city only glued to a place of ours
 _SENTENCE = set("。！？!?\n；;")
 # the scene said to be in another city (事发地位于苏州市姑苏区)
 _SCENE_BEFORE = re.compile(r"(?:(?:事发|案发|事故|发生)(?:地点?|现场)(?:位于|在|为|系)|位于)$")
@@ -174,6 +175,9 @@ class Gazetteer:
                 entries[name] = (_ADMIN, name)
             for name in context:
                 entries[name] = (_CONTEXT, name)
+            from pipeline.admin import county_city_shorts
+            for name in county_city_shorts(district.district, stopwords=set(cfg.admin_stopwords)):
+                entries.setdefault(name, (_PREFIX, name))
         for name in cfg.foreign_names():
             entries[name] = (_FOREIGN, name) if name not in self._admin_names else (_ADMIN, name)
         for name in cfg.home_names:
@@ -316,6 +320,11 @@ class Gazetteer:
         context_scopes = False                  # … and a district place followed it
         last_end = 0
         matches = list(self._matches(text))
+        # 宜兴湖滨路: a county-level city's short name glued to a place of ours is that city; alone it
+        # is read as nothing (临海 is also "by the sea")
+        matches = [(st, en, _ADMIN if k == _PREFIX else k, nm) for i, (st, en, k, nm) in enumerate(matches)
+                   if k != _PREFIX or (i + 1 < len(matches) and matches[i + 1][0] == en
+                                       and matches[i + 1][2] == _PLACE)]
         # 还以为是我们杭州的凯旋路，一看是上海的: what someone only believed is not the scene, when the
         # item names another city it turned out to be
         other_city = any(k == _ADMIN for _, _, k, _ in matches)

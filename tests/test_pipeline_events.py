@@ -511,3 +511,12 @@ def test_an_authoritys_notice_of_an_event_to_come_is_no_answer_to_a_complaint_at
                    "2039-01-22T10:00:00+08:00", source="上城发布", title="皋亭山新年徒步大会本周日开走")
     assert notice.case.event_id != moan.case.event_id and notice.case.severity == "无"
     assert any("官方预告并非此前诉求的答复" in r for r in notice.grouping_reasons)
+
+
+def test_a_title_that_says_it_follows_a_matter_up_joins_it(engine):
+    """滑道受伤后续: a friend's post the next day about one of the injured, in other words."""
+    slide = _post(engine, "a", "今天下午在皋亭山景区玩高山滑道，前面的人突然停下，后面连着撞了好几个，有四个人被救护车拉走了。",
+                  "2038-11-16T15:30:00+08:00", platform="forum", source="小红书")
+    after = _post(engine, "b", "闺蜜右腿骨裂，景区的人来医院看过了，说会承担医疗费用，希望后续说到做到。",
+                  "2038-11-17T09:30:00+08:00", title="滑道受伤后续")
+    assert after.case.event_id == slide.case.event_id and after.case.emergency
