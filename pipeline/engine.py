@@ -243,6 +243,9 @@ class Engine:
             a.negative, why = True, "报道事故或伤亡等事实，计为负面"
         elif ctx.complaint:
             a.negative, why = True, "投诉、求助或反映问题，计为负面"
+        elif ctx.exercise:
+            # 突然警报响了，原来是消防演练: a drill told is no problem, however alarming its words
+            a.negative, why = False, "演练、演习信息，未反映问题，不计为负面"
         elif ctx.inquiry and (ctx.framed_inquiry or not ctx.sentiment_negative):
             # a consultation in its title asks whatever its tone; a question elsewhere, if calm
             a.negative, why = False, "咨询办事信息，未反映问题，不计为负面"

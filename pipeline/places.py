@@ -411,6 +411,11 @@ class Gazetteer:
             prev = m
         # ours named nowhere (no 杭州, no 上城, not only believed to be another city's)
         unclaimed = not res.home_context and not res.home_named and not other_believed
+        if unclaimed:
+            # 大学路这几家烤肉店… | 上海杨浦大学路靠近政立路那一段: a name the item reads as another city's
+            # once is that city's wherever else it names it bare (the title before the address)
+            for p in [p for p in res.places if p.name in res.elsewhere_names]:
+                _move_elsewhere(res, p, f"{p.matched}（同条目所述外地同名地点）")
         if first_admin and unclaimed and any(p.generic for p in res.places):
             # 上海长宁一居民楼发生燃气爆炸。……事发地位于凯旋路附近: another city opens the item and ours
             # is named nowhere: a name every city has (凯旋路, 市民中心) is that city's

@@ -520,3 +520,18 @@ def test_a_title_that_says_it_follows_a_matter_up_joins_it(engine):
     after = _post(engine, "b", "闺蜜右腿骨裂，景区的人来医院看过了，说会承担医疗费用，希望后续说到做到。",
                   "2038-11-17T09:30:00+08:00", title="滑道受伤后续")
     assert after.case.event_id == slide.case.event_id and after.case.emergency
+
+
+def test_the_same_persons_next_complaint_within_two_days_continues_their_matter(engine):
+    """分流的园是落实了，可退费…什么时候能退？ the morning after the same mother's post that her
+    kindergarten closed: her matter, though the words and the category (refunds) differ; a post
+    signed only by the platform (微博) is no one person's thread."""
+    closed = _post(engine, "a", "丁兰这边的星贝幼儿园今天早上突然在家长群里说停办了！！上周刚交了一学期学费八千多，孩子以后去哪上？",
+                   "2039-03-02T08:31:00+08:00", author="豆豆妈咪")
+    refund = _post(engine, "b", "星贝分流的园是落实了，可退费说是要等清算，到底什么时候能退？钱都是我们省吃俭用交的",
+                   "2039-03-03T09:10:00+08:00", author="豆豆妈咪")
+    assert refund.case.event_id == closed.case.event_id
+    noisy = _post(engine, "c", "丁兰这边一家饭店油烟太大，熏得人受不了，谁来管管？", "2039-03-04T10:00:00+08:00", source="微博")
+    other = _post(engine, "d", "内部消息，这两天要出大事了，明后天能不出门就别出门，懂的自然懂。转发扩散！",
+                  "2039-03-04T20:00:00+08:00", source="微博")
+    assert other.case.event_id != noisy.case.event_id
