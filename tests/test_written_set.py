@@ -121,6 +121,15 @@ FLOORS = {
                   "grouping_f1": 0.88, "negative_f1": 0.93},
     "written34": {"unit": 0.8, "severity": 0.84, "emergency_recall": 0.85, "emergency_precision": 0.85,
                   "grouping_f1": 0.81, "negative_f1": 0.92},
+    # written37, 38, 41, 42: read after their blind figures were taken (tests/eval/README.md)
+    "written37": {"unit": 0.96, "severity": 0.96, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.92, "negative_f1": 0.94},
+    "written38": {"unit": 0.93, "severity": 0.93, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.95, "negative_f1": 0.94},
+    "written41": {"unit": 0.93, "severity": 0.91, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.92, "negative_f1": 0.92},
+    "written42": {"unit": 0.88, "severity": 0.88, "emergency_recall": 0.88, "emergency_precision": 0.88,
+                  "grouping_f1": 0.9, "negative_f1": 0.94},
 }
 
 
