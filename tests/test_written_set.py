@@ -130,6 +130,10 @@ FLOORS = {
                   "grouping_f1": 0.92, "negative_f1": 0.92},
     "written42": {"unit": 0.88, "severity": 0.88, "emergency_recall": 0.88, "emergency_precision": 0.88,
                   "grouping_f1": 0.9, "negative_f1": 0.94},
+    "written39": {"unit": 0.95, "severity": 0.95, "emergency_recall": 0.95, "emergency_precision": 0.9,
+                  "grouping_f1": 0.95, "negative_f1": 0.96},
+    "written40": {"unit": 0.96, "severity": 0.96, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.94, "negative_f1": 0.94},
 }
 
 
