@@ -535,3 +535,12 @@ def test_the_same_persons_next_complaint_within_two_days_continues_their_matter(
     other = _post(engine, "d", "内部消息，这两天要出大事了，明后天能不出门就别出门，懂的自然懂。转发扩散！",
                   "2039-03-04T20:00:00+08:00", source="微博")
     assert other.case.event_id != noisy.case.event_id
+
+
+def test_a_post_opening_with_its_follow_up_joins_the_matter(engine):
+    """后续来了：街道帮老奶奶…安排了一个固定摊位 is the news of the street-vendor incident the day before."""
+    push = _post(engine, "a", "南宋御街，城管把一个卖花的老奶奶推倒在地，花篮都踩烂了，老人坐在地上哭……至于吗？",
+                 "2039-04-04T15:30:00+08:00", platform="video", source="抖音")
+    after = _post(engine, "b", "后续来了：街道帮老奶奶在南宋御街文创市集安排了一个固定摊位，不收费。这个处理还算有温度",
+                  "2039-04-05T12:00:00+08:00", author="清河坊老街坊")
+    assert after.case.event_id == push.case.event_id
