@@ -87,13 +87,18 @@ def names(home: str, *, stopwords: set[str] = frozenset()) -> tuple[dict[str, Di
 
 
 def county_city_shorts(home: str, *, stopwords: set[str] = frozenset()) -> set[str]:
-    """Short names of county-level cities (宜兴市 → 宜兴, 海宁市 → 海宁), for reading only directly
-    before a road of ours (宜兴湖滨路): alone, too many are ordinary words (临海, 海门)."""
+    """Short names of county-level cities and districts (宜兴市 → 宜兴, 杨浦区 → 杨浦), for reading only
+    directly before a road of ours (宜兴湖滨路, 杨浦大学路): alone, too many are ordinary words (临海, 和平)."""
     foreign, home_names = names(home, stopwords=stopwords)
     out = set()
     for d in divisions():
-        if d.level == "county" and d.name.endswith("市"):
+        if d.level == "county" and d.name.endswith(("市", "区")):
             s = d.name[:-1]
-            if len(s) >= 2 and s not in stopwords and s not in home_names and s not in foreign:
+            if len(s) >= 2 and s not in stopwords and s not in home_names and s not in foreign \
+                    and not _GENERIC_SHORT.search(s):
                 out.add(s)
     return out
+
+
+# a district's short name that is a common word for part of any city (城东, 新城, 高新): never a city
+_GENERIC_SHORT = re.compile(r"^(城|新|老|东|西|南|北|中|高新|经开|开发|郊|矿|市|上|下)[东西南北中区城]?$|城区$|新区$|开发区$")

@@ -68,6 +68,7 @@ class VoiceReader:
         self._petition = any_of(rules.petition_cues)
         self._resolved = any_of(rules.resolved_titles)
         self._irony = any_of(rules.irony_cues)
+        self._sarcasm = any_of(rules.sarcasm_marks)
         self._inquiry_blockers = any_of(rules.inquiry_blockers)
         self._result = any_of(rules.handling_result_markers)
         self._personal = set(rules.personal_sources)
@@ -159,6 +160,11 @@ class VoiceReader:
             # 给城管点个大大的赞👍 …垃圾已经陪伴我们第四天了: praise beside a problem is sarcasm
             r.complaint = True
             r.reasons.append(f"反映问题（“{problem.group(0)}”）时的肯定用语按反讽理解")
+        elif not r.official and (personal or platform in self._account_platforms) and self._sarcasm \
+                and (s := self._sarcasm.search(text)) and self._praise and (m := self._praise.search(text)):
+            # 设计得真贴心啊，8秒钟，全民百米冲刺…感谢相关部门[微笑]: the sneer makes the praise a complaint
+            r.complaint = True
+            r.reasons.append(f"肯定用语“{m.group(0)}”带反讽表情“{s.group(0)}”，按反讽理解")
         elif (not r.official and not by_source and self._channel_complaint
               and (m := self._channel_complaint.search(text))):
             r.complaint = True

@@ -134,6 +134,10 @@ FLOORS = {
                   "grouping_f1": 0.95, "negative_f1": 0.96},
     "written40": {"unit": 0.96, "severity": 0.96, "emergency_recall": 0.95, "emergency_precision": 0.95,
                   "grouping_f1": 0.94, "negative_f1": 0.94},
+    "written43": {"unit": 0.93, "severity": 0.93, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.93, "negative_f1": 0.91},
+    "written44": {"unit": 0.96, "severity": 0.97, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.96, "negative_f1": 0.96},
 }
 
 

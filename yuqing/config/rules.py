@@ -268,6 +268,8 @@ class Rules(Strict):
     resolved_titles: list[str] = Field(default_factory=list)       # a report's title says the problem was settled
     inquiry_blockers: list[str] = Field(default_factory=list)      # a consultation that says it waited or was refused
     irony_cues: list[str] = Field(default_factory=list)            # praise that, beside a problem, is sarcasm
+    # marks that make a person's praise sarcasm by themselves ([微笑] on Weibo is a sneer)
+    sarcasm_marks: list[str] = Field(default_factory=list)
     handling_result_markers: list[str] = Field(default_factory=list)   # a hotline record's handling part
     personal_sources: list[str] = Field(default_factory=list)      # platforms people post on as themselves
     # After one of these the point is made (谢谢关心，但是这家公司必须换掉): praise before it is no praise.
@@ -288,7 +290,7 @@ class Rules(Strict):
 
     @field_validator("policy_cues", "official_sources", "official_authors", "official_cues", "complaint_cues", "channel_complaint_cues",
                      "handling_cues", "problem_cues", "request_cues", "help_cues", "praise_cues", "notice_cues",
-                     "reply_cues", "contrast_cues", "inquiry_cues", "inquiry_declarations", "petition_cues", "resolved_titles", "irony_cues", "inquiry_blockers", "announcement_titles", "handling_result_markers")
+                     "reply_cues", "contrast_cues", "inquiry_cues", "inquiry_declarations", "petition_cues", "resolved_titles", "irony_cues", "sarcasm_marks", "inquiry_blockers", "announcement_titles", "handling_result_markers")
     @classmethod
     def _regexes_compile(cls, v):
         return regexes(v)
