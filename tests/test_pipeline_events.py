@@ -544,3 +544,13 @@ def test_a_post_opening_with_its_follow_up_joins_the_matter(engine):
     after = _post(engine, "b", "后续来了：街道帮老奶奶在南宋御街文创市集安排了一个固定摊位，不收费。这个处理还算有温度",
                   "2039-04-05T12:00:00+08:00", author="清河坊老街坊")
     assert after.case.event_id == push.case.event_id
+
+
+def test_a_relief_request_naming_the_storm_by_its_time_joins_the_flood(engine):
+    """台风时积水泡了家里一楼…想问有没有救助补贴, the day after a flood rescue: the flood's aftermath."""
+    flood = _post(engine, "a", "台风过境，大农港这边积水已经到腰了，一楼好多老人家被困出不去，门口车子全泡着，谁来救救？",
+                  "2039-08-01T22:00:00+08:00")
+    relief = _post(engine, "b", "【12345来电记录】市民反映：台风时积水泡了家里一楼，家电全坏了，想问有没有救助补贴，街道说要等统一登记，希望尽快。",
+                   "2039-08-03T10:00:00+08:00", platform="hotline", source="杭州12345")
+    assert relief.case.event_id == flood.case.event_id
+    assert any("所指本地事故" in r for r in relief.grouping_reasons)
