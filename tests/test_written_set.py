@@ -138,6 +138,10 @@ FLOORS = {
                   "grouping_f1": 0.93, "negative_f1": 0.91},
     "written44": {"unit": 0.96, "severity": 0.97, "emergency_recall": 0.95, "emergency_precision": 0.95,
                   "grouping_f1": 0.96, "negative_f1": 0.96},
+    "written45": {"unit": 0.95, "severity": 0.94, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.93, "negative_f1": 0.94},
+    "written46": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.93, "negative_f1": 0.95},
 }
 
 
