@@ -371,6 +371,11 @@ class FactReader:
             facts.refuted = True
             refuted_kinds = {k for c in cues if c.status == "refuted" for k in self._speaks_for(c, t, cues)}
             refuted_kinds |= neg_kinds
+            # (发出巨响，未发生爆炸…网传“发生爆炸”不实: a statement that denies a flag of a kind asserts none
+            # of it, whatever word of it it also uses; counts stay: 并非持刀伤人 leaves 一人受伤 stated)
+            for k in neg_kinds:
+                if getattr(facts, k, None) is True:
+                    setattr(facts, k, False)
             # (a quoted claim with no fact in it, 网传“…有同伙在逃”, withdraws none of the facts)
             if all_refuted or (not refuted_kinds and not QUOTED_CLAIM.search(t.text)):
                 refuted_kinds.add("all")

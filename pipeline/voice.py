@@ -19,6 +19,8 @@ _ADDRESS_FIELD = re.compile(r"(?:发生|事发)?(?:地址|地点)[:：][^\n]*")
 _REPORT_LABEL = re.compile(r"(?:来电人|来信人|市民|诉求人|群众)?反映[:：]")
 
 # a platform's label for one of its users, given as the source when no author is (微博用户, 抖音网友)
+# what says the trouble told was put right before the thanks (修好了, 帮她…, 找到了, 亮了)
+_RESOLVED = re.compile(r"修好|修复|解决了|处理好|处理了|恢复了|帮(她|他|我|我们|忙)|送回|找到了|亮了|通了|到账|搞定")
 _USER_LABEL = re.compile(r"^.{0,6}?(用户|网友|博主|达人|市民|居民)$|^(微博|抖音|快手|小红书|知乎|豆瓣|贴吧|论坛)$")
 
 
@@ -208,6 +210,15 @@ class VoiceReader:
             elif self._notice and not personal and (m := self._notice.search(text)):
                 r.notice = True
                 r.reasons.append(f"发布新服务、新举措等信息：“{m.group(0)}”")
+        if not r.complaint and not r.praise and problem and by_source and not r.official and self._praise:
+            # 热水器坏了她不会弄…网格员专门跑过来帮她修好了…真的太暖了: the trouble told first and put
+            # right is the occasion of the thanks that end the post (unless a 但是 follows them)
+            thanks = [m for m in self._praise.finditer(text) if m.start() > problem.end()]
+            if thanks and _RESOLVED.search(text, problem.end(), thanks[-1].start()) and not (self._contrast and self._contrast.search(text, thanks[-1].end())) \
+                    and not (self._irony and self._irony.search(text)) \
+                    and not (self._sarcasm and self._sarcasm.search(text)):
+                r.praise = True
+                r.reasons.append(f"先述问题（“{problem.group(0)}”）后致谢（“{thanks[-1].group(0)}”）：按感谢理解")
         if self._question and (m := self._question.search(text)):
             r.question = True
             r.reasons.append(f"求证、疑问：“{m.group(0)}”")

@@ -142,6 +142,10 @@ FLOORS = {
                   "grouping_f1": 0.93, "negative_f1": 0.94},
     "written46": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
                   "grouping_f1": 0.93, "negative_f1": 0.95},
+    "written47": {"unit": 0.9, "severity": 0.89, "emergency_recall": 0.95, "emergency_precision": 0.9,
+                  "grouping_f1": 0.9, "negative_f1": 0.94},
+    "written48": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.95, "emergency_precision": 0.95,
+                  "grouping_f1": 0.96, "negative_f1": 0.93},
 }
 
 
