@@ -146,6 +146,10 @@ FLOORS = {
                   "grouping_f1": 0.9, "negative_f1": 0.94},
     "written48": {"unit": 0.94, "severity": 0.93, "emergency_recall": 0.95, "emergency_precision": 0.95,
                   "grouping_f1": 0.96, "negative_f1": 0.93},
+    "written49": {"unit": 0.92, "severity": 0.88, "emergency_recall": 0.8, "emergency_precision": 0.8,
+                  "grouping_f1": 0.92, "negative_f1": 0.92},
+    "written50": {"unit": 0.93, "severity": 0.89, "emergency_recall": 0.9, "emergency_precision": 0.95,
+                  "grouping_f1": 0.95, "negative_f1": 0.95},
 }
 
 
