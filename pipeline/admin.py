@@ -4,8 +4,8 @@ city or district is read as elsewhere even when its road has a name of ours (上
 
 Names: every province and prefecture-level city in full (陕西省, 西安市) and short (陕西, 西安);
 every county-level division in full only (杨浦区, 海宁市): short county names (和平, 江北, 普陀…)
-are too often ordinary words (a county-level city's short name, 宜兴, is read only glued to a
-road of ours: 宜兴湖滨路). The district's own division, its city and its province are home
+are too often ordinary words (a county-level city's or district's short name, 宜兴 or 杨浦, is read
+only glued to a road of ours: 宜兴湖滨路, 杨浦大学路). The district's own division, its city and its province are home
 context, never foreign. Names in `stopwords` (config) are never read as places.
 """
 from __future__ import annotations

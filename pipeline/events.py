@@ -30,6 +30,7 @@ from yuqing.config.rules import Grouping
 from yuqing.timeutil import SHANGHAI
 
 from pipeline.facts import QUOTED_CLAIM as _CLAIM   # what a refutation quotes as the rumour
+from pipeline.voice import USER_LABEL as _USER_LABEL   # a platform's label, no one person
 
 jieba.setLogLevel(60)
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$|^[A-Za-z][A-Za-z0-9]{2,}$")
@@ -86,9 +87,6 @@ def _idf_table() -> tuple[dict[str, float], float]:
     values = sorted(table.values())
     return table, values[len(values) // 2]
 
-
-# A platform's label standing in for an unnamed poster (微博, 小红书用户): no one person
-_PLATFORM_LABEL = re.compile(r"^(微博|抖音|快手|小红书|知乎|豆瓣|贴吧|论坛|微信|今日头条|头条|B站|哔哩哔哩|19楼|网友|市民|用户|匿名)(用户|网友)?$")
 
 class Tokeniser:
     """Words with weights; the district's place and unit names are kept whole."""
@@ -570,7 +568,7 @@ class EventGrouper:
                 # (and the same person's next complaint within two days, naming no place: 分流的园是落实了，
                 # 可退费…到底什么时候能退？ the morning after their kindergarten closed)
                 followup = own_news or (not places and negative and e.negative and (
-                    (not category and len(words) <= 5) or (gap_h < 48 and not _PLATFORM_LABEL.match(account))))
+                    (not category and len(words) <= 5) or (gap_h < 48 and not _USER_LABEL.match(account))))
                 bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")

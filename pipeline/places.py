@@ -142,7 +142,7 @@ class PlaceResult:
 
 # kinds of automaton entries
 _PLACE, _FOREIGN, _HOME, _ADMIN, _CONTEXT = "place", "foreign", "home", "admin", "context"
-_PREFIX = "prefix"      # a county-level city's short name: another city only glued to a place of ours
+_PREFIX = "prefix"      # a county-level city's or district's short name: elsewhere only glued to a place of ours
 _SENTENCE = set("。！？!?\n；;")
 # the scene said to be in another city (事发地位于苏州市姑苏区)
 _SCENE_BEFORE = re.compile(r"(?:(?:事发|案发|事故|发生)(?:地点?|现场)(?:位于|在|为|系)|位于)$")

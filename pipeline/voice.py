@@ -18,10 +18,11 @@ _ADDRESS_FIELD = re.compile(r"(?:发生|事发)?(?:地址|地点)[:：][^\n]*")
 # A hotline record's field label (来电人反映：…), which says nothing of what is asked
 _REPORT_LABEL = re.compile(r"(?:来电人|来信人|市民|诉求人|群众)?反映[:：]")
 
-# a platform's label for one of its users, given as the source when no author is (微博用户, 抖音网友)
+# A platform's label standing in for one of its users, not a named person (微博, 微博用户, 抖音网友,
+# 19楼, 匿名): as a source it makes a post personal; as an account it ties no thread (pipeline/events.py)
+USER_LABEL = re.compile(r"^.{0,6}?(用户|网友|博主|达人|市民|居民)$|^(微博|抖音|快手|小红书|知乎|豆瓣|贴吧|论坛|微信|今日头条|头条|B站|哔哩哔哩|19楼)(用户|网友)?$|^匿名$")
 # what says the trouble told was put right before the thanks (修好了, 帮她…, 找到了, 亮了)
 _RESOLVED = re.compile(r"修好|修复|解决了|处理好|处理了|恢复了|帮(她|他|我|我们|忙)|送回|找到了|亮了|通了|到账|搞定")
-_USER_LABEL = re.compile(r"^.{0,6}?(用户|网友|博主|达人|市民|居民)$|^(微博|抖音|快手|小红书|知乎|豆瓣|贴吧|论坛)$")
 
 
 @dataclass
@@ -135,7 +136,7 @@ class VoiceReader:
             r.reasons.append(f"涉及政策文件{d.group(0)}")
         # an announcement comes from an organisation's account, not from a person posting on a platform
         # (the source may be the platform's label for a user: 微博用户, 抖音网友, 小红书用户)
-        user_label = bool(source) and _USER_LABEL.match(source.strip()) is not None \
+        user_label = bool(source) and USER_LABEL.match(source.strip()) is not None \
             and source.strip().startswith(tuple(self._personal))
         personal = bool(author) and (not source or source.strip() in self._personal or user_label) \
             and author.strip() != (source or "").strip()
@@ -214,7 +215,8 @@ class VoiceReader:
             # 热水器坏了她不会弄…网格员专门跑过来帮她修好了…真的太暖了: the trouble told first and put
             # right is the occasion of the thanks that end the post (unless a 但是 follows them)
             thanks = [m for m in self._praise.finditer(text) if m.start() > problem.end()]
-            if thanks and _RESOLVED.search(text, problem.end(), thanks[-1].start()) and not (self._contrast and self._contrast.search(text, thanks[-1].end())) \
+            if thanks and _RESOLVED.search(text, problem.end(), thanks[-1].start()) \
+                    and not (self._contrast and self._contrast.search(text, thanks[-1].end())) \
                     and not (self._irony and self._irony.search(text)) \
                     and not (self._sarcasm and self._sarcasm.search(text)):
                 r.praise = True
