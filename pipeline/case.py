@@ -91,7 +91,7 @@ class EventState:
             # an authority stated (通报 1人死亡) stands
             kinds = tuple(k for k in FACT_KINDS if k not in self._official_kinds)
         else:
-            kinds = tuple(k for k in r.refuted_kinds if k in FACT_KINDS)
+            kinds = tuple(k for k in FACT_KINDS if k in r.refuted_kinds)   # in a fixed order: reasons replay alike
         for k in kinds:
             if self._facts[k]:
                 self._withdrawn[k] = max(self._withdrawn.get(k, 0), self._facts[k])
