@@ -538,7 +538,7 @@ class EventGrouper:
                 dated = True
                 score += W.date_name          # “12·16”事故: the incident of the day the event began
                 why.append(f"所指 {m}·{d} 事件")
-        if official and not negative and e.negative and not e.incident and self._announcement \
+        if official and not negative and e.negative and self._announcement \
                 and self._announcement.search(text[:300]) and not (
                 reply or explains or refutes or updates or refers or dated or answers or callback
                 or shared_concepts or shared_names or shared_policy or same_title):

@@ -554,3 +554,25 @@ def test_a_relief_request_naming_the_storm_by_its_time_joins_the_flood(engine):
                    "2039-08-03T10:00:00+08:00", platform="hotline", source="杭州12345")
     assert relief.case.event_id == flood.case.event_id
     assert any("所指本地事故" in r for r in relief.grouping_reasons)
+
+
+def test_an_authoritys_notice_of_a_job_fair_is_no_follow_up_of_a_wage_gathering_at_its_place(engine):
+    """招聘会本周六在九堡举行 beside a workers' gathering over wages at 九堡 days before: the same place and
+    subject (就业), but a notice of what is coming answers nothing of the incident."""
+    gather = _post(engine, "a", "九堡一工地四十多名工人聚集在项目部门口讨要拖欠的工资，拉了横幅，说干了半年一分钱没拿到。",
+                   "2040-03-01T09:00:00+08:00")
+    fair = _post(engine, "b", "招聘会设在九堡街道文化广场，百余家企业提供岗位两千余个，现场提供就业补贴申领服务。",
+                 "2040-03-03T09:00:00+08:00", platform="wechat", source="上城人社",
+                 title="春季专场招聘会本周六在九堡举行")
+    assert gather.case.emergency
+    assert fair.case.event_id != gather.case.event_id and fair.case.severity == "无"
+
+
+def test_a_next_day_post_pointing_at_that_fire_joins_it_whatever_else_it_talks_of(engine):
+    """昨天X那个火 points back at the fire, though the post is mostly about e-bikes (交通管理)."""
+    fire = _post(engine, "a", "采荷一小区居民楼着火了，楼道里全是黑烟，两个人被救护车拉走了",
+                 "2040-04-01T19:40:00+08:00")
+    later = _post(engine, "b", "昨天采荷那个火，今天去看了，窗户全黑了，听说是电瓶车在屋里充电引起的，大家电瓶车千万别推上楼！",
+                  "2040-04-02T16:00:00+08:00")
+    assert later.case.event_id == fire.case.event_id
+    assert any("所指本地事故" in r for r in later.grouping_reasons)
