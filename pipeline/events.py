@@ -58,6 +58,17 @@ _QUOTED = re.compile(r"[“「\"『]([^”」\"』，。！？\s]{2,12})[”」\
 _REPLY = re.compile(r"^(?:答复|回复|Re)[:：]\s*|^关于|(?:问题)?(?:的)?(?:回复|答复|情况说明|说明)$")
 
 
+def _area_beside_spot(p: str, q: str, mine: dict[str, str | None], theirs: dict[str, str | None]) -> bool:
+    """Whether the shorter of two nested names is only the area a street is named after (九堡 of
+    九堡街道), said beside a spot of its own (杭海路九堡段): 九堡 then says where that spot lies, not
+    that it is the other side's 九堡客运中心."""
+    short, side, long = (p, mine, q) if len(p) <= len(q) else (q, theirs, p)
+    unit = side.get(short)
+    if not unit or not unit.startswith(short) or unit.startswith(long):
+        return False            # (采荷 and 采荷街道: one area named more or less fully)
+    return any(u and n != short and not u.startswith(n) for n, u in side.items())
+
+
 def title_core(title: str) -> str:
     """The subject of a title, without a reply's wrapping; '' when too short to identify."""
     core = _REPLY.sub("", _REPLY.sub("", title.strip()))
@@ -188,6 +199,7 @@ class EventGrouper:
         self._widespread = set(cfg.widespread_categories)
         self._update = any_of(cfg.update_cues)
         self._refers = any_of(cfg.incident_reference_cues)
+        self._disowning = any_of(cfg.disowning_cues)
         self._statement = any_of(cfg.statement_cues)
         self._announcement = any_of(cfg.announcement_cues)
         self._fresh = any_of(cfg.fresh_cues)
@@ -271,7 +283,8 @@ class EventGrouper:
                claim: dict[str, float] | None = None, fresh: bool = False,
                refers: bool = False, good_news: bool = False,
                exercise: bool = False, inquiry: bool = False,
-               backref: bool = False, upbeat: bool = False) -> tuple[float, float, list[str]]:
+               backref: bool = False, upbeat: bool = False,
+               disowns: bool = False) -> tuple[float, float, list[str]]:
         W = self.cfg.weights
         veto = False
         pairs = self._pairs(words) if pairs is None else pairs
@@ -331,7 +344,8 @@ class EventGrouper:
         if not common and places and e.places:
             # 四季青 and 四季青服装市场: one place named more or less fully
             fuller = {(p, q) for p in places for q in e.places
-                      if min(len(p), len(q)) >= 2 and (p in q or q in p) and places[p] == e.places[q]}
+                      if min(len(p), len(q)) >= 2 and (p in q or q in p) and places[p] == e.places[q]
+                      and not _area_beside_spot(p, q, places, e.places)}
             common, theirs_common = {p for p, _ in fuller}, {q for _, q in fuller}
         same_street = bool(set(places.values()) & set(e.places.values()) - {None})
         area_only = False
@@ -468,10 +482,16 @@ class EventGrouper:
             score += W.back_reference
             why.append("指明所说为此前反映的事")
         # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
-        if refers and e.incident and (not incident or not places) and (common or same_street or (not places and recent)):
-            # (这次漏气是不是老管子的问题: no place, the day of the leak)
+        if refers and e.incident and (not incident or not places) and \
+                (common or same_street or (not places and (recent or shared_concepts))):
+            # (这次漏气是不是老管子的问题: no place, the day of the leak; 那台出事的电梯到现在还停着: no
+            # place, days later, but the incident's own kind of thing)
             score += W.incident_reference
             why.append("所指本地事故（那场火）")
+        if disowns and e.incident:
+            # (对面一处工地（不是前几天出事的那个）连续四个晚上凌晨施工: the writer says it is another one)
+            score += W.disowned
+            why.append("明言并非此前那起事故")
         other_matter = False
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
@@ -702,6 +722,9 @@ class EventGrouper:
         said_same = bool(self._sameness and self._sameness.search(text[:300]))
         fresh = bool(incident and self._fresh and self._fresh.search(text[:80]))
         refers = bool(self._refers and self._refers.search(text[:300]))
+        disowns = bool(self._disowning and self._disowning.search(text[:300]))
+        if disowns:
+            refers = False          # (不是前几天出事的那个: the pointer points away)
         backref = bool(self._backref and self._backref.search(text[:120])) or \
             bool(not places and self._day_count and self._day_count.search(text[:120]))
         # an outlet's warm report that speaks of no problem: good news of its own
@@ -723,7 +746,7 @@ class EventGrouper:
                                                core, names, instruments, reply, official, incident, refutes,
                                                concepts, entities, continues, involved, updates, policy,
                                                record, said_same, claim, fresh, refers, good_news, exercise,
-                                               inquiry, backref, upbeat)
+                                               inquiry, backref and not disowns, upbeat, disowns)
                 if score >= need and (best is None or score - need > best[0]):
                     best = (score - need, eid, why + [f"得分 {score:.2f} ≥ 所需 {need:.2f}"])
                 elif score < need and (closest is None or score - need > closest[0]):

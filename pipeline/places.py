@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_PLACES_YAML = Path(__file__).resolve().parents[1] / "config" / "places.yaml"
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
 # Characters that end an address run between a foreign name and a place.
 _PUNCT = set("，。！？、；：,.!?;:（）()【】[]「」『』“”\"'‘’《》<>…—-~～·/|\\\n\r\t ")
 
@@ -72,6 +74,7 @@ class PlacesConfig(Strict):
     # Directly before another city's name, these make it a journey, not the scene (从萧山回来).
     travel_words: list[str] = Field(default_factory=lambda: ["从", "去", "到", "回", "来自", "赴", "前往", "离开", "返回"])
     belief_words: list[str] = Field(default_factory=list)   # 还以为是…: only believed to be the scene
+    denial_words: list[str] = Field(default_factory=list)   # 不是上城那个: the district named to be denied
 
     @field_validator("home_names", "home_prefixes", "gap_breaks")
     @classmethod
@@ -301,6 +304,11 @@ class Gazetteer:
             if not before2 or before2 in _PUNCT or not _is_cjk(before2) or before2 in "叫是和与及的" \
                     or titled or aged:
                 return text[start - 1] + name
+        if len(name) == 2 and name[0] in self._surnames and _is_cjk(after[:1]) and \
+                re.match(r"[，,]?(今年|已经|已)?[0-9一二三四五六七八九十]{1,3}(岁|周岁)", text[end + 1:end + 10]):
+            # 丁兰芳，今年72岁: the place name is a surname and a given name's first character, with a
+            # second character and an age after it
+            return name + after[0]
         return None
 
     def _believed(self, text: str, start: int) -> bool:
@@ -316,6 +324,7 @@ class Gazetteer:
         seen: set[str] = set()
         prev: tuple[int, int, str, str] | None = None
         admin_here: str | None = None           # the last other city named in this sentence
+        named_tail: dict[str, str] = {}          # a place name read as a person's -> the character after it
         context_here = False                    # 杭州/浙江 named in this sentence, no other city since
         context_scopes = False                  # … and a district place followed it
         last_end = 0
@@ -351,7 +360,9 @@ class Gazetteer:
                     if name not in res.foreign_admin:
                         res.foreign_admin.append(name)
             if kind in (_HOME, _CONTEXT):
-                if not believed:          # (还以为是我们杭州的…: a belief sets no home)
+                # (还以为是我们杭州的…: a belief sets no home; nor does a denial, 不是上城那个)
+                if not believed and not any(text.endswith(w, max(0, start - len(w)), start)
+                                            for w in self.cfg.denial_words):
                     admin_here = None
                     if kind == _HOME:
                         res.home_named = True
@@ -380,6 +391,13 @@ class Gazetteer:
                         and not any(c in self._breaks or c in "，,、" for c in text[prev_end:start]):
                     elsewhere = admin_here + "…"      # 西安市莲湖区一小学，位于劳动路: the city scopes the road
                 person = None if elsewhere else self._person(text, start, end, name)
+                tail = text[end:end + 1]
+                if person is None and elsewhere is None and tail and named_tail.get(name) == tail:
+                    # 我叫吴山海……吴山海已经打了三次电话: the name read as a person's once, with the
+                    # same character after it, is that person again
+                    person = name + tail
+                elif person is not None and _CJK.match(tail):
+                    named_tail.setdefault(name, tail)
                 # 小营巷弄口: a name glued to a place of another unit is that place's part (the lane's
                 # mouth), not a second place; two of one unit (采荷路芙蓉社区) are an address.
                 glued = prev is not None and prev[1] == start and prev[3] in self._index \

@@ -576,3 +576,34 @@ def test_a_next_day_post_pointing_at_that_fire_joins_it_whatever_else_it_talks_o
                   "2040-04-02T16:00:00+08:00")
     assert later.case.event_id == fire.case.event_id
     assert any("所指本地事故" in r for r in later.grouping_reasons)
+
+
+def test_a_complaint_that_says_it_is_not_the_site_of_the_accident_stays_apart(engine):
+    """对面一处工地（不是前几天出事的那个）: the writer disowns the accident."""
+    fall = _post(engine, "a", "钱江路一工地塔吊吊物坠落，砸中两名工人，一人当场死亡，另一人受伤送医。",
+                 "2040-05-01T10:00:00+08:00", platform="news", source="都市快报")
+    night = _post(engine, "b", "住钱江路东侧小区，对面一处工地（不是前几天出事的那个）连续四个晚上凌晨还在浇混凝土，泵车轰鸣，请核实夜间施工许可。",
+                  "2040-05-04T01:20:00+08:00", platform="hotline", source="12345市长热线")
+    assert fall.case.emergency
+    assert night.case.event_id != fall.case.event_id and not night.case.emergency
+    assert any("明言并非此前那起事故" in r for r in night.grouping_reasons)
+
+
+def test_a_late_complaint_naming_no_place_that_points_at_the_lift_that_failed_joins_it(engine):
+    """那台出事的电梯到现在还停着, four days on, names no place: the incident's own kind of thing."""
+    trap = _post(engine, "a", "采荷路一小区电梯突然下坠卡在两层之间，里面关了五个人，消防破门才救出来，有个老人吓得晕过去了",
+                 "2040-06-01T19:00:00+08:00")
+    later = _post(engine, "b", "那台出事的电梯到现在还停着，家里老人住11楼，四天没下过楼了。物业就一句等检测结果。",
+                  "2040-06-05T12:00:00+08:00")
+    assert later.case.event_id == trap.case.event_id
+    assert any("所指本地事故" in r for r in later.grouping_reasons)
+
+
+def test_a_crash_in_a_streets_area_is_no_follow_up_of_touts_at_a_spot_named_after_it(engine):
+    """杭海路九堡段 names 九堡 only to say where on 杭海路: it is not 九堡客运中心, where touts were
+    complained of the day before."""
+    touts = _post(engine, "a", "来电人反映：九堡客运中心出站口长期有人拉客，上车后临时加价，不给就让下车，希望加强整治。",
+                  "2040-07-01T18:00:00+08:00", platform="hotline", source="12345政务服务热线")
+    crash = _post(engine, "b", "杭海路九堡段一辆渣土车把公交车撞了，公交车侧面凹进去一大块，车上好像有人受伤，整条路堵死了",
+                  "2040-07-02T07:40:00+08:00")
+    assert crash.case.event_id != touts.case.event_id

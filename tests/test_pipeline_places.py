@@ -225,3 +225,18 @@ def test_another_citys_authority_acting_later_in_the_item_makes_the_scene_theirs
 def test_the_scene_said_to_be_in_another_city_makes_it_theirs(gaz):
     r = gaz.find("一家人在横塘街道一餐馆聚餐后，12人陆续出现呕吐。记者了解到，事发地位于苏州市姑苏区。")
     assert not r.places and r.not_ours
+
+
+def test_a_name_read_as_a_persons_once_is_that_person_again(gaz):
+    # 我叫X (X a place name, a character after it): the same name said again is the person
+    r = gaz.find("我叫采荷英，住在凯旋路。楼下饭店油烟熏人，采荷英已经打了三次电话了。")
+    assert names(r) == ["凯旋路"]
+    # a place name that is a surname and a given name's first character, before an age
+    assert gaz.find("我是社区的丁兰芳，今年72岁，每天在食堂吃饭").places == []
+    assert names(gaz.find("丁兰芳草地小区今年新装了电梯")) == ["丁兰"]
+
+
+def test_the_district_named_only_to_be_denied_sets_no_home(gaz):
+    r = gaz.find("临平区也有个叫三里亭的小区（不是上城那个哈），今晚电梯困了5个人")
+    assert r.places == [] and not r.home_named and r.not_ours
+    assert gaz.find("是上城那个三里亭，电梯困了人").home_named

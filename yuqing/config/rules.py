@@ -136,6 +136,7 @@ class GroupingWeights(Strict):
     concept_max: float = 0.30
     incident_concept: float = 0.15  # and more when both report an incident of that kind within incident_hours
     incident_reference: float = 0.30  # 昨晚那场火: an item pointing back at an incident of its place
+    disowned: float = -0.40         # 不是前几天出事的那个: the item says it is not that incident
     incident_hours: float = 6.0
     back_reference: float = 0.15    # says it is about a matter already raised (昨天网上说的那家…)
     date_name: float = 0.30         # names the incident by the date the event began (“12·16”事故)
@@ -194,6 +195,7 @@ class Grouping(Strict):
     fresh_hours: float = 12.0
     # A measure that says it answers an incident (针对…暴露出的问题, 事故发生后) belongs to it.
     incident_reference_cues: list[str] = Field(default_factory=list)
+    disowning_cues: list[str] = Field(default_factory=list)   # (不是前几天出事的那个: another one)
     # An official text that opens by saying it explains a matter (关于…情况的说明) answers the
     # complaints on its subject as a reply does.
     statement_cues: list[str] = Field(default_factory=list)
@@ -214,7 +216,7 @@ class Grouping(Strict):
     # complaint at its place unless it says so (weights.good_news_after_case)
     announcement_cues: list[str] = Field(default_factory=list)
 
-    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "fresh_cues",
+    @field_validator("continuation_cues", "update_cues", "sameness_cues", "incident_reference_cues", "disowning_cues", "fresh_cues",
                      "statement_cues", "callback_cues", "back_reference_cues", "handled_cues", "announcement_cues",
                      "day_count_cues")
     @classmethod
