@@ -481,13 +481,18 @@ class EventGrouper:
         if backref_ok:
             score += W.back_reference
             why.append("指明所说为此前反映的事")
+        pointed = False
         # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
-        if refers and e.incident and (not incident or not places) and \
+        if refers and e.incident and (not incident or not places or common) and \
                 (common or same_street or (not places and (recent or shared_concepts))):
             # (这次漏气是不是老管子的问题: no place, the day of the leak; 那台出事的电梯到现在还停着: no
             # place, days later, but the incident's own kind of thing)
             score += W.incident_reference
             why.append("所指本地事故（那场火）")
+            # … however long ago, when it names the incident's own spot or no place at all (2·15那场火
+            # 之后 in a letter about another compound of the street still waits its turn)
+            # a storm covers a street: 台风那天 from another compound of it is still the storm's
+            pointed = bool(common) or not places or bool(main_categories & self._widespread)
         if disowns and e.incident:
             # (对面一处工地（不是前几天出事的那个）连续四个晚上凌晨施工: the writer says it is another one)
             score += W.disowned
@@ -599,11 +604,13 @@ class EventGrouper:
             elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
-        if reply or callback or dated or backref_ok:
+        if reply or callback or dated or backref_ok or pointed:
             # A reply on a citizen channel answers an earlier letter, however long it took (so do
-            # the hotline's callback record and a notice that names its incident by date).
+            # the hotline's callback record, a notice that names its incident by date, and a post
+            # that points back at the incident: 爆炸都过去十来天了).
             need = self.cfg.join_threshold
-            why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件" if dated else "接续所指事项")
+            why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件" if dated
+                       else "接续所指事项" if backref_ok else "接续所指事故")
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.

@@ -376,6 +376,9 @@ class FactReader:
             for k in neg_kinds:
                 if getattr(facts, k, None) is True:
                     setattr(facts, k, False)
+                elif k in COUNTED_KINDS and k not in facts.stated and getattr(facts, k, 0):
+                    # (关于“…致人死亡”的情况说明……无人员伤亡: a bare count only the claim gave is denied)
+                    setattr(facts, k, 0)
             # (a quoted claim with no fact in it, 网传“…有同伙在逃”, withdraws none of the facts)
             if all_refuted or (not refuted_kinds and not QUOTED_CLAIM.search(t.text)):
                 refuted_kinds.add("all")

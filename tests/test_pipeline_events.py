@@ -607,3 +607,18 @@ def test_a_crash_in_a_streets_area_is_no_follow_up_of_touts_at_a_spot_named_afte
     crash = _post(engine, "b", "杭海路九堡段一辆渣土车把公交车撞了，公交车侧面凹进去一大块，车上好像有人受伤，整条路堵死了",
                   "2040-07-02T07:40:00+08:00")
     assert crash.case.event_id != touts.case.event_id
+
+
+def test_a_post_counting_the_days_since_the_blast_joins_it_however_late(engine):
+    """爆燃都过去五天了: it names the incident and its age; time does not raise its bar."""
+    blast = _post(engine, "a", "马市街一家生煎店刚刚砰一声巨响，卷帘门都被冲出来了，玻璃碎了一地，有人被抬出来了",
+                  "2040-08-09T11:48:00+08:00")
+    late = _post(engine, "b", "那天我家临街两扇窗玻璃全震碎了，到今天五天了，街道说要等保险公司定损，谁来赔？",
+                 "2040-08-14T19:05:00+08:00", platform="forum", source="19楼", title="爆燃都过去五天了，我们家的窗户谁来赔？")
+    assert late.case.event_id == blast.case.event_id
+    assert any("接续所指事故" in r for r in late.grouping_reasons)
+    # a letter about another compound of the street that names a fire of weeks ago waits its turn
+    fire = _post(engine, "c", "凯旋路一居民楼着火了，浓烟从五楼窗户冒出来，消防车刚到", "2040-09-01T20:00:00+08:00")
+    other = _post(engine, "d", "9·1那场火之后大家都很害怕，可我们天仙庙这边的老小区楼道里还是天天有人拉线给电动车充电，请尽快建充电棚。",
+                  "2040-09-20T10:00:00+08:00", platform="gov_board", source="上城区政务留言板", title="天仙庙小区楼道充电隐患")
+    assert other.case.event_id != fire.case.event_id

@@ -646,3 +646,17 @@ def test_a_crowd_counted_just_before_its_gathering_word_is_its_size(reader: Fact
 def test_a_driver_trapped_in_the_car_is_trapped_a_car_stuck_is_not():
     assert read_facts("路面塌陷，一辆小车掉进坑里，司机被困车内").facts.trapped
     assert not read_facts("暴雨中多辆被困车辆在下穿通道熄火").facts.trapped
+
+
+def test_a_bare_count_only_a_quoted_claim_gave_is_denied_with_its_kind(reader):
+    # the title quotes the rumour (致人死亡, no number); the statement says 无人员伤亡
+    out = read(reader, "关于“某小区燃气爆炸致人死亡”的情况说明\n经核实，系一辆电动自行车电池起火，无爆炸发生，无人员伤亡。网传系不实信息。")
+    assert out.facts.refuted and out.facts.deaths == 0 and not out.facts.explosion
+    # a number the statement gives itself stands (并非持刀伤人 leaves 一人受伤 stated)
+    out = read(reader, "网传“有人持刀砍人”不实，经查系两人口角引发推搡，1人轻微擦伤，无人员死亡。")
+    assert out.facts.injured == 1
+
+
+def test_a_fabricated_claim_is_a_refuted_one(reader):
+    out = read(reader, "【警情通报】网民李某编造“景区玻璃栈道坍塌死人”信息并发布，已被依法行政拘留5日。")
+    assert out.facts.refuted and out.facts.deaths == 0 and not out.facts.collapse
