@@ -428,6 +428,12 @@ class EventGrouper:
                 # (昨晚那场火: a complaint that points back at the incident is about it)
                 score += W.kind_mismatch       # an incident report and a complaint about something else
                 why.append("事故与诉求不同")
+        elif not category and e.categories and negative and not official and not answers and not incident \
+                and e.incident and not refers and not (concepts & set(e.concepts)):
+            # a complaint of no subject the reader knows (被七八个人围住“打车吗”) at the spot of an
+            # incident (a rumoured blast at the station): another matter, unless it points back at it
+            score += W.kind_mismatch
+            why.append("事故与诉求不同")
         if incident and not e.incident and not e.negative and not refers and not official:
             # An accident reported where the event so far held only good news or a notice (a visit to
             # sweltering workers, then a worker's death on a site): news of its own, not a follow-up.

@@ -373,7 +373,8 @@ class FactReader:
             refuted_kinds |= neg_kinds
             # (发出巨响，未发生爆炸…网传“发生爆炸”不实: a statement that denies a flag of a kind asserts none
             # of it, whatever word of it it also uses; counts stay: 并非持刀伤人 leaves 一人受伤 stated)
-            for k in neg_kinds:
+            # (编造“城站爆炸”谣言……配以“城站火车站爆炸”文字: the kind it refutes it asserts nowhere)
+            for k in neg_kinds | {k for k in refuted_kinds if k in FACT_KINDS and k not in COUNTED_KINDS}:
                 if getattr(facts, k, None) is True:
                     setattr(facts, k, False)
                 elif k in COUNTED_KINDS and k not in facts.stated and getattr(facts, k, 0):

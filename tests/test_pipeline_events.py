@@ -622,3 +622,22 @@ def test_a_post_counting_the_days_since_the_blast_joins_it_however_late(engine):
     other = _post(engine, "d", "9·1那场火之后大家都很害怕，可我们天仙庙这边的老小区楼道里还是天天有人拉线给电动车充电，请尽快建充电棚。",
                   "2040-09-20T10:00:00+08:00", platform="gov_board", source="上城区政务留言板", title="天仙庙小区楼道充电隐患")
     assert other.case.event_id != fire.case.event_id
+
+
+def test_a_complaint_of_no_known_subject_at_the_spot_of_an_incident_is_another_matter(engine):
+    """被七八个人围住“打车吗” at the station the day a blast was rumoured there: touts, not the blast."""
+    rumour = _post(engine, "a", "网传城站火车站候车室发生爆炸！！！有视频，大家这两天别去城站火车站了，转发扩散",
+                   "2040-10-12T16:00:00+08:00")
+    touts = _post(engine, "b", "城站广场出站口一出来就被七八个人围住，张口就是两百，拖着箱子甩都甩不掉😤",
+                  "2040-10-13T09:00:00+08:00")
+    assert touts.case.event_id != rumour.case.event_id
+
+
+def test_a_report_titled_as_tracking_a_matter_follows_it_up(engine):
+    """…风波追踪：… names itself a follow-up, days later and in other words."""
+    first = _post(engine, "a", "四季青服装市场三楼突然通知商户一周内清场，几十家档口的押金说不退就不退，商户们都急了",
+                  "2040-11-01T10:00:00+08:00")
+    track = _post(engine, "b", "记者调查发现，涉事楼层由二房东整体承租后转租，商户押金被层层截留。",
+                  "2040-11-10T09:00:00+08:00", platform="news", source="潮新闻",
+                  title="四季青服装市场楼层清退风波追踪：商户押金去哪儿了")
+    assert track.case.event_id == first.case.event_id

@@ -660,3 +660,9 @@ def test_a_bare_count_only_a_quoted_claim_gave_is_denied_with_its_kind(reader):
 def test_a_fabricated_claim_is_a_refuted_one(reader):
     out = read(reader, "【警情通报】网民李某编造“景区玻璃栈道坍塌死人”信息并发布，已被依法行政拘留5日。")
     assert out.facts.refuted and out.facts.deaths == 0 and not out.facts.collapse
+
+
+def test_a_refuted_flag_is_asserted_nowhere_in_the_statement(reader):
+    # the title refutes the blast; the body quotes the caption again (配以“…爆炸”文字)
+    out = read(reader, "编造“东站爆炸”谣言 一男子被行政拘留\n经查，网民陈某将外地旧视频配以“杭州东站爆炸”文字发布，公安机关依法对其行政拘留5日。")
+    assert out.facts.refuted and not out.facts.explosion
