@@ -197,6 +197,7 @@ class EventGrouper:
         self._concepts = [(c, tuple(ws)) for c, ws in cfg.concepts.items()]
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
+        self._weatherless = set(cfg.weatherless_concepts)
         self._update = any_of(cfg.update_cues)
         self._refers = any_of(cfg.incident_reference_cues)
         self._disowning = any_of(cfg.disowning_cues)
@@ -490,7 +491,7 @@ class EventGrouper:
         pointed = False
         # (昨天那场火死了三个年轻人: a post that points back at the fire, whatever it adds of its own)
         if refers and e.incident and (not incident or not places or common) and \
-                (common or same_street or (not places and (recent or shared_concepts))):
+                (common or same_street or (not places and (recent or shared_concepts or entities & theirs_kinds))):
             # (这次漏气是不是老管子的问题: no place, the day of the leak; 那台出事的电梯到现在还停着: no
             # place, days later, but the incident's own kind of thing)
             score += W.incident_reference
@@ -507,7 +508,9 @@ class EventGrouper:
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
         elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and not handled and \
-                not main_categories & self._widespread and not (official and (reply or explains)):
+                not (main_categories & self._widespread and not concepts & self._weatherless) \
+                and not (official and (reply or explains)):
+            # (a storm brings floods, falls and cuts of every kind, but no food poisoning)
             # (a reply tells what the inspection found, 防蝇设施缺失, not what was complained of)
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")

@@ -641,3 +641,21 @@ def test_a_report_titled_as_tracking_a_matter_follows_it_up(engine):
                   "2040-11-10T09:00:00+08:00", platform="news", source="潮新闻",
                   title="四季青服装市场楼层清退风波追踪：商户押金去哪儿了")
     assert track.case.event_id == first.case.event_id
+
+
+def test_food_poisoning_at_a_street_the_storm_flooded_is_no_part_of_the_storm(engine):
+    """A storm's event takes items of every kind at its streets, but no storm brings food poisoning."""
+    storm = _post(engine, "a", "婺江路这边积水快到膝盖了，小区地下车库在倒灌，听说有人被困在车里出不来，已经打119了",
+                  "2041-06-12T17:20:00+08:00")
+    meal = _post(engine, "b", "前天晚上在婺江路一家小龙虾店聚餐，一桌8个人有7个拉肚子，两个挂了急诊，店家说是我们自己肠胃不好？？",
+                 "2041-06-14T10:00:00+08:00")
+    assert meal.case.event_id != storm.case.event_id
+
+
+def test_a_late_post_naming_no_place_joins_the_incident_at_the_same_kind_of_place(engine):
+    """那家养老院……出了事才排查, three days on: the nursing home of the incident."""
+    first = _post(engine, "a", "家属来电：其母亲住在南肖埠一家养老院，今早好几个老人夜里头晕、呕吐，有的被送去医院了，养老院说不清原因。",
+                  "2041-05-20T08:10:00+08:00", platform="hotline", source="12345政务服务热线")
+    later = _post(engine, "b", "之前就有家属跟那家养老院说过热水器一开就有怪味，院里说没事。出了事才排查，早干嘛去了？",
+                  "2041-05-23T20:40:00+08:00")
+    assert later.case.event_id == first.case.event_id
