@@ -385,6 +385,10 @@ class FactReader:
                 refuted_kinds.add("all")
             elif not refuted_kinds:
                 refuted_kinds.add("claim")      # a quoted claim of no fact: what an authority stated stands
+            elif self._calls_spread_untrue(t.text) and not any(getattr(facts, k) for k in FACT_KINDS):
+                # (针对网传“…致多人住院”一事……未发现就诊病例。网传信息不实: all that was spread goes, what
+                # an authority stated stands, and the statement asserts nothing of its own)
+                refuted_kinds.add("claim")
         facts.evidence = fact_ev
         # 估计上百人了，管理处门口堵得水泄不通: people counted on a scene with no word of gathering;
         # they grow a gathering the event already has (pipeline/case.py)
@@ -399,7 +403,7 @@ class FactReader:
         reasons = list(notes) + list(fact_ev) + [r for r in ref_reasons if r not in fact_ev]
         if refuted:
             reasons.append("辟谣/否认的事实：" + "、".join(
-                "全部" if k == "all" else "所传说法（不涉及伤亡等事实）" if k == "claim" else LABELS.get(k, k)
+                "全部" if k == "all" else "所传说法（官方发布的事实除外）" if k == "claim" else LABELS.get(k, k)
                 for k in sorted(refuted_kinds)))
         if rumour_cues:
             reasons.append("传言用语：" + "、".join(rumour_cues))
@@ -575,6 +579,14 @@ class FactReader:
                     if c.status == "asserted":
                         c.status, changed = "refuted", True
         return changed
+
+    def _calls_spread_untrue(self, text: str) -> bool:
+        """A refuting word outside every quoted claim (网传信息不实), so about what was spread."""
+        if self.ref_strong_rx is None:
+            return False
+        outside = QUOTED_CLAIM.sub("", text)
+        return any(not (self.ref_excl_rx is not None and self.ref_excl_rx.fullmatch(m.group(0)))
+                   for m in self.ref_strong_rx.finditer(outside))
 
     def _speaks_for(self, c: _Cue, t: _Text, cues: list[_Cue]) -> list[str]:
         rule = self.cfg.kinds.get(c.kind)

@@ -666,3 +666,11 @@ def test_a_refuted_flag_is_asserted_nowhere_in_the_statement(reader):
     # the title refutes the blast; the body quotes the caption again (配以“…爆炸”文字)
     out = read(reader, "编造“东站爆炸”谣言 一男子被行政拘留\n经查，网民陈某将外地旧视频配以“杭州东站爆炸”文字发布，公安机关依法对其行政拘留5日。")
     assert out.facts.refuted and not out.facts.explosion
+
+
+def test_a_statement_calling_what_was_spread_untrue_withdraws_the_claim(reader):
+    out = read(reader, "关于网传“某小区自来水污染”的说明\n针对网传“某小区自来水污染致多人住院”一事，经检测水质达标，未发现相关就诊病例。网传信息不实，请居民放心用水，不信谣、不传谣。")
+    assert out.facts.refuted and "claim" in out.refuted_kinds
+    # a statement that gives facts of its own withdraws only what it denies
+    out = read(reader, "网传“某小区燃气爆炸致3人死亡”不实。经核实，系厨房燃气闪爆，造成1人受伤。")
+    assert out.facts.injured == 1 and "claim" not in out.refuted_kinds

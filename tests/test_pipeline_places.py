@@ -240,3 +240,7 @@ def test_the_district_named_only_to_be_denied_sets_no_home(gaz):
     r = gaz.find("临平区也有个叫三里亭的小区（不是上城那个哈），今晚电梯困了5个人")
     assert r.places == [] and not r.home_named and r.not_ours
     assert gaz.find("是上城那个三里亭，电梯困了人").home_named
+
+
+def test_a_surname_after_benren_is_a_persons_name(gaz):
+    assert gaz.find("本人刘采荷，11月在某直播间买了六盒鱼油，收到后发现批号查不到").places == []
