@@ -325,7 +325,10 @@ class EventGrouper:
                 and not e.announced)))
             # a scheme is no accident's news, unless it says it answers one (针对…暴露出的问题), however
             # many words a school's zoning and its outbreak share
-            or (policy and e.incident and e.policy_items == 0 and not refers))
+            or (policy and e.incident and e.policy_items == 0 and not refers
+                and not (official and not instruments and e.concepts and concepts & e.dominant(e.concepts))))
+            # (… but an authority's measures on the incident's own matter answer it: 已会同区金融办成立
+            # 工作专班，督促该机构制定兑付方案 after the fund's investors gathered)
         if apart:
             score += W.policy_apart
             why.append("政策本身与某处执行问题为两事")

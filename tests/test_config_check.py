@@ -107,3 +107,29 @@ def test_a_key_given_twice_is_refused_with_both_lines(config_dir):
         load_all(config_dir, announce=False)
     [p] = [str(x) for x in exc.value.problems]
     assert p.startswith("categories.yaml:") and "duplicate key 4" in p and f"first on line {n + 1}" in p
+
+
+def test_no_cue_in_config_swallowed_its_neighbour_for_a_missing_comma():
+    """A flow list broken over lines without a comma joins two cues into one (被抬上救护车 前往医院就诊),
+    and neither then matches: no configured word may hold a space between two Chinese characters."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    bad = []
+
+    def walk(x, where):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(x, list):
+            for v in x:
+                if isinstance(v, str) and re.search(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]", v):
+                    bad.append(f"{where}: {v!r}")
+                else:
+                    walk(v, where)
+
+    for f in sorted((Path(__file__).resolve().parents[1] / "config").glob("*.yaml")):
+        walk(yaml.safe_load(f.read_text(encoding="utf-8")), f.name)
+    assert not bad, "\n".join(bad)

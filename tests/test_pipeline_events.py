@@ -659,3 +659,21 @@ def test_a_late_post_naming_no_place_joins_the_incident_at_the_same_kind_of_plac
     later = _post(engine, "b", "之前就有家属跟那家养老院说过热水器一开就有怪味，院里说没事。出了事才排查，早干嘛去了？",
                   "2041-05-23T20:40:00+08:00")
     assert later.case.event_id == first.case.event_id
+
+
+def test_posts_that_name_the_fire_by_its_dead_join_it_days_later(engine):
+    """这次烧死了人才开始排查 / 火灾里走的三个人之一: the fire pointed at by what it did."""
+    fire = _post(engine, "a", "笕桥一栋群租房半夜起火，消防救出七个人，三人经抢救无效死亡。", "2041-09-20T03:00:00+08:00",
+                 platform="news", source="都市快报")
+    late = _post(engine, "b", "说句实话，笕桥这边的群租房一栋隔成十几间，电动车全在楼道充电。这次烧死了人才开始排查？",
+                 "2041-09-22T20:40:00+08:00")
+    kin = _post(engine, "c", "我弟弟是那场火灾里走的三个人之一，房东到现在一次面都没露，赔偿没人谈。",
+                "2041-10-03T22:00:00+08:00")
+    assert late.case.event_id == fire.case.event_id == kin.case.event_id
+
+
+def test_two_reports_of_a_fight_within_the_hour_are_one(engine):
+    """打起来了 and 打架: one fight told twice at one crossing."""
+    a = _post(engine, "a", "龙翔桥路口一群人打起来了，酒瓶子都砸了，有人头上流血……", "2041-08-11T23:50:00+08:00", platform="video", source="抖音")
+    b = _post(engine, "b", "刚刚龙翔桥那边打架，我亲眼看到三个人被120拉走，一个满脸是血，警察来了好几车", "2041-08-12T00:40:00+08:00")
+    assert a.case.event_id == b.case.event_id and b.case.emergency
