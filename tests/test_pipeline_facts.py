@@ -674,3 +674,10 @@ def test_a_statement_calling_what_was_spread_untrue_withdraws_the_claim(reader):
     # a statement that gives facts of its own withdraws only what it denies
     out = read(reader, "网传“某小区燃气爆炸致3人死亡”不实。经核实，系厨房燃气闪爆，造成1人受伤。")
     assert out.facts.injured == 1 and "claim" not in out.refuted_kinds
+
+
+def test_no_need_to_evacuate_is_no_evacuation(reader):
+    assert not read(reader, "燃气公司已完成关阀和更换，未发生火情，周边商户正常营业，无需疏散人员，无人员伤亡。").facts.evacuated
+    assert read(reader, "小区紧急疏散了两百多名居民").facts.evacuated
+    # 无需 before other words negates nothing (无需预约 is no denial of what follows it)
+    assert read(reader, "无需担心，三名伤者已送医").facts.injured == 3
