@@ -55,6 +55,7 @@ class VoiceReader:
         self._instrument = any_of(pc.get("instruments", []))
         self._act = any_of(pc.get("acts", []))
         self._document = any_of(pc.get("documents", []))
+        self._firms_plan = any_of(pc.get("firms_plans", []))
         self._complaint = any_of(rules.complaint_cues)
         self._channel_complaint = any_of(rules.channel_complaint_cues)
         self._problem = any_of(rules.problem_cues)
@@ -121,6 +122,9 @@ class VoiceReader:
             r.reasons.append(f"答复网民：“{m.group(0)}”")
         # R1: a district actor, a policy instrument and an act, in the title or the opening.
         lead = f"{title}\n{content[:200]}"
+        if self._firms_plan:
+            # (督促该机构制定兑付方案: the plan an authority presses a firm for is the firm's, no policy)
+            lead = self._firms_plan.sub(lambda m: " " * len(m.group(0)), lead)
         if self._instrument:
             r.instruments = set(self._instrument.findall(f"{title}\n{content[:2000]}"))
         if self._actor and self._instrument and self._act:
