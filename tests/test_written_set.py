@@ -150,6 +150,33 @@ FLOORS = {
                   "grouping_f1": 0.92, "negative_f1": 0.92},
     "written50": {"unit": 0.93, "severity": 0.89, "emergency_recall": 0.9, "emergency_precision": 0.95,
                   "grouping_f1": 0.95, "negative_f1": 0.95},
+    # written51–53: never read, their blind figures in tests/eval/README.md; written54–62: blind figures
+    # recorded there before their errors were read (2026-12-04, third session); floors just below the
+    # figures at the commit that added them
+    "written51": {"unit": 0.96, "severity": 0.96, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.9, "negative_f1": 0.95},
+    "written52": {"unit": 0.95, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.94, "negative_f1": 0.96},
+    "written53": {"unit": 0.93, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.93, "negative_f1": 0.96},
+    "written54": {"unit": 0.94, "severity": 0.94, "emergency_recall": 0.89, "emergency_precision": 0.9,
+                  "grouping_f1": 0.91, "negative_f1": 0.93},
+    "written55": {"unit": 0.89, "severity": 0.93, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.91, "negative_f1": 0.95},
+    "written56": {"unit": 0.92, "severity": 0.96, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.88, "negative_f1": 0.95},
+    "written57": {"unit": 0.95, "severity": 0.91, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.87, "negative_f1": 0.94},
+    "written58": {"unit": 0.94, "severity": 0.98, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.95, "negative_f1": 0.97},
+    "written59": {"unit": 0.93, "severity": 0.91, "emergency_recall": 0.9, "emergency_precision": 0.9,
+                  "grouping_f1": 0.89, "negative_f1": 0.95},
+    "written60": {"unit": 0.9, "severity": 0.91, "emergency_recall": 0.89, "emergency_precision": 0.89,
+                  "grouping_f1": 0.91, "negative_f1": 0.94},
+    "written61": {"unit": 0.9, "severity": 0.9, "emergency_recall": 0.82, "emergency_precision": 0.9,
+                  "grouping_f1": 0.89, "negative_f1": 0.96},
+    "written62": {"unit": 0.87, "severity": 0.81, "emergency_recall": 0.73, "emergency_precision": 0.79,
+                  "grouping_f1": 0.8, "negative_f1": 0.95},
 }
 
 
