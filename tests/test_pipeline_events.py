@@ -677,3 +677,17 @@ def test_two_reports_of_a_fight_within_the_hour_are_one(engine):
     a = _post(engine, "a", "龙翔桥路口一群人打起来了，酒瓶子都砸了，有人头上流血……", "2041-08-11T23:50:00+08:00", platform="video", source="抖音")
     b = _post(engine, "b", "刚刚龙翔桥那边打架，我亲眼看到三个人被120拉走，一个满脸是血，警察来了好几车", "2041-08-12T00:40:00+08:00")
     assert a.case.event_id == b.case.event_id and b.case.emergency
+
+
+def test_same_building_reply_and_a_police_report_of_the_fireworks_join_their_first_posts(engine):
+    """同一栋楼的，我们这边也中招了 continues the canteen post; 礼花弹 is the 烟花 of the first report."""
+    meal = _post(engine, "a", "公司食堂中午的凉拌鸡丝绝对有问题，我们部门一下午倒了七个，上吐下泻，钱江新城这栋楼好几家公司都在这个食堂吃饭",
+                 "2041-08-05T15:20:00+08:00")
+    more = _post(engine, "b", "同一栋楼的，我们这边也中招了，现在已经十几个人去医院挂水了，急诊室全是穿工牌的",
+                 "2041-08-05T18:40:00+08:00")
+    assert more.case.event_id == meal.case.event_id and more.case.emergency   # (中招: the illness, 十几个人去医院: hospitalised)
+    fire = _post(engine, "c", "杭海路那边空地上有人放大型烟花出事了，救护车警车来了好几辆，听说人没救回来😭",
+                 "2042-01-30T00:35:00+08:00")
+    police = _post(engine, "d", "1月29日23时50分许，九堡街道杭海路附近一男子在禁放区域燃放大型礼花弹时被弹体击中头部，经送医抢救无效死亡。",
+                   "2042-01-30T08:20:00+08:00", source="上城公安", title="警情通报")
+    assert police.case.event_id == fire.case.event_id
