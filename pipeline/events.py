@@ -518,6 +518,11 @@ class EventGrouper:
             score += W.concept_mismatch       # rubbish uncollected and bikes on the pavement
             why.append("事由不同")
             other_matter = True
+            if incident != e.incident and not refers and not official and category in main_categories:
+                # (a ride-hailing pick-up complaint at the station the day a suspect bag emptied it: the
+                # same subject by the vote, but another matter and another kind)
+                score += W.kind_mismatch
+                why.append("事故与诉求不同")
         if (handled or ((official and (reply or explains) or callback) and category and category in main_categories)) \
                 and e.negative and (sim >= 0.1 or shared_concepts):
             # (关于消费券发放情况的说明: a department explains what was complained of on its subject)

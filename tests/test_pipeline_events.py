@@ -691,3 +691,14 @@ def test_same_building_reply_and_a_police_report_of_the_fireworks_join_their_fir
     police = _post(engine, "d", "1月29日23时50分许，九堡街道杭海路附近一男子在禁放区域燃放大型礼花弹时被弹体击中头部，经送医抢救无效死亡。",
                    "2042-01-30T08:20:00+08:00", source="上城公安", title="警情通报")
     assert police.case.event_id == fire.case.event_id
+
+
+def test_a_complaint_of_another_matter_at_an_incidents_spot_stays_apart_though_its_subject_is_alike(engine):
+    """A suspect bag empties the station; a ride-hailing pick-up complaint there the next day: the
+    subject vote may agree (交通管理), but the matter and the kind differ."""
+    bag = _post(engine, "a", "杭州东站东广场突然拉了警戒线，特警都来了，让我们全部往外撤，说是发现了可疑物品？？我的车还有20分钟就开了",
+                "2041-11-18T10:00:00+08:00")
+    _post(engine, "b", "昨天东站那个事我也在，疏散误了车，改签窗口排一个小时，车票改签都没人指引", "2041-11-19T09:00:00+08:00")
+    ride = _post(engine, "c", "每次晚上到东站广场打网约车都是噩梦：导航把车引到东侧，司机说那边不让停，拖着箱子走二十分钟，能不能好好规划一下上车点",
+                 "2041-11-19T22:00:00+08:00")
+    assert ride.case.event_id != bag.case.event_id
