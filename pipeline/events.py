@@ -198,6 +198,7 @@ class EventGrouper:
         self._entities = [(c, tuple(ws)) for c, ws in cfg.entities.items()]
         self._widespread = set(cfg.widespread_categories)
         self._weatherless = set(cfg.weatherless_concepts)
+        self._soft = set(cfg.soft_concepts)
         self._update = any_of(cfg.update_cues)
         self._refers = any_of(cfg.incident_reference_cues)
         self._disowning = any_of(cfg.disowning_cues)
@@ -455,6 +456,9 @@ class EventGrouper:
             score += W.entity_mismatch
             why.append("所涉场所不同")
         shared_concepts = concepts & e.dominant(e.concepts) if e.concepts else set()
+        if shared_concepts & self._soft and (when - e.last).total_seconds() >= W.incident_hours * 3600:
+            # a banner the same morning is the same gathering; a banner weeks apart is only a banner
+            shared_concepts -= self._soft
         explains = official and bool(self._statement and self._statement.search(text[:60].lstrip()))
         # the same thing told otherwise (起火 ~ 着火): evidence where places do not say otherwise
         # (an incident in the same street counts too: one fire told from two spots of it)
@@ -510,7 +514,8 @@ class EventGrouper:
         other_matter = False
         if entities and theirs_kinds and not entities & theirs_kinds:
             other_matter = True
-        elif concepts and e.concepts and not concepts & e.dominant(e.concepts) and not handled and \
+        elif concepts - self._soft and e.concepts and e.dominant(e.concepts) - self._soft \
+                and not concepts & e.dominant(e.concepts) and not handled and \
                 not (main_categories & self._widespread and not concepts & self._weatherless) \
                 and not (official and (reply or explains)):
             # (a storm brings floods, falls and cuts of every kind, but no food poisoning)
@@ -621,13 +626,15 @@ class EventGrouper:
             elif mentioned:
                 score += W.mention
                 why.append(f"回复 @{mentioned[0]}")
-        if reply or callback or dated or backref_ok or pointed:
+        # (@小树苗妈妈 您好，辖区派出所已找到涉事犬主: an authority answering a person by name answers their post)
+        answered = official and bool(mentioned)
+        if reply or callback or dated or backref_ok or pointed or answered:
             # A reply on a citizen channel answers an earlier letter, however long it took (so do
             # the hotline's callback record, a notice that names its incident by date, and a post
             # that points back at the incident: 爆炸都过去十来天了).
             need = self.cfg.join_threshold
             why.append("答复来信" if reply else "回访记录" if callback else "指明所答事件" if dated
-                       else "接续所指事项" if backref_ok else "接续所指事故")
+                       else "接续所指事项" if backref_ok else "接续所指事故" if pointed else "答复所@的网民")
         else:
             # An official statement follows what already circulates: time weighs half for it.
             # So does a person's own news of their matter (更新：… 修好啦), told days later.

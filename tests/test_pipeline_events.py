@@ -702,3 +702,29 @@ def test_a_complaint_of_another_matter_at_an_incidents_spot_stays_apart_though_i
     ride = _post(engine, "c", "每次晚上到东站广场打网约车都是噩梦：导航把车引到东侧，司机说那边不让停，拖着箱子走二十分钟，能不能好好规划一下上车点",
                  "2041-11-19T22:00:00+08:00")
     assert ride.case.event_id != bag.case.event_id
+
+
+def test_two_reports_of_one_gathering_within_the_hour_join_by_its_banner(engine):
+    """拉着横幅 and 警察在维持秩序 tell one gathering, whatever subject each names; weeks apart a banner
+    is only a banner."""
+    first = _post(engine, "a", "四季青服装市场门口现在围了好多商户，起码三十多个人，拉着横幅，年前说好的续租价，年后租金涨了一半",
+                  "2042-02-13T09:31:00+08:00")
+    video = _post(engine, "b", "一大早几十个档口老板堵在管理处门口，警察在维持秩序 #租金", "2042-02-13T10:42:00+08:00",
+                  platform="video", source="抖音", title="服装市场商户聚集")
+    assert video.case.event_id == first.case.event_id
+    later = _post(engine, "c", "现场已经近百名投资者了，拉着横幅，有人说投了一辈子积蓄，警察在维持秩序。", "2042-03-20T14:40:00+08:00",
+                  platform="video", source="抖音", title="私募暴雷 投资者拉横幅维权")
+    assert later.case.event_id != first.case.event_id
+
+
+def test_late_posts_name_the_incident_by_what_it_left(engine):
+    """出了人命的工地, 仓库那一把火, 被吊顶砸到的那个旅客, 燃气管被挖破那天, 工地食堂那次."""
+    site = _post(engine, "a", "勤丰路一工地脚手架塌了，两名工人被压，一人送医后不治", "2042-07-18T10:00:00+08:00",
+                 platform="news", source="都市快报")
+    late = _post(engine, "b", "说好的停工整顿呢？勤丰路那个出了人命的工地，这几天半夜十二点以后塔吊还在转。", "2042-07-23T23:40:00+08:00",
+                 platform="forum", source="19楼", title="出了人命的工地，半夜还在偷偷吊装？")
+    assert late.case.event_id == site.case.event_id
+    ceiling = _post(engine, "c", "杭州东站候车大厅吊顶掉下来一大块，砸伤了三个旅客，已经送医", "2042-10-01T15:00:00+08:00")
+    mum = _post(engine, "d", "我妈就是东站被吊顶砸到的那个旅客，额头缝了三针，问赔偿就说在走流程，到底谁来对接？",
+                "2042-10-07T20:15:00+08:00")
+    assert mum.case.event_id == ceiling.case.event_id

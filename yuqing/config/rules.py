@@ -170,6 +170,7 @@ class Grouping(Strict):
     # are no evidence against joining.
     widespread_categories: list[str] = Field(default_factory=lambda: ["自然灾害"])
     weatherless_concepts: list[str] = Field(default_factory=list)   # what no storm brings (poisoning)
+    soft_concepts: list[str] = Field(default_factory=list)   # how a matter is raised (a banner), never a mismatch
     account_platforms: list[str] = Field(default_factory=lambda: ["weibo", "video", "forum", "wechat"])
     window_hours: float = 504           # candidate events: last item within this many hours
     join_threshold: float = 0.30        # combined score needed to join right away
@@ -226,7 +227,8 @@ class Grouping(Strict):
 
     @model_validator(mode="after")
     def _incident_concepts_known(self) -> "Grouping":
-        unknown = [c for c in (*self.incident_concepts, *self.weatherless_concepts) if c not in self.concepts]
+        unknown = [c for c in (*self.incident_concepts, *self.weatherless_concepts, *self.soft_concepts)
+                   if c not in self.concepts]
         if unknown:
             raise ValueError(f"incident_concepts/weatherless_concepts: {', '.join(unknown)} not among the concepts ({', '.join(self.concepts)})")
         return self
