@@ -177,6 +177,13 @@ FLOORS = {
                   "grouping_f1": 0.89, "negative_f1": 0.96},
     "written62": {"unit": 0.87, "severity": 0.81, "emergency_recall": 0.73, "emergency_precision": 0.79,
                   "grouping_f1": 0.8, "negative_f1": 0.95},
+    # written63–65: written after 059156a froze, scored there unread, then read (tests/eval/README.md)
+    "written63": {"unit": 0.86, "severity": 0.87, "emergency_recall": 0.74, "emergency_precision": 0.9,
+                  "grouping_f1": 0.87, "negative_f1": 0.96},
+    "written64": {"unit": 0.88, "severity": 0.82, "emergency_recall": 0.74, "emergency_precision": 0.9,
+                  "grouping_f1": 0.85, "negative_f1": 0.93},
+    "written65": {"unit": 0.88, "severity": 0.85, "emergency_recall": 0.9, "emergency_precision": 0.79,
+                  "grouping_f1": 0.95, "negative_f1": 0.96},
 }
 
 
