@@ -21,7 +21,6 @@ from pipeline.events import EventGrouper, Tokeniser
 from pipeline.normalise import Normalised, has_words, normalise
 from pipeline.routing import Features, Router
 from pipeline.stages import ALIASES, STAGES_BASE
-from pipeline.voice import USER_LABEL
 from pipeline.severity import emergency_of, fact_meets, grade, handling_type
 from yuqing.config import Config
 from yuqing.config.rules import INCIDENT_CATEGORIES
@@ -432,11 +431,8 @@ class Engine:
                                    title=item.title, content=item.content, marks=marks)
         places = {p.name: p.unit for p in a.places} | {f: None for f in a.foreign_places}
         personal = not a.official and item.platform in self.rules.grouping.account_platforms
-        account = (item.author or item.source) if personal else None
-        if account and USER_LABEL.match(account.strip()):
-            account = None          # (抖音, 微博用户: the platform's label for whoever posted, no one's account)
         assign = self.grouper.assign(item.id, when, ctx.norm.text, places,
-                                     a.category, account,
+                                     a.category, (item.author or item.source) if personal else None,
                                      negative=a.negative, title=ctx.norm.title, instruments=ctx.instruments,
                                      policy=a.about_policy,
                                      reply=a.official and (ctx.reply or (item.platform in self.rules.citizen_channels

@@ -615,7 +615,7 @@ class EventGrouper:
                 # (and the same person's next complaint within two days, naming no place: 分流的园是落实了，
                 # 可退费…到底什么时候能退？ the morning after their kindergarten closed)
                 followup = own_news or (not places and negative and e.negative and (
-                    (not category and len(words) <= 5) or (gap_h < 48 and not _USER_LABEL.match(account))))
+                    (not category and len(words) <= 5) or gap_h < 48))
                 bonus = W.followup if followup else W.account
                 score += bonus
                 why.append(f"同一账号 {account}")
@@ -736,6 +736,8 @@ class EventGrouper:
                exercise: bool = False, inquiry: bool = False, upbeat: bool = False) -> Assignment:
         """places: name → unit (None for a place outside the district). With `event_id` the item
         joins that event without scoring (a restart replays stored membership exactly)."""
+        if account and _USER_LABEL.match(account.strip()):
+            account = None      # (抖音, 微博用户: the platform's label for whoever posted, no one's account)
         self.expire_due(when)
         counted = self.tok.counted(text)
         words = self.keywords(text, counted, title)

@@ -582,11 +582,10 @@ class FactReader:
 
     def _calls_spread_untrue(self, text: str) -> bool:
         """A refuting word outside every quoted claim (网传信息不实), so about what was spread."""
-        if self.ref_strong_rx is None:
-            return False
-        outside = QUOTED_CLAIM.sub("", text)
-        return any(not (self.ref_excl_rx is not None and self.ref_excl_rx.fullmatch(m.group(0)))
-                   for m in self.ref_strong_rx.finditer(outside))
+        excl = _spans(self.ref_excl_rx, text)
+        quoted = _SpanSet([(m.start(1), m.end(1)) for m in QUOTED_CLAIM.finditer(text)])
+        return any(not excl.overlaps(a, b) and not quoted.overlaps(a, b)
+                   for a, b in _spans(self.ref_strong_rx, text).spans)
 
     def _speaks_for(self, c: _Cue, t: _Text, cues: list[_Cue]) -> list[str]:
         rule = self.cfg.kinds.get(c.kind)

@@ -230,7 +230,7 @@ class Grouping(Strict):
         unknown = [c for c in (*self.incident_concepts, *self.weatherless_concepts, *self.soft_concepts)
                    if c not in self.concepts]
         if unknown:
-            raise ValueError(f"incident_concepts/weatherless_concepts: {', '.join(unknown)} not among the concepts ({', '.join(self.concepts)})")
+            raise ValueError(f"incident/weatherless/soft concepts: {', '.join(unknown)} not among the concepts ({', '.join(self.concepts)})")
         return self
 
 
